@@ -1,0 +1,1 @@
+"""Real scikit-learn experiments that fill a store, for demos and tests."""

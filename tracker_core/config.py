@@ -1,0 +1,107 @@
+"""Where the store is and how tools behave, resolved the same way for library and app.
+
+Store location, first match wins:
+
+1. the explicit argument (``Store(path)``, ``tui-track PATH``, ``--store``);
+2. the ``TUI_TRACK_STORE`` environment variable;
+3. ``store = "..."`` in ``./tui-track.toml``;
+4. ``store = "..."`` under ``[tool.tui-track]`` in ``./pyproject.toml``;
+5. ``store = "..."`` in the user config file (``$XDG_CONFIG_HOME/tui-track/tui-track.toml``,
+   by default ``~/.config/tui-track/tui-track.toml``);
+6. ``./tui-track-store`` in the working directory.
+
+A relative ``store`` in a config file is relative to that file's directory. The same files
+also hold app settings (``refresh_interval``, ``theme``) and metric directions
+(``[metrics] loss = "min"``); each setting is taken from the first file that has it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import TrackerError
+
+ENV_STORE = "TUI_TRACK_STORE"
+CONFIG_NAME = "tui-track.toml"
+DEFAULT_STORE_NAME = "tui-track-store"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings merged from the config files, with the file each came from."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, Path] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+
+def user_config_path() -> Path:
+    """The per-user config file (XDG layout)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "tui-track" / CONFIG_NAME
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise TrackerError(f"{path}: invalid TOML ({exc}); fix or remove the file") from None
+
+
+def config_files(cwd: Path | None = None) -> list[tuple[Path, dict[str, Any]]]:
+    """The config tables that exist, most specific first."""
+    cwd = Path.cwd() if cwd is None else cwd
+    found: list[tuple[Path, dict[str, Any]]] = []
+    local = cwd / CONFIG_NAME
+    if local.is_file():
+        found.append((local, _load_toml(local)))
+    pyproject = cwd / "pyproject.toml"
+    if pyproject.is_file():
+        table = _load_toml(pyproject).get("tool", {}).get("tui-track")
+        if isinstance(table, dict):
+            found.append((pyproject, table))
+    user = user_config_path()
+    if user.is_file():
+        found.append((user, _load_toml(user)))
+    return found
+
+
+def load_settings(cwd: Path | None = None) -> Settings:
+    """Merge the config files: each key from the first file that sets it."""
+    values: dict[str, Any] = {}
+    sources: dict[str, Path] = {}
+    for path, table in config_files(cwd):
+        for key, value in table.items():
+            if key not in values:
+                values[key] = value
+                sources[key] = path
+    return Settings(values, sources)
+
+
+def resolve_store_path(explicit: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Path:
+    """The store directory, by the order documented in this module."""
+    if explicit is not None and os.fspath(explicit) != "":
+        return Path(explicit).expanduser()
+    env = os.environ.get(ENV_STORE)
+    if env:
+        return Path(env).expanduser()
+    cwd = Path.cwd() if cwd is None else cwd
+    settings = load_settings(cwd)
+    store = settings.get("store")
+    if store is not None:
+        if not isinstance(store, str) or not store:
+            raise TrackerError(f"{settings.sources['store']}: 'store' must be a non-empty path string")
+        path = Path(store).expanduser()
+        return path if path.is_absolute() else settings.sources["store"].parent / path
+    return cwd / DEFAULT_STORE_NAME

@@ -1,0 +1,145 @@
+"""The kata's ``ExperimentTracker`` and ``ModelRegistry``, same names and calls, on the real store.
+
+The kata (``seed/experiment-tracking-kata.md``) defined both classes over a JSON log; here
+they are thin adapters, so its Live Code runs unchanged with the two class definitions
+replaced by ``from tracker_core import ExperimentTracker, ModelRegistry``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from typing import Any
+
+from .records import FINISHED, RunSummary
+from .run import Run
+from .store import Store
+
+_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def _kata_time(value: float | None) -> str | None:
+    return None if value is None else time.strftime(_TIME_FORMAT, time.localtime(value))
+
+
+def _record(summary: RunSummary, artifacts: list[str]) -> dict[str, Any]:
+    """A run as the kata's dicts: run_name, run_id, params, metrics, artifacts, times, status."""
+    return {
+        "run_name": summary.name,
+        "run_id": summary.id,
+        "params": dict(summary.params),
+        "metrics": {k: m.last for k, m in summary.metrics.items()},
+        "artifacts": artifacts,
+        "start_time": _kata_time(summary.start_time),
+        "end_time": _kata_time(summary.end_time),
+        "status": "completed" if summary.status == FINISHED else summary.status,
+    }
+
+
+class ExperimentTracker:
+    """The kata's tracker: one experiment, one current run at a time, runs as dicts."""
+
+    def __init__(self, experiment_name: str, base_dir: str | None = None) -> None:
+        self.experiment_name = experiment_name
+        self.base_dir = base_dir or tempfile.mkdtemp()
+        self.store = Store(self.base_dir)
+        self.experiment = self.store.get_or_create_experiment(experiment_name)
+        self.exp_dir = os.fspath(self.store.experiments_dir / self.experiment.id)
+        self.runs: list[dict[str, Any]] = self._load_log()
+        self.current_run: dict[str, Any] | None = None
+        self._run: Run | None = None
+
+    def _load_log(self) -> list[dict[str, Any]]:
+        ended = [r for r in self.store.list_runs(self.experiment.id) if r.end_time is not None]
+        ended.sort(key=lambda r: r.start_time or 0.0)
+        return [_record(r, [a.path for a in self.store.list_artifacts(r.id) if not a.is_dir]) for r in ended]
+
+    def _active(self) -> Run:
+        if self._run is None or self.current_run is None:
+            raise RuntimeError("no current run; call start_run(run_name) first")
+        return self._run
+
+    def start_run(self, run_name: str) -> ExperimentTracker:
+        """Start a run named ``run_name``; returns the tracker, as in the kata."""
+        if self._run is not None and not self._run.ended:
+            self._run.end("killed", error="superseded by a new start_run")
+        self._run = self.store.start_run(self.experiment.id, run_name)
+        self.current_run = {
+            "run_name": run_name,
+            "run_id": self._run.id,
+            "params": {},
+            "metrics": {},
+            "artifacts": [],
+            "start_time": time.strftime(_TIME_FORMAT),
+            "end_time": None,
+            "status": "running",
+        }
+        return self
+
+    def log_param(self, key: str, value: Any) -> None:
+        self.log_params({key: value})
+
+    def log_params(self, params_dict: dict[str, Any]) -> None:
+        run = self._active()
+        run.log_params(params_dict)
+        assert self.current_run is not None
+        self.current_run["params"].update(run.params)
+
+    def log_metric(self, key: str, value: float) -> None:
+        run = self._active()
+        run.log_metric(key, value)
+        assert self.current_run is not None
+        self.current_run["metrics"][key] = float(value)
+
+    def log_metrics(self, metrics_dict: dict[str, float]) -> None:
+        for k, v in metrics_dict.items():
+            self.log_metric(k, v)
+
+    def log_artifact(self, obj: Any, filename: str) -> str:
+        """Pickle ``obj`` with joblib as artifact ``filename``; return the file's path."""
+        import joblib
+
+        from .jsonio import write_bytes_atomic
+
+        run = self._active()
+        path = run.artifact_path_for(filename)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        joblib.dump(obj, tmp)
+        write_bytes_atomic(path, tmp.read_bytes())
+        tmp.unlink()
+        assert self.current_run is not None
+        self.current_run["artifacts"].append(filename)
+        return os.fspath(path)
+
+    def end_run(self) -> dict[str, Any]:
+        """End the current run as finished and return its record."""
+        run = self._active()
+        run.end(FINISHED)
+        record = _record(self.store.get_run(run.id), list(self.current_run["artifacts"]) if self.current_run else [])
+        self.runs.append(record)
+        self.current_run = None
+        self._run = None
+        return record
+
+    def compare_runs(self, metric: str = "accuracy") -> list[dict[str, Any]]:
+        """All runs sorted by ``metric``, best (highest) first; runs without it last."""
+        def key(r: dict[str, Any]) -> tuple[bool, float]:
+            v = r["metrics"].get(metric)
+            missing = v is None or v != v
+            return (not missing, v if not missing else 0.0)
+
+        return sorted(self.runs, key=key, reverse=True)
+
+    def get_best_run(self, metric: str = "accuracy") -> dict[str, Any] | None:
+        """The run with the highest ``metric``, or None when there are no runs."""
+        ranked = self.compare_runs(metric)
+        return ranked[0] if ranked else None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ModelRegistry":  # defined with the registry (tracker_core.registry)
+        from .registry import ModelRegistry
+
+        return ModelRegistry
+    raise AttributeError(name)

@@ -1,0 +1,146 @@
+"""Plain read-only records returned by the store: experiments, run summaries, metric points."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Run statuses as stored; CRASHED and UNREADABLE are derived by readers, never written.
+RUNNING = "running"
+FINISHED = "finished"
+FAILED = "failed"
+KILLED = "killed"
+CRASHED = "crashed"
+UNREADABLE = "unreadable"
+END_STATUSES = (FINISHED, FAILED, KILLED)
+STATUSES = (RUNNING, FINISHED, FAILED, KILLED, CRASHED, UNREADABLE)
+
+
+@dataclass(frozen=True, slots=True)
+class Experiment:
+    """An experiment: a named group of runs."""
+
+    id: str
+    name: str
+    created: float
+    tags: dict[str, Any] = field(default_factory=dict)
+    deleted: bool = False
+    run_count: int = 0
+    last_activity: float | None = None
+
+
+@dataclass(slots=True)
+class MetricSummary:
+    """What a runs table needs of one metric: its latest value and its range."""
+
+    last: float
+    min: float
+    max: float
+    step: int
+    count: int
+    timestamp: float
+
+    def add(self, value: float, step: int, timestamp: float) -> None:
+        """Fold one more point in (points may arrive in any step order)."""
+        if step >= self.step:
+            self.last, self.step, self.timestamp = value, step, timestamp
+        if value == value:  # NaN never becomes min or max unless nothing else exists
+            if self.min != self.min or value < self.min:
+                self.min = value
+            if self.max != self.max or value > self.max:
+                self.max = value
+        self.count += 1
+
+    @classmethod
+    def first(cls, value: float, step: int, timestamp: float) -> MetricSummary:
+        return cls(value, value, value, step, 1, timestamp)
+
+    def aggregate(self, name: str) -> float:
+        """``last``, ``min``, ``max`` or ``count`` by name."""
+        if name not in ("last", "min", "max", "count"):
+            raise KeyError(name)
+        return float(getattr(self, name))
+
+
+@dataclass(frozen=True, slots=True)
+class MetricPoint:
+    """One logged value of a metric."""
+
+    key: str
+    value: float
+    step: int
+    timestamp: float
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactInfo:
+    """A file among a run's artifacts (path relative to the run's artifact root)."""
+
+    path: str
+    size: int
+    is_dir: bool = False
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """A run as listed: identity, status, times, params, tags and metric summaries.
+
+    ``status`` is what a reader should show: a run whose process died reads ``crashed``, and a
+    run whose file cannot be parsed reads ``unreadable`` with the reason in ``error``.
+    """
+
+    id: str
+    experiment_id: str
+    name: str
+    status: str
+    start_time: float | None
+    end_time: float | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, MetricSummary] = field(default_factory=dict)
+    parent_id: str | None = None
+    user: str | None = None
+    host: str | None = None
+    pid: int | None = None
+    env: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    deleted: bool = False
+    heartbeat: float | None = None
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to end (or to the last heartbeat of a run still open)."""
+        if self.start_time is None:
+            return None
+        end = self.end_time if self.end_time is not None else self.heartbeat
+        return None if end is None else max(0.0, end - self.start_time)
+
+    def metric(self, key: str, aggregate: str = "last") -> float | None:
+        """A metric's aggregate (``last``/``min``/``max``/``count``), None if never logged."""
+        summary = self.metrics.get(key)
+        return None if summary is None else summary.aggregate(aggregate)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready view (metrics as ``{key: {last, min, max, step, count}}``)."""
+        return {
+            "id": self.id,
+            "experiment_id": self.experiment_id,
+            "name": self.name,
+            "status": self.status,
+            "start_time": self.start_time,
+            "end_time": self.end_time,
+            "duration": self.duration,
+            "parent_id": self.parent_id,
+            "user": self.user,
+            "host": self.host,
+            "pid": self.pid,
+            "params": self.params,
+            "tags": self.tags,
+            "metrics": {
+                k: {"last": m.last, "min": m.min, "max": m.max, "step": m.step, "count": m.count}
+                for k, m in self.metrics.items()
+            },
+            "env": self.env,
+            "error": self.error,
+            "deleted": self.deleted,
+        }

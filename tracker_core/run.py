@@ -1,0 +1,362 @@
+"""A run being written: buffered metric logging, params, tags, artifacts and its ending.
+
+Durability bound: metric points, params and tags are buffered in memory and written at most
+``flush_interval`` seconds later (1 s by default) by a background thread, and at once by
+:meth:`Run.flush`, :meth:`Run.end`, the end of a ``with`` block, SIGTERM and interpreter exit.
+A ``kill -9`` therefore loses at most the last ``flush_interval`` seconds of logging and
+never anything already written; files are appended or replaced atomically, so never torn.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+import traceback
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from . import lifecycle, metrics_log, model_io
+from .errors import ConflictError, RunStateError, ValidationError
+from .jsonio import read_json, write_bytes_atomic, write_json_atomic
+from .records import END_STATUSES, FAILED, FINISHED, KILLED, MetricSummary, RunSummary
+from .validation import (
+    artifact_relpath,
+    json_value,
+    metric_step,
+    metric_value,
+    safe_join,
+    same_value,
+    validate_key,
+)
+
+if TYPE_CHECKING:
+    from .store import Store
+
+DEFAULT_FLUSH_INTERVAL = 1.0
+MAX_BUFFERED_POINTS = 100_000
+RUN_FILE = "run.json"
+HEARTBEAT_FILE = "heartbeat"
+ARTIFACTS_DIR = "artifacts"
+
+
+class Run:
+    """The writer of one run. Obtain it from :meth:`Store.start_run` or ``tracker_core.start_run``.
+
+    Only the process that started (or resumed) a run writes to it. Use it as a context
+    manager: the block's outcome becomes the run's status (finished, failed on an exception,
+    killed on KeyboardInterrupt).
+    """
+
+    def __init__(self, store: Store, run_dir: Path, data: dict[str, Any], *, flush_interval: float) -> None:
+        self.store = store
+        self.dir = run_dir
+        self._data = data
+        self.flush_interval = flush_interval
+        self._buffer: list[tuple[str, float, int, float]] = []
+        self._buffer_lock = threading.Lock()
+        self._io_lock = threading.RLock()
+        self._metrics: dict[str, MetricSummary] = data["metrics"]
+        self._next_step: dict[str, int] = {k: s.step + 1 for k, s in self._metrics.items()}
+        self._offset: int = data.get("metrics_offset", 0)
+        self._dirty = False
+        self._ended = False
+        self._metrics_fd: int | None = None
+        self._known_keys: set[str] = set(self._metrics)
+        lifecycle.register(self)
+
+    # ----------------------------------------------------------------- identity
+    @property
+    def id(self) -> str:
+        return str(self._data["id"])
+
+    @property
+    def name(self) -> str:
+        return str(self._data["name"])
+
+    @property
+    def experiment_id(self) -> str:
+        return str(self._data["experiment_id"])
+
+    @property
+    def parent_id(self) -> str | None:
+        return self._data.get("parent_id")
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    @property
+    def artifact_dir(self) -> Path:
+        return self.dir / ARTIFACTS_DIR
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self._data["params"])
+
+    @property
+    def tags(self) -> dict[str, Any]:
+        return dict(self._data["tags"])
+
+    def summary(self) -> RunSummary:
+        """The run as a reader would list it, including what is still buffered."""
+        self.flush()
+        return self.store.get_run(self.id)
+
+    def __repr__(self) -> str:
+        return f"<Run {self.id[:8]} {self.name!r} {'ended' if self._ended else 'running'}>"
+
+    # ------------------------------------------------------------------ logging
+    def _check_open(self) -> None:
+        if self._ended:
+            raise RunStateError(f"run {self.id} has ended; resume it with start_run(run_id=...) to log more")
+
+    def log_param(self, key: str, value: Any) -> None:
+        """Record a param; JSON types are kept. Re-logging a different value is an error."""
+        self.log_params({key: value})
+
+    def log_params(self, params: dict[str, Any]) -> None:
+        """Record several params at once (all checked before any is recorded)."""
+        self._check_open()
+        current = self._data["params"]
+        staged = {}
+        for key, value in params.items():
+            validate_key(key, "param")
+            value = json_value(value)
+            if key in current and not same_value(current[key], value):
+                raise ConflictError(
+                    f"param {key!r} was already logged as {current[key]!r} in run {self.id[:8]}; "
+                    f"cannot change it to {value!r} (params are immutable; use a tag or a new run)"
+                )
+            staged[key] = value
+        with self._buffer_lock:
+            current.update(staged)
+            self._dirty = True
+
+    def set_tag(self, key: str, value: Any) -> None:
+        """Set a tag (tags may change over the run's life)."""
+        self.set_tags({key: value})
+
+    def set_tags(self, tags: dict[str, Any]) -> None:
+        """Set several tags at once."""
+        self._check_open()
+        staged = {validate_key(k, "tag"): json_value(v) for k, v in tags.items()}
+        with self._buffer_lock:
+            self._data["tags"].update(staged)
+            self._dirty = True
+
+    def log_metric(self, key: str, value: float, step: int | None = None, timestamp: float | None = None) -> None:
+        """Append one point to a metric's history.
+
+        ``step`` defaults to one past the metric's last step (0 for the first point);
+        ``timestamp`` (unix seconds) to now. Points reach disk within ``flush_interval``.
+        """
+        if self._ended:
+            self._check_open()
+        if key not in self._known_keys:
+            validate_key(key, "metric")
+            self._known_keys.add(key)
+        v = value if type(value) is float else metric_value(key, value)
+        if step is None:
+            step = self._next_step.get(key, 0)
+        elif type(step) is not int:
+            step = metric_step(key, step)
+        ts = time.time() if timestamp is None else float(timestamp)
+        with self._buffer_lock:
+            self._buffer.append((key, v, step, ts))
+            if step >= self._next_step.get(key, 0):
+                self._next_step[key] = step + 1
+            full = len(self._buffer) >= MAX_BUFFERED_POINTS
+        if full:
+            self.flush()
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None, timestamp: float | None = None) -> None:
+        """Log several metrics at the same step and time."""
+        ts = time.time() if timestamp is None else timestamp
+        for key, value in metrics.items():
+            self.log_metric(key, value, step=step, timestamp=ts)
+
+    # ---------------------------------------------------------------- artifacts
+    def artifact_path_for(self, relpath: str) -> Path:
+        """The path where artifact ``relpath`` of this run lives (parents created, checked)."""
+        return self._artifact_target(artifact_relpath(relpath))
+
+    def _artifact_target(self, relpath: str) -> Path:
+        self._check_open()
+        self.artifact_dir.mkdir(exist_ok=True)
+        target = safe_join(self.artifact_dir, relpath)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        safe_join(self.artifact_dir, relpath)  # re-check now that parents exist
+        return target
+
+    def log_artifact(self, local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str:
+        """Copy a file or a directory into the run's artifacts; return its artifact path.
+
+        ``artifact_path`` is a sub-directory of the artifacts to copy into (default: the root).
+        Symlinks inside a copied directory are copied as the files they point to.
+        """
+        source = Path(local_path)
+        if not source.exists():
+            raise ValidationError(f"cannot log artifact {source}: no such file or directory")
+        rel = artifact_relpath(f"{artifact_path}/{source.name}" if artifact_path else source.name)
+        target = self._artifact_target(rel)
+        if source.is_dir():
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            shutil.copytree(source, tmp, symlinks=False, dirs_exist_ok=False)
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+        else:
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+        return rel
+
+    def log_text(self, text: str, artifact_file: str) -> str:
+        """Write ``text`` (UTF-8) as an artifact file."""
+        rel = artifact_relpath(artifact_file)
+        write_bytes_atomic(self._artifact_target(rel), text.encode("utf-8"))
+        return rel
+
+    def log_dict(self, dictionary: Any, artifact_file: str) -> str:
+        """Write a JSON-serializable object as a strict JSON artifact file."""
+        rel = artifact_relpath(artifact_file)
+        write_json_atomic(self._artifact_target(rel), json_value(dictionary))
+        return rel
+
+    def log_model(self, model: Any, name: str = "model") -> dict[str, Any]:
+        """Save ``model`` with joblib under ``artifacts/<name>/`` with a JSON sidecar; return it."""
+        rel = artifact_relpath(name)
+        target = self._artifact_target(rel)
+        sidecar = model_io.save(model, target)
+        models = self._data.setdefault("models", [])
+        with self._buffer_lock:
+            if rel not in models:
+                models.append(rel)
+            self._dirty = True
+        return sidecar
+
+    # --------------------------------------------------------- flushing, ending
+    def flush(self) -> None:
+        """Write buffered points (appended) and changed params/tags/summaries (replaced)."""
+        with self._io_lock:
+            with self._buffer_lock:
+                points, self._buffer = self._buffer, []
+                dirty, self._dirty = self._dirty, False
+                snapshot = {
+                    **self._data,
+                    "params": dict(self._data["params"]),
+                    "tags": dict(self._data["tags"]),
+                    "models": list(self._data.get("models", ())),
+                }
+            if points:
+                data = metrics_log.format_points(points)
+                fd = self._metrics_fd
+                if fd is None:
+                    fd = self._metrics_fd = os.open(
+                        self.dir / metrics_log.FILENAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644
+                    )
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+                self._offset += len(data)
+                summaries = self._metrics
+                for key, value, step, ts in points:
+                    s = summaries.get(key)
+                    if s is None:
+                        summaries[key] = MetricSummary.first(value, step, ts)
+                    else:
+                        s.add(value, step, ts)
+            if points or dirty:
+                self._write_run_file(snapshot)
+
+    def _write_run_file(self, data: dict[str, Any]) -> None:
+        data["metrics"] = {
+            k: {"last": s.last, "min": s.min, "max": s.max, "step": s.step, "count": s.count, "t": s.timestamp}
+            for k, s in self._metrics.items()
+        }
+        data["metrics_offset"] = self._offset
+        write_json_atomic(self.dir / RUN_FILE, data)
+
+    def heartbeat(self) -> None:
+        """Mark the run alive (readers call a run crashed when this stops)."""
+        try:
+            os.utime(self.dir / HEARTBEAT_FILE)
+        except FileNotFoundError:
+            (self.dir / HEARTBEAT_FILE).touch()
+
+    def tick(self) -> None:
+        """Periodic work of the background thread: flush and heartbeat."""
+        if not self._ended:
+            self.flush()
+            self.heartbeat()
+
+    def end(self, status: str = FINISHED, error: str | None = None) -> None:
+        """End the run with ``status`` (finished, failed or killed), flushing everything."""
+        status = status.lower()
+        if status not in END_STATUSES:
+            raise ValidationError(f"cannot end a run as {status!r}; choose one of {', '.join(END_STATUSES)}")
+        with self._io_lock:
+            if self._ended:
+                return
+            with self._buffer_lock:
+                self._data["status"] = status
+                self._data["end_time"] = time.time()
+                if error is not None:
+                    self._data["error"] = error
+                self._dirty = True
+            self.flush()
+            self._ended = True
+            if self._metrics_fd is not None:
+                os.close(self._metrics_fd)
+                self._metrics_fd = None
+        lifecycle.unregister(self)
+
+    end_run = end
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.end(FINISHED)
+        elif issubclass(exc_type, KeyboardInterrupt):
+            self.end(KILLED, error="KeyboardInterrupt")
+        elif isinstance(exc, SystemExit) and exc.code in (0, None):
+            self.end(FINISHED)
+        else:
+            self.end(FAILED, error=failure_summary(exc_type, exc, tb))
+
+
+def failure_summary(
+    exc_type: type[BaseException], exc: BaseException | None, tb: TracebackType | None, limit: int = 8
+) -> str:
+    """The last frames of a traceback and the exception line, as stored on a failed run."""
+    return "".join(traceback.format_exception(exc_type, exc, tb, limit=-limit)).strip()
+
+
+def load_run_file(run_dir: Path) -> dict[str, Any]:
+    """Read ``run.json`` for a writer, with metric summaries as objects."""
+    from .jsonio import decode_float
+
+    data: dict[str, Any] = read_json(run_dir / RUN_FILE)
+    data["metrics"] = {
+        k: MetricSummary(
+            decode_float(m["last"]),
+            decode_float(m["min"]),
+            decode_float(m["max"]),
+            int(m["step"]),
+            int(m["count"]),
+            float(m["t"]),
+        )
+        for k, m in data.get("metrics", {}).items()
+    }
+    return data

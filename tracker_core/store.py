@@ -1,0 +1,605 @@
+"""The plain-file store (format v1): experiments, runs and their files.
+
+Layout under the store root::
+
+    tui-track-store.json            marker: format name and version
+    .lock                           fcntl lock for shared state (experiment creation, renames)
+    experiments/<experiment_id>/
+        experiment.json             id, name, created, tags, deleted
+        deleted-runs/<run_id>       empty marker files: soft-deleted runs
+        runs/<run_id>/
+            run.json                params, tags, status, times, env, metric summaries
+            metrics.jsonl           append-only metric history (source of truth)
+            heartbeat               mtime = last sign of life of the writing process
+            artifacts/              logged files and models
+    registry/                       the model registry (see tracker_core.registry)
+
+Ids are random uuid4 hex strings, so stores copied with ``cp -r``/``rsync`` merge without
+conflict. Each run has a single writer (the process that started or resumed it); shared
+state changes under the store lock.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from . import metrics_log
+from .config import resolve_store_path
+from .errors import AmbiguousIdError, ConflictError, CorruptFileError, NotFoundError, StoreError, ValidationError
+from .jsonio import decode_float, read_json, write_json_atomic
+from .locking import FileLock
+from .records import (
+    CRASHED,
+    RUNNING,
+    UNREADABLE,
+    ArtifactInfo,
+    Experiment,
+    MetricPoint,
+    MetricSummary,
+    RunSummary,
+)
+from .run import ARTIFACTS_DIR, DEFAULT_FLUSH_INTERVAL, HEARTBEAT_FILE, RUN_FILE, Run, load_run_file
+from .validation import safe_join, validate_key, validate_name
+
+MARKER_FILE = "tui-track-store.json"
+FORMAT_NAME = "tui-track"
+FORMAT_VERSION = 1
+DEFAULT_EXPERIMENT = "Default"
+EXPERIMENT_FILE = "experiment.json"
+STALE_AFTER = 30.0
+"""Seconds without a heartbeat after which a running run is reported crashed."""
+
+
+def new_id() -> str:
+    """A random uuid4 as 32 hex characters."""
+    return uuid.uuid4().hex
+
+
+class Store:
+    """A tui-track store on disk.
+
+    ``root`` follows the resolution order of :mod:`tracker_core.config` when omitted. With
+    ``create=False`` a missing store raises :class:`StoreError` instead of being created.
+    """
+
+    def __init__(self, root: str | os.PathLike[str] | None = None, *, create: bool = True) -> None:
+        self.root = resolve_store_path(root).absolute()
+        self._open(create)
+        self._exp_by_name: dict[str, str] = {}
+        self._run_exp: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    # -------------------------------------------------------------- the root
+    @property
+    def experiments_dir(self) -> Path:
+        return self.root / "experiments"
+
+    def lock(self, timeout: float = 30.0) -> FileLock:
+        """The store-wide lock for shared state."""
+        return FileLock(self.root / ".lock", timeout=timeout)
+
+    def _open(self, create: bool) -> None:
+        marker = self.root / MARKER_FILE
+        if marker.is_file():
+            self._check_marker(marker)
+            return
+        if not create:
+            raise StoreError(
+                f"no tui-track store at {self.root}; log a run there first "
+                "(tracker_core.start_run) or point TUI_TRACK_STORE at an existing store"
+            )
+        if self.root.exists() and not self.root.is_dir():
+            raise StoreError(f"{self.root} is a file, not a store directory")
+        if self.root.is_dir() and any(p.name != ".lock" for p in self.root.iterdir()):
+            raise StoreError(
+                f"{self.root} is not empty and holds no {MARKER_FILE}; refusing to turn it into a "
+                "store. Choose a new or empty directory."
+            )
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self.lock():
+            if not marker.exists():
+                self.experiments_dir.mkdir(exist_ok=True)
+                write_json_atomic(marker, {"format": FORMAT_NAME, "version": FORMAT_VERSION, "created": time.time()})
+        self._check_marker(marker)
+
+    def _check_marker(self, marker: Path) -> None:
+        try:
+            meta = read_json(marker)
+        except CorruptFileError as exc:
+            raise StoreError(f"{marker} is unreadable ({exc.reason}); is this a tui-track store?") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+            raise StoreError(f"{marker} does not describe a tui-track store")
+        version = meta.get("version")
+        if version != FORMAT_VERSION:
+            raise StoreError(
+                f"store {self.root} has format version {version!r}; this tui-track reads version "
+                f"{FORMAT_VERSION}. Upgrade tui-track (pip install -U tui-track) to open it."
+            )
+        self.experiments_dir.mkdir(exist_ok=True)
+
+    # --------------------------------------------------------- experiments
+    def _experiment_dirs(self) -> list[Path]:
+        try:
+            return [Path(e.path) for e in os.scandir(self.experiments_dir) if e.is_dir() and not e.name.startswith(".")]
+        except FileNotFoundError:
+            return []
+
+    def _read_experiment(self, exp_dir: Path, with_counts: bool = False) -> Experiment:
+        data = read_json(exp_dir / EXPERIMENT_FILE)
+        run_count = 0
+        last: float | None = None
+        if with_counts:
+            runs_dir = exp_dir / "runs"
+            try:
+                names = [n for n in os.listdir(runs_dir) if not n.startswith(".")]
+                deleted = self._deleted_runs(exp_dir)
+                run_count = sum(1 for n in names if n not in deleted)
+                last = runs_dir.stat().st_mtime if names else None
+            except FileNotFoundError:
+                pass
+        return Experiment(
+            id=data["id"],
+            name=data["name"],
+            created=data.get("created", 0.0),
+            tags=data.get("tags", {}),
+            deleted=bool(data.get("deleted", False)),
+            run_count=run_count,
+            last_activity=last,
+        )
+
+    def list_experiments(self, include_deleted: bool = False, with_counts: bool = True) -> list[Experiment]:
+        """Experiments sorted by name, with run counts and last run creation time."""
+        found = []
+        for exp_dir in self._experiment_dirs():
+            try:
+                exp = self._read_experiment(exp_dir, with_counts)
+            except (FileNotFoundError, CorruptFileError, KeyError, TypeError):
+                continue
+            self._exp_by_name[exp.name] = exp.id
+            if include_deleted or not exp.deleted:
+                found.append(exp)
+        return sorted(found, key=lambda e: e.name.lower())
+
+    def get_experiment(self, name_or_id: str, *, include_deleted: bool = True) -> Experiment:
+        """An experiment by exact name, id or unique id prefix."""
+        exp_id = self._exp_by_name.get(name_or_id)
+        if exp_id and (self.experiments_dir / exp_id / EXPERIMENT_FILE).is_file():
+            exp = self._read_experiment(self.experiments_dir / exp_id, with_counts=True)
+            if exp.name == name_or_id:
+                return exp
+        experiments = self.list_experiments(include_deleted=True)
+        for exp in experiments:
+            if exp.name == name_or_id:
+                return exp
+        matches = [e for e in experiments if e.id.startswith(name_or_id)] if len(name_or_id) >= 4 else []
+        if len(matches) == 1:
+            return matches[0]
+        names = ", ".join(repr(e.name) for e in experiments if include_deleted or not e.deleted) or "none yet"
+        raise NotFoundError(f"no experiment named {name_or_id!r}; experiments: {names}")
+
+    def create_experiment(self, name: str, tags: dict[str, Any] | None = None) -> Experiment:
+        """Create an experiment; its name must not be taken."""
+        exp, created = self._get_or_create(name, tags)
+        if not created:
+            raise ConflictError(f"experiment {name!r} already exists")
+        return exp
+
+    def get_or_create_experiment(self, name: str) -> Experiment:
+        """The experiment of that name, created if missing (one wins among racing processes)."""
+        name = validate_name(name, "experiment name")
+        exp_id = self._exp_by_name.get(name)
+        if exp_id and (self.experiments_dir / exp_id / "runs").is_dir():
+            return Experiment(id=exp_id, name=name, created=0.0)
+        return self._get_or_create(name, None)[0]
+
+    def _get_or_create(self, name: str, tags: dict[str, Any] | None) -> tuple[Experiment, bool]:
+        name = validate_name(name, "experiment name")
+        with self.lock():
+            for exp in self.list_experiments(include_deleted=True, with_counts=False):
+                if exp.name == name:
+                    return exp, False
+            exp_id = new_id()
+            tmp = self.experiments_dir / f".creating-{exp_id}"
+            (tmp / "runs").mkdir(parents=True)
+            data = {"id": exp_id, "name": name, "created": time.time(), "tags": dict(tags or {}), "deleted": False}
+            write_json_atomic(tmp / EXPERIMENT_FILE, data)
+            os.rename(tmp, self.experiments_dir / exp_id)
+        self._exp_by_name[name] = exp_id
+        return self._read_experiment(self.experiments_dir / exp_id), True
+
+    def _update_experiment(self, name_or_id: str, change: dict[str, Any]) -> Experiment:
+        with self.lock():
+            exp = self.get_experiment(name_or_id)
+            path = self.experiments_dir / exp.id / EXPERIMENT_FILE
+            data = read_json(path)
+            if "name" in change and change["name"] != data["name"]:
+                taken = [
+                    e
+                    for e in self.list_experiments(include_deleted=True, with_counts=False)
+                    if e.name == change["name"]
+                ]
+                if taken:
+                    raise ConflictError(f"cannot rename to {change['name']!r}: that experiment already exists")
+            if "tags" in change:
+                change = {**change, "tags": {**data.get("tags", {}), **change["tags"]}}
+            data.update(change)
+            write_json_atomic(path, data)
+        self._exp_by_name.clear()
+        return self.get_experiment(exp.id)
+
+    def rename_experiment(self, name_or_id: str, new_name: str) -> Experiment:
+        """Give an experiment a new (unused) name; its runs stay where they are."""
+        return self._update_experiment(name_or_id, {"name": validate_name(new_name, "experiment name")})
+
+    def set_experiment_tag(self, name_or_id: str, key: str, value: Any) -> Experiment:
+        """Set one tag on an experiment."""
+        from .validation import json_value
+
+        return self._update_experiment(name_or_id, {"tags": {validate_key(key, "tag"): json_value(value)}})
+
+    def delete_experiment(self, name_or_id: str) -> Experiment:
+        """Soft-delete an experiment (hidden from listings, restorable)."""
+        return self._update_experiment(name_or_id, {"deleted": True})
+
+    def restore_experiment(self, name_or_id: str) -> Experiment:
+        """Undo :meth:`delete_experiment`."""
+        return self._update_experiment(name_or_id, {"deleted": False})
+
+    # ---------------------------------------------------------------- writing runs
+    def start_run(
+        self,
+        experiment: str | None = None,
+        name: str | None = None,
+        *,
+        run_id: str | None = None,
+        parent_id: str | None = None,
+        tags: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        flush_interval: float = DEFAULT_FLUSH_INTERVAL,
+    ) -> Run:
+        """Start a new run in ``experiment`` (created on first use), or resume ``run_id``."""
+        if flush_interval <= 0:
+            raise ValidationError("flush_interval must be a positive number of seconds")
+        if run_id is not None:
+            run = self._resume(run_id, flush_interval)
+        else:
+            run = self._create_run(experiment or DEFAULT_EXPERIMENT, name, parent_id, flush_interval)
+        if tags:
+            run.set_tags(tags)
+        if params:
+            run.log_params(params)
+        return run
+
+    def _create_run(self, experiment: str, name: str | None, parent_id: str | None, flush_interval: float) -> Run:
+        from . import environment
+
+        exp = self.get_or_create_experiment(experiment)
+        if parent_id is not None:
+            parent_id = self._locate(parent_id)[1]
+        run_id = new_id()
+        if name is None:
+            name = f"run-{run_id[:8]}"
+        name = validate_name(name, "run name")
+        runs_dir = self.experiments_dir / exp.id / "runs"
+        tmp = runs_dir / f".creating-{run_id}"
+        tmp.mkdir()
+        now = time.time()
+        data: dict[str, Any] = {
+            "id": run_id,
+            "experiment_id": exp.id,
+            "name": name,
+            "status": RUNNING,
+            "start_time": now,
+            "end_time": None,
+            "parent_id": parent_id,
+            "user": environment.username(),
+            "host": environment.hostname(),
+            "pid": os.getpid(),
+            "params": {},
+            "tags": {},
+            "models": [],
+            "env": environment.capture(),
+            "error": None,
+            "metrics": {},
+            "metrics_offset": 0,
+        }
+        write_json_atomic(tmp / RUN_FILE, data)
+        (tmp / HEARTBEAT_FILE).touch()
+        os.rename(tmp, runs_dir / run_id)
+        self._run_exp[run_id] = exp.id
+        data["metrics"] = {}
+        return Run(self, runs_dir / run_id, data, flush_interval=flush_interval)
+
+    def _resume(self, run_id: str, flush_interval: float) -> Run:
+        from . import environment
+
+        exp_id, run_id = self._locate(run_id)
+        run_dir = self._run_dir(exp_id, run_id)
+        current = self.get_run(run_id)
+        if current.status == RUNNING:
+            raise ConflictError(
+                f"run {run_id[:8]} is still running (pid {current.pid} on {current.host}); "
+                "a run has one writer at a time"
+            )
+        data = load_run_file(run_dir)
+        # Bring the summaries up to date with points a killed writer appended but never summarized.
+        path = run_dir / metrics_log.FILENAME
+        size = metrics_log.truncate_torn_tail(path)
+        offset = int(data.get("metrics_offset", 0))
+        if size > offset:
+            points, _ = metrics_log.read_points(path, offset)
+            metrics_log.summarize(points, data["metrics"])
+        data["metrics_offset"] = size
+        data.update(
+            status=RUNNING,
+            end_time=None,
+            error=None,
+            pid=os.getpid(),
+            host=environment.hostname(),
+            user=environment.username(),
+        )
+        data.setdefault("resumed", []).append(time.time())
+        run = Run(self, run_dir, data, flush_interval=flush_interval)
+        run.heartbeat()
+        with run._buffer_lock:
+            run._dirty = True
+        run.flush()
+        return run
+
+    # ---------------------------------------------------------------- reading runs
+    def _run_dir(self, exp_id: str, run_id: str) -> Path:
+        return self.experiments_dir / exp_id / "runs" / run_id
+
+    def _deleted_runs(self, exp_dir: Path) -> set[str]:
+        try:
+            return set(os.listdir(exp_dir / "deleted-runs"))
+        except FileNotFoundError:
+            return set()
+
+    def _locate(self, run_id: str) -> tuple[str, str]:
+        """(experiment id, full run id) for a run id or unique prefix."""
+        if not isinstance(run_id, str) or not run_id:
+            raise ValidationError("a run id must be a non-empty string")
+        exp_id = self._run_exp.get(run_id)
+        if exp_id and self._run_dir(exp_id, run_id).is_dir():
+            return exp_id, run_id
+        matches: list[tuple[str, str]] = []
+        for exp_dir in self._experiment_dirs():
+            runs_dir = exp_dir / "runs"
+            if (runs_dir / run_id).is_dir() and "/" not in run_id and not run_id.startswith("."):
+                self._run_exp[run_id] = exp_dir.name
+                return exp_dir.name, run_id
+            try:
+                matches.extend(
+                    (exp_dir.name, n) for n in os.listdir(runs_dir) if n.startswith(run_id) and not n.startswith(".")
+                )
+            except FileNotFoundError:
+                continue
+        if not matches:
+            raise NotFoundError(f"no run with id {run_id!r} in {self.root}")
+        if len(matches) > 1:
+            shown = ", ".join(m[1][:12] for m in matches[:5])
+            raise AmbiguousIdError(
+                f"run id prefix {run_id!r} matches {len(matches)} runs ({shown}...); give more characters"
+            )
+        self._run_exp[matches[0][1]] = matches[0][0]
+        return matches[0]
+
+    def resolve_run_id(self, prefix: str) -> str:
+        """The full id of the run whose id is or starts with ``prefix``."""
+        return self._locate(prefix)[1]
+
+    def get_run(self, run_id: str) -> RunSummary:
+        """One run by id or unique prefix, as it would be listed."""
+        exp_id, run_id = self._locate(run_id)
+        exp_dir = self.experiments_dir / exp_id
+        return read_run_summary(
+            self._run_dir(exp_id, run_id), exp_id, run_id in self._deleted_runs(exp_dir), time.time()
+        )
+
+    def list_runs(self, experiment: str | None = None, *, include_deleted: bool = False) -> list[RunSummary]:
+        """Summaries of an experiment's runs (all experiments when None), newest first.
+
+        Reads one small ``run.json`` per run, never the metric histories (except the unflushed
+        tail of runs whose writer died). A run that cannot be read is listed as ``unreadable``.
+        """
+        if experiment is None:
+            exp_ids = [p.name for p in self._experiment_dirs()]
+        else:
+            exp_ids = [self.get_experiment(experiment).id]
+        now = time.time()
+        runs: list[RunSummary] = []
+        for exp_id in exp_ids:
+            exp_dir = self.experiments_dir / exp_id
+            deleted = self._deleted_runs(exp_dir)
+            try:
+                entries = [e for e in os.scandir(exp_dir / "runs") if not e.name.startswith(".")]
+            except FileNotFoundError:
+                continue
+            for entry in entries:
+                is_deleted = entry.name in deleted
+                if is_deleted and not include_deleted:
+                    continue
+                runs.append(read_run_summary(Path(entry.path), exp_id, is_deleted, now))
+        runs.sort(key=lambda r: r.start_time or 0.0, reverse=True)
+        return runs
+
+    def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
+        """Every point of one metric of a run, in logged order."""
+        exp_id, run_id = self._locate(run_id)
+        return list(metrics_log.history(self._run_dir(exp_id, run_id) / metrics_log.FILENAME, key))
+
+    def metric_histories(self, run_id: str) -> dict[str, list[MetricPoint]]:
+        """Every metric history of a run, by key."""
+        exp_id, run_id = self._locate(run_id)
+        out: dict[str, list[MetricPoint]] = {}
+        for p in metrics_log.history(self._run_dir(exp_id, run_id) / metrics_log.FILENAME):
+            out.setdefault(p.key, []).append(p)
+        return out
+
+    def artifact_root(self, run_id: str) -> Path:
+        """The directory holding a run's artifacts (may not exist yet)."""
+        exp_id, run_id = self._locate(run_id)
+        return self._run_dir(exp_id, run_id) / ARTIFACTS_DIR
+
+    def artifact_path(self, run_id: str, relpath: str) -> Path:
+        """The file of one artifact, refusing paths that leave the run's artifacts."""
+        root = self.artifact_root(run_id)
+        path = safe_join(root, relpath)
+        if not path.exists():
+            raise NotFoundError(f"run {run_id[:8]} has no artifact {relpath!r}")
+        return path
+
+    def list_artifacts(self, run_id: str) -> list[ArtifactInfo]:
+        """Every artifact file and directory of a run with sizes, sorted by path."""
+        root = self.artifact_root(run_id)
+        found: list[ArtifactInfo] = []
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            rel_dir = os.path.relpath(dirpath, root)
+            for d in dirnames:
+                found.append(ArtifactInfo(_rel(rel_dir, d), 0, True))
+            for f in filenames:
+                if f.startswith("."):
+                    continue
+                try:
+                    size = os.stat(os.path.join(dirpath, f)).st_size
+                except FileNotFoundError:
+                    continue
+                found.append(ArtifactInfo(_rel(rel_dir, f), size))
+        return sorted(found, key=lambda a: a.path)
+
+    def load_model(self, run_id: str, name: str = "model") -> Any:
+        """Unpickle a model logged on a run (after checking its sha256)."""
+        from . import model_io
+
+        return model_io.load(self.artifact_path(run_id, name))
+
+    def model_info(self, run_id: str, name: str = "model") -> dict[str, Any]:
+        """A logged model's sidecar, read as JSON (nothing is unpickled)."""
+        from . import model_io
+
+        return model_io.read_sidecar(self.artifact_path(run_id, name))
+
+    # ----------------------------------------------------------- deletion
+    def delete_run(self, run_id: str) -> None:
+        """Soft-delete a run: hidden from listings, files kept, restorable."""
+        exp_id, run_id = self._locate(run_id)
+        marker_dir = self.experiments_dir / exp_id / "deleted-runs"
+        marker_dir.mkdir(exist_ok=True)
+        (marker_dir / run_id).touch()
+
+    def restore_run(self, run_id: str) -> None:
+        """Undo :meth:`delete_run`."""
+        exp_id, run_id = self._locate(run_id)
+        try:
+            os.unlink(self.experiments_dir / exp_id / "deleted-runs" / run_id)
+        except FileNotFoundError:
+            pass
+
+    def purge_run(self, run_id: str) -> None:
+        """Remove a soft-deleted run's files for good."""
+        exp_id, run_id = self._locate(run_id)
+        if run_id not in self._deleted_runs(self.experiments_dir / exp_id):
+            raise ConflictError(f"run {run_id[:8]} is not deleted; delete it before purging it")
+        shutil.rmtree(self._run_dir(exp_id, run_id))
+        os.unlink(self.experiments_dir / exp_id / "deleted-runs" / run_id)
+        self._run_exp.pop(run_id, None)
+
+
+def _rel(rel_dir: str, name: str) -> str:
+    return name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
+
+
+def _summary_from_file(m: dict[str, Any]) -> MetricSummary:
+    return MetricSummary(
+        decode_float(m["last"]),
+        decode_float(m["min"]),
+        decode_float(m["max"]),
+        int(m["step"]),
+        int(m["count"]),
+        float(m["t"]),
+    )
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with that pid exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_run_summary(run_dir: Path, exp_id: str, deleted: bool, now: float) -> RunSummary:
+    """Read one run directory into a summary; never raises for a damaged run."""
+    from .environment import hostname
+
+    run_id = run_dir.name
+    try:
+        data = read_json(run_dir / RUN_FILE)
+        if not isinstance(data, dict):
+            raise CorruptFileError(run_dir / RUN_FILE, "not a JSON object")
+        metrics = {k: _summary_from_file(m) for k, m in data.get("metrics", {}).items()}
+        summary = RunSummary(
+            id=run_id,
+            experiment_id=exp_id,
+            name=data.get("name") or run_id[:8],
+            status=data["status"],
+            start_time=data.get("start_time"),
+            end_time=data.get("end_time"),
+            params=data.get("params", {}),
+            tags=data.get("tags", {}),
+            metrics=metrics,
+            parent_id=data.get("parent_id"),
+            user=data.get("user"),
+            host=data.get("host"),
+            pid=data.get("pid"),
+            env=data.get("env", {}),
+            error=data.get("error"),
+            deleted=deleted,
+        )
+    except FileNotFoundError:
+        return RunSummary(run_id, exp_id, run_id[:8], UNREADABLE, None, error=f"{RUN_FILE} is missing", deleted=deleted)
+    except CorruptFileError as exc:
+        return RunSummary(
+            run_id, exp_id, run_id[:8], UNREADABLE, None, error=f"{RUN_FILE}: {exc.reason}", deleted=deleted
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return RunSummary(
+            run_id,
+            exp_id,
+            run_id[:8],
+            UNREADABLE,
+            None,
+            error=f"{RUN_FILE} lacks or mangles a field ({type(exc).__name__}: {exc})",
+            deleted=deleted,
+        )
+    if summary.status == RUNNING:
+        try:
+            summary.heartbeat = os.stat(run_dir / HEARTBEAT_FILE).st_mtime
+        except FileNotFoundError:
+            summary.heartbeat = summary.start_time
+        stale = summary.heartbeat is None or now - summary.heartbeat > STALE_AFTER
+        dead = summary.host == hostname() and summary.pid is not None and not process_alive(summary.pid)
+        if stale or dead:
+            summary.status = CRASHED
+        # Points appended after the last summary (a writer killed between the two writes).
+        offset = data.get("metrics_offset", 0)
+        path = run_dir / metrics_log.FILENAME
+        try:
+            if os.stat(path).st_size > offset:
+                points, _ = metrics_log.read_points(path, offset)
+                metrics_log.summarize(points, summary.metrics)
+        except FileNotFoundError:
+            pass
+    return summary

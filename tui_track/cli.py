@@ -1,0 +1,44 @@
+"""The ``tui-track`` command line: the app, and scriptable subcommands over tracker_core.
+
+``tui-track [STORE]`` opens the full-screen app; subcommands print rich tables in a
+terminal, plain text when piped, and JSON/CSV on request. Errors print one line and exit 1.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from tracker_core.errors import TrackerError
+
+from .commands import models as models_cmd
+from .commands import runs as runs_cmd
+
+
+class _Group(click.Group):
+    """A group whose library errors become one-line messages and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except TrackerError as exc:
+            click.echo(f"tui-track: error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", "-s", "store", metavar="PATH", envvar=None, help="Store directory (else TUI_TRACK_STORE, config, ./tui-track-store).")
+@click.pass_context
+def main(ctx: click.Context, store: str | None) -> None:
+    """Experiment tracking for remote training boxes. Without a command, opens the app."""
+    ctx.ensure_object(dict)
+    ctx.obj["store"] = store
+    if ctx.invoked_subcommand is None:
+        from .app_entry import run_app
+
+        sys.exit(run_app(store))
+
+
+runs_cmd.register(main)
+models_cmd.register(main)

@@ -1,0 +1,1 @@
+"""Subcommands of ``tui-track``; each module has ``register(group)``."""
