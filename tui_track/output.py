@@ -60,6 +60,19 @@ def timestamp(value: float | None) -> str:
     return datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def duration(seconds: float | None) -> str:
+    """A duration as ``1h02m``, ``3m05s`` or ``4.2s``."""
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
 def emit(
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
