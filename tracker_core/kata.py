@@ -124,6 +124,7 @@ class ExperimentTracker:
 
     def compare_runs(self, metric: str = "accuracy") -> list[dict[str, Any]]:
         """All runs sorted by ``metric``, best (highest) first; runs without it last."""
+
         def key(r: dict[str, Any]) -> tuple[bool, float]:
             v = r["metrics"].get(metric)
             missing = v is None or v != v

@@ -28,7 +28,14 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--store", "-s", "store", metavar="PATH", envvar=None, help="Store directory (else TUI_TRACK_STORE, config, ./tui-track-store).")
+@click.option(
+    "--store",
+    "-s",
+    "store",
+    metavar="PATH",
+    envvar=None,
+    help="Store directory (else TUI_TRACK_STORE, config, ./tui-track-store).",
+)
 @click.pass_context
 def main(ctx: click.Context, store: str | None) -> None:
     """Experiment tracking for remote training boxes. Without a command, opens the app."""
