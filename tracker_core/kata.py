@@ -10,11 +10,15 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .records import FINISHED, RunSummary
 from .run import Run
 from .store import Store
+
+if TYPE_CHECKING:
+    from .registry import ModelVersion
 
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -138,9 +142,62 @@ class ExperimentTracker:
         return ranked[0] if ranked else None
 
 
-def __getattr__(name: str) -> Any:
-    if name == "ModelRegistry":  # defined with the registry (tracker_core.registry)
-        from .registry import ModelRegistry
+def _store_for_registry_dir(registry_dir: Path) -> Store:
+    """The store whose registry the kata means: ``registry_dir`` itself or its parent, else a new store there."""
+    from .store import MARKER_FILE
 
-        return ModelRegistry
-    raise AttributeError(name)
+    for candidate in (registry_dir, registry_dir.parent):
+        if (candidate / MARKER_FILE).is_file():
+            return Store(candidate, create=False)
+    return Store(registry_dir)
+
+
+class ModelRegistry:
+    """The kata's registry (register, promote, get_production_model, list_versions) on :class:`Registry`.
+
+    ``ModelRegistry(os.path.join(tracker.base_dir, "registry"))`` uses the registry of the
+    tracker's store; a directory that is not in a store becomes a new store.
+    """
+
+    def __init__(self, registry_dir: str | os.PathLike[str]) -> None:
+        from .registry import Registry
+
+        self.registry_dir = os.fspath(registry_dir)
+        self.backend = Registry(_store_for_registry_dir(Path(self.registry_dir).absolute()))
+
+    def register(self, name: str, model: Any, metrics: dict[str, float], stage: str = "development") -> int:
+        """Save ``model`` as the next version of ``name``; return its version number."""
+        return self.backend.register_object(name, model, metrics=metrics, stage=stage).version
+
+    def promote(self, name: str, version: int, new_stage: str) -> None:
+        """Move a version to ``new_stage``; promoting to production archives the previous one."""
+        self.backend.promote(name, version, new_stage)
+
+    def get_production_model(self, name: str) -> tuple[Any, dict[str, Any]] | tuple[None, None]:
+        """The production model and its version dict, or ``(None, None)`` when none is in production."""
+        from .errors import NotFoundError
+
+        model = self.backend.get_model(name)
+        if model.production_version is None:
+            return None, None
+        try:
+            version = self.backend.get_version(name, model.production_version)
+        except NotFoundError:
+            return None, None
+        return self.backend.load(version.uri), _kata_version(version)
+
+    def list_versions(self, name: str) -> list[dict[str, Any]]:
+        """The versions of ``name`` as the kata's dicts (an empty list for an unknown model)."""
+        if name not in {m.name for m in self.backend.list_models()}:
+            return []
+        return [_kata_version(v) for v in self.backend.list_versions(name)]
+
+
+def _kata_version(version: ModelVersion) -> dict[str, Any]:
+    return {
+        "version": version.version,
+        "stage": version.stage,
+        "metrics": dict(version.metrics),
+        "path": os.fspath(version.path),
+        "registered_at": _kata_time(version.registered_at),
+    }

@@ -1,0 +1,137 @@
+"""What the registry returns: models, versions and history entries, plus the name rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ValidationError
+
+DEVELOPMENT = "development"
+STAGING = "staging"
+PRODUCTION = "production"
+ARCHIVED = "archived"
+STAGES = (DEVELOPMENT, STAGING, PRODUCTION, ARCHIVED)
+_STAGE_SYNONYMS = {"none": DEVELOPMENT, "dev": DEVELOPMENT, "prod": PRODUCTION}
+
+_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+_ALIAS = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def validate_model_name(name: object) -> str:
+    """A model name: letters, digits, ``_``, ``.``, ``-`` (it names a directory and fits in a URI)."""
+    if not isinstance(name, str) or not _MODEL_NAME.fullmatch(name):
+        raise ValidationError(
+            f"invalid model name {name!r}: use 1-128 letters, digits, '_', '.' or '-', starting with a letter or digit"
+        )
+    return name
+
+
+def validate_alias(alias: object) -> str:
+    """An alias such as ``champion``: 1-64 of ``[A-Za-z0-9_-]``, not all digits (that reads as a version)."""
+    if not isinstance(alias, str) or not _ALIAS.fullmatch(alias) or alias.isdigit():
+        raise ValidationError(
+            f"invalid alias {alias!r}: use 1-64 letters, digits, '_' or '-' (not only digits), e.g. 'champion'"
+        )
+    return alias
+
+
+def normalize_stage(stage: object) -> str:
+    """A stage name in canonical form (case-insensitive; MLflow's ``None`` means development)."""
+    text = stage.strip().lower() if isinstance(stage, str) else None
+    if text is not None:
+        text = _STAGE_SYNONYMS.get(text, text)
+        if text in STAGES:
+            return text
+    raise ValidationError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One line of a model's audit trail.
+
+    ``action`` is one of ``register``, ``stage``, ``alias_set``, ``alias_delete``, ``delete``,
+    ``restore``, ``description``, ``tag`` (``version`` is None for model-level changes).
+    ``key`` names the alias or tag concerned; ``from_value``/``to_value`` are text.
+    """
+
+    time: float
+    user: str
+    host: str
+    action: str
+    version: int | None
+    from_value: str | None
+    to_value: str | None
+    reason: str | None = None
+    key: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        """The change in words, e.g. ``v3 stage staging -> production``."""
+        target = f"v{self.version}" if self.version is not None else "model"
+        what = f"{self.action} {self.key}" if self.key else self.action
+        if self.from_value is None and self.to_value is None:
+            return f"{target} {what}"
+        return f"{target} {what} {self.from_value or '-'} -> {self.to_value or '-'}"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelVersion:
+    """A registered version: where it came from, what it scored, and where it stands now."""
+
+    model: str
+    version: int
+    stage: str
+    aliases: list[str]
+    source_run_id: str | None
+    metrics: dict[str, float]
+    params: dict[str, Any]
+    registered_by: str
+    host: str
+    registered_at: float
+    sha256: str
+    size: int
+    description: str | None
+    tags: dict[str, Any]
+    deleted: bool
+    path: Path
+    source_artifact: str | None = None
+    model_class: str | None = None
+    error: str | None = None
+    """Why this version's record could not be read (then most fields are empty)."""
+
+    @property
+    def uri(self) -> str:
+        return f"models:/{self.model}/{self.version}"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["path"] = str(self.path)
+        data["uri"] = self.uri
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredModel:
+    """A named model with its versions summarized (counts exclude deleted versions)."""
+
+    name: str
+    description: str | None
+    tags: dict[str, Any]
+    created: float
+    latest_version: int | None
+    production_version: int | None
+    aliases: dict[str, int] = field(default_factory=dict)
+    version_count: int = 0
+    staging_versions: list[int] = field(default_factory=list)
+    updated: float | None = None
+    deleted: bool = False
+    error: str | None = None
+    """Why this model's files could not be read (then the other fields are empty)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
