@@ -1,0 +1,81 @@
+"""A run's facts as (label, text) rows for the app's tables: attributes, environment, metrics, sizes.
+
+Pure functions over :class:`~tracker_core.records.RunSummary`, shared by the screens that show a run.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from tracker_core.records import RunSummary
+
+from .output import cell, duration, timestamp
+
+
+def size_text(size: int) -> str:
+    """Bytes as ``512 B``, ``1.5 KB``, ``12.0 MB``..."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"  # pragma: no cover - unreachable
+
+
+def run_rows(run: RunSummary, experiment_name: str | None = None) -> list[tuple[str, str]]:
+    """Identity, status and times of a run."""
+    rows = [
+        ("id", run.id),
+        ("name", run.name),
+        ("experiment", experiment_name or run.experiment_id),
+        ("status", run.status),
+        ("started", timestamp(run.start_time)),
+        ("ended", timestamp(run.end_time)),
+        ("duration", duration(run.duration)),
+    ]
+    if run.parent_id:
+        rows.append(("parent", run.parent_id))
+    if run.error:
+        rows.append(("error", run.error.strip().splitlines()[-1] if run.error.strip() else run.error))
+    if run.deleted:
+        rows.append(("deleted", "yes (restorable)"))
+    return rows
+
+
+def environment_rows(run: RunSummary) -> list[tuple[str, str]]:
+    """Where and how the run ran: host, user, git, command line, Python and package versions."""
+    env: dict[str, Any] = run.env or {}
+    rows = [("host", cell(run.host)), ("user", cell(run.user)), ("pid", cell(run.pid))]
+    git = env.get("git") or {}
+    if isinstance(git, dict) and git:
+        dirty = git.get("dirty")
+        rows.append(("git commit", cell(git.get("commit"))))
+        rows.append(("git branch", cell(git.get("branch"))))
+        rows.append(("git dirty", "unknown" if dirty is None else ("yes" if dirty else "no")))
+    else:
+        rows.append(("git", "not a git work tree"))
+    command = env.get("command")
+    if isinstance(command, list):
+        rows.append(("command", shlex.join(str(part) for part in command)))
+    elif command:
+        rows.append(("command", str(command)))
+    if env.get("cwd"):
+        rows.append(("cwd", str(env["cwd"])))
+    python = " ".join(str(env[k]) for k in ("implementation", "python") if env.get(k))
+    if python:
+        rows.append(("python", python))
+    if env.get("platform"):
+        rows.append(("platform", str(env["platform"])))
+    packages = env.get("packages") or {}
+    if isinstance(packages, dict):
+        rows.extend((name, str(version)) for name, version in sorted(packages.items()))
+    return rows
+
+
+def metric_rows(run: RunSummary) -> list[tuple[str, str, str, str, str]]:
+    """(metric, last, min, max, points) for each metric of the run, sorted by name."""
+    return [
+        (key, cell(m.last), cell(m.min), cell(m.max), str(m.count))
+        for key, m in sorted(run.metrics.items(), key=lambda kv: kv[0].lower())
+    ]

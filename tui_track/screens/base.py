@@ -1,0 +1,28 @@
+"""What the secondary screens share: escape goes back, j/k move in whatever list has focus."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+
+class TrackerScreen(Screen[None]):
+    """A pushed screen of the app (run, chart, compare, artifacts, registry)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("j", "cursor('down')", "Down", show=False),
+        Binding("k", "cursor('up')", "Up", show=False),
+    ]
+
+    def action_back(self) -> None:
+        """Return to the screen underneath."""
+        self.dismiss()
+
+    def action_cursor(self, direction: str) -> None:
+        """Vim-style j/k: move the cursor of the focused list, table or tree."""
+        move = getattr(self.focused, f"action_cursor_{direction}", None)
+        if callable(move):
+            move()

@@ -1,0 +1,164 @@
+"""One metric overlaid across several runs: pick the metric, step or time on x, linear or log y."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Footer, Static
+
+from tracker_core.errors import TrackerError
+from tracker_core.records import MetricPoint, RunSummary
+from tracker_core.store import Store
+
+from ..widgets.chart import MetricChart, MetricPicker, Series
+from .base import TrackerScreen
+
+
+def run_labels(runs: Sequence[RunSummary]) -> list[str]:
+    """Run names, with a short id added where two runs share a name."""
+    counts = Counter(r.name for r in runs)
+    return [r.name if counts[r.name] == 1 else f"{r.name} {r.id[:6]}" for r in runs]
+
+
+def shared_metric(runs: Sequence[RunSummary]) -> str | None:
+    """The metric logged by the most runs, then with the most points (ties: by name)."""
+    logged_by: Counter[str] = Counter()
+    points: Counter[str] = Counter()
+    for run in runs:
+        for key, summary in run.metrics.items():
+            logged_by[key] += 1
+            points[key] += summary.count
+    if not logged_by:
+        return None
+    return min(logged_by, key=lambda k: (-logged_by[k], -points[k], k.lower()))
+
+
+class ChartScreen(TrackerScreen):
+    """The history of one metric across runs (space or enter on a metric shows it)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "toggle_x_axis", "Step/time"),
+        Binding("l", "toggle_log", "Log scale"),
+        Binding("m", "focus_metrics", "Metrics"),
+        Binding("r", "reload", "Reload"),
+    ]
+
+    class RunsLoaded(Message):
+        """The runs' summaries (for the metric list and labels)."""
+
+        def __init__(self, runs: list[RunSummary]) -> None:
+            super().__init__()
+            self.runs = runs
+
+    class HistoriesLoaded(Message):
+        """One metric's history in each run (runs that never logged it are left out)."""
+
+        def __init__(self, metric: str, histories: list[tuple[RunSummary, list[MetricPoint]]]) -> None:
+            super().__init__()
+            self.metric = metric
+            self.histories = histories
+
+    def __init__(self, store: Store, run_ids: Sequence[str], metric: str | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.run_ids = list(run_ids)
+        self.metric = metric
+        self.runs: list[RunSummary] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Loading {len(self.run_ids)} runs…", id="chart-title", classes="screen-title")
+        with Horizontal(id="chart-body"):
+            picker = MetricPicker(multiple=False, id="chart-metric-list")
+            picker.border_title = "Metric"
+            yield picker
+            yield MetricChart(id="chart-chart")
+        yield Footer()
+
+    @property
+    def chart(self) -> MetricChart:
+        return self.query_one("#chart-chart", MetricChart)
+
+    def on_mount(self) -> None:
+        self.query_one("#chart-metric-list", MetricPicker).focus()
+        self.load_runs()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="chart-runs")
+    def load_runs(self) -> None:
+        """Read the runs' summaries (worker thread)."""
+        runs: list[RunSummary] = []
+        for run_id in self.run_ids:
+            try:
+                runs.append(self.store.get_run(run_id))
+            except TrackerError as exc:
+                self.notify(f"run {run_id[:8]} left out: {exc}", severity="warning")
+        self.post_message(self.RunsLoaded(runs))
+
+    @on(RunsLoaded)
+    def _runs_loaded(self, message: RunsLoaded) -> None:
+        self.runs = message.runs
+        keys = sorted({k for r in self.runs for k in r.metrics}, key=str.lower)
+        if self.metric not in keys:
+            self.metric = shared_metric(self.runs)
+        self.query_one("#chart-metric-list", MetricPicker).set_metrics(keys, [self.metric] if self.metric else [])
+        if self.metric is None:
+            self._set_title("these runs logged no metrics")
+            self.chart.set_series([], "no metrics")
+        else:
+            self.load_histories(self.metric)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="chart-histories")
+    def load_histories(self, metric: str) -> None:
+        """Read ``metric``'s history in each run (worker thread)."""
+        histories = []
+        for run in self.runs:
+            if metric in run.metrics:
+                try:
+                    histories.append((run, self.store.metric_history(run.id, metric)))
+                except (TrackerError, OSError) as exc:
+                    self.notify(f"run {run.name}: {exc}", severity="warning")
+        self.post_message(self.HistoriesLoaded(metric, histories))
+
+    @on(HistoriesLoaded)
+    def _histories_loaded(self, message: HistoriesLoaded) -> None:
+        if message.metric != self.metric:
+            return  # an older answer: another metric was picked meanwhile
+        labels = dict(zip((r.id for r in self.runs), run_labels(self.runs), strict=True))
+        series = [Series.from_points(labels[run.id], points, run.start_time) for run, points in message.histories]
+        self.chart.set_series(series, message.metric)
+        missing = len(self.runs) - len(message.histories)
+        self._set_title(
+            f"[b]{message.metric}[/b] across {len(message.histories)} runs"
+            + (f" ({missing} never logged it)" if missing else "")
+        )
+
+    def _set_title(self, text: str) -> None:
+        self.query_one("#chart-title", Static).update(text)
+
+    @on(MetricPicker.Changed, "#chart-metric-list")
+    def _metric_picked(self, message: MetricPicker.Changed) -> None:
+        if message.chosen and message.chosen[0] != self.metric:
+            self.metric = message.chosen[0]
+            self.load_histories(self.metric)
+
+    def action_toggle_x_axis(self) -> None:
+        """Switch the x axis between step and time since each run's start."""
+        self.chart.toggle_x_axis()
+
+    def action_toggle_log(self) -> None:
+        """Switch the y axis between linear and log scale."""
+        self.chart.toggle_log_scale()
+
+    def action_focus_metrics(self) -> None:
+        """Move to the metric list (space or enter shows the highlighted metric)."""
+        self.query_one("#chart-metric-list", MetricPicker).focus()
+
+    def action_reload(self) -> None:
+        """Read the runs and the histories again."""
+        self.load_runs()

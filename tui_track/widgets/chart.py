@@ -1,0 +1,186 @@
+"""A metric history chart over textual-plotext: several series, step or time on x, linear or log y."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+from textual_plotext import PlotextPlot
+
+from tracker_core.records import MetricPoint
+
+X_AXES = ("step", "time")
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of the chart: a label and its points (x as step and as seconds since the first point)."""
+
+    label: str
+    steps: tuple[float, ...]
+    seconds: tuple[float, ...]
+    values: tuple[float, ...]
+
+    @classmethod
+    def from_points(cls, label: str, points: Iterable[MetricPoint], start: float | None = None) -> Series:
+        """A series from a metric history, sorted by step; time counts from ``start`` (default: the first point)."""
+        ordered = sorted(points, key=lambda p: (p.step, p.timestamp))
+        t0 = start if start is not None else min((p.timestamp for p in ordered), default=0.0)
+        return cls(
+            label,
+            tuple(float(p.step) for p in ordered),
+            tuple(p.timestamp - t0 for p in ordered),
+            tuple(p.value for p in ordered),
+        )
+
+    def xy(self, x_axis: str, log_scale: bool) -> tuple[list[float], list[float], int]:
+        """The points to draw and how many were dropped (non-finite, or not positive on a log scale)."""
+        xs_all = self.steps if x_axis == "step" else self.seconds
+        xs: list[float] = []
+        ys: list[float] = []
+        for x, y in zip(xs_all, self.values, strict=True):
+            if math.isfinite(y) and (y > 0 or not log_scale):
+                xs.append(x)
+                ys.append(y)
+        return xs, ys, len(self.values) - len(ys)
+
+
+class MetricChart(PlotextPlot):
+    """Plots :class:`Series`; ``x_axis`` ("step"/"time") and ``log_scale`` redraw it when changed."""
+
+    DEFAULT_CSS = """
+    MetricChart {
+        height: 1fr;
+        min-height: 8;
+        min-width: 30;
+    }
+    """
+
+    x_axis: reactive[str] = reactive("step")
+    log_scale: reactive[bool] = reactive(False)
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.series: list[Series] = []
+        self.title = ""
+        self.dropped = 0
+        """Points left out of the last drawing (NaN/inf, or values <= 0 on a log scale)."""
+
+    def set_series(self, series: Sequence[Series], title: str = "") -> None:
+        """Replace what is drawn."""
+        self.series = list(series)
+        self.title = title
+        self._draw()
+
+    def toggle_x_axis(self) -> None:
+        self.x_axis = "time" if self.x_axis == "step" else "step"
+
+    def toggle_log_scale(self) -> None:
+        self.log_scale = not self.log_scale
+
+    def watch_x_axis(self) -> None:
+        self._draw()
+
+    def watch_log_scale(self) -> None:
+        self._draw()
+
+    @property
+    def x_label(self) -> str:
+        return "step" if self.x_axis == "step" else "seconds since run start"
+
+    def _draw(self) -> None:
+        plt = self.plt
+        plt.clear_figure()
+        self.dropped = 0
+        drawn = 0
+        for s in self.series:
+            xs, ys, dropped = s.xy(self.x_axis, self.log_scale)
+            self.dropped += dropped
+            if xs:
+                marker = "braille" if len(xs) > 1 else "dot"
+                plt.plot(xs, ys, label=s.label if len(self.series) > 1 else None, marker=marker)
+                drawn += 1
+        title = self.title
+        if self.log_scale:
+            title += " (log scale)"
+        if self.dropped:
+            title += f" ({self.dropped} points not drawn: nan/inf" + (" or <= 0)" if self.log_scale else ")")
+        if not drawn:
+            title += " - nothing to draw"
+        plt.title(title.strip())
+        plt.xlabel(self.x_label)
+        if self.log_scale and drawn:
+            plt.yscale("log")
+        self.refresh()
+
+
+class MetricPicker(OptionList):
+    """The metrics a chart can show; space or enter picks one (``multiple``: adds or removes it).
+
+    Chosen metrics are marked with a filled dot, so the choice reads without colour too.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "select", "Pick metric", show=False)]
+
+    class Changed(Message):
+        """The chosen metrics changed (in list order)."""
+
+        def __init__(self, picker: MetricPicker, chosen: list[str]) -> None:
+            super().__init__()
+            self.picker = picker
+            self.chosen = chosen
+
+        @property
+        def control(self) -> MetricPicker:
+            return self.picker
+
+    def __init__(self, *, multiple: bool, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.multiple = multiple
+        self.keys: list[str] = []
+        self._chosen: set[str] = set()
+
+    @property
+    def chosen(self) -> list[str]:
+        return [k for k in self.keys if k in self._chosen]
+
+    def set_metrics(self, keys: Sequence[str], chosen: Iterable[str]) -> None:
+        """Offer ``keys`` with ``chosen`` picked; keeps the highlight on the same metric where possible."""
+        current = self.keys[self.highlighted] if self.highlighted is not None and self.keys else None
+        self.keys = list(keys)
+        self._chosen = set(chosen) & set(self.keys)
+        self._redraw()
+        if self.keys:
+            self.highlighted = self.keys.index(current) if current in self.keys else 0
+
+    def _redraw(self) -> None:
+        highlighted = self.highlighted
+        self.clear_options()
+        self.add_options([Option(("● " if k in self._chosen else "○ ") + k, id=k) for k in self.keys])
+        if highlighted is not None and self.keys:
+            self.highlighted = min(highlighted, len(self.keys) - 1)
+
+    def choose(self, key: str) -> None:
+        """Pick ``key`` (or, with ``multiple``, add or remove it) and announce the change."""
+        if key not in self.keys:
+            return
+        if not self.multiple:
+            self._chosen = {key}
+        elif key in self._chosen:
+            self._chosen.discard(key)
+        else:
+            self._chosen.add(key)
+        self._redraw()
+        self.post_message(self.Changed(self, self.chosen))
+
+    def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.choose(event.option.id)
