@@ -71,12 +71,22 @@ class HistoryEntry:
         return asdict(self)
 
     def describe(self) -> str:
-        """The change in words, e.g. ``v3 stage staging -> production``."""
+        """The change in words, e.g. ``v3 staging -> production``."""
         target = f"v{self.version}" if self.version is not None else "model"
+        if self.action == "register":
+            source = f" from run {self.from_value[:8]}" if self.from_value else ""
+            return f"{target} registered{source} in {self.to_value}"
+        if self.action == "stage":
+            return f"{target} {self.from_value} -> {self.to_value}"
+        if self.action == "alias_set":
+            was = f" (was v{self.from_value})" if self.from_value is not None else ""
+            return f"alias {self.key} -> v{self.to_value}{was}"
+        if self.action == "alias_delete":
+            return f"alias {self.key} removed (was v{self.from_value})"
+        if self.action in ("delete", "restore"):
+            return f"{target} {self.action}d"
         what = f"{self.action} {self.key}" if self.key else self.action
-        if self.from_value is None and self.to_value is None:
-            return f"{target} {what}"
-        return f"{target} {what} {self.from_value or '-'} -> {self.to_value or '-'}"
+        return f"{target} {what}: {self.from_value or '-'} -> {self.to_value or '-'}"
 
 
 @dataclass(frozen=True, slots=True)
