@@ -1,0 +1,102 @@
+"""Order-by: ``"metrics.auc_roc DESC, params.max_depth"`` parsed into keys, and a stable sort.
+
+Missing values and NaN always sort last, whatever the direction. Numbers (and text that spells a
+number) sort numerically before other text; text sorts case-insensitively, ties broken by case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+from ..records import RunSummary
+from .keys import getter_for, key_from_tokens
+from .lexer import QueryError, Token, tokenize
+from .literals import as_number
+
+
+class OrderKey(NamedTuple):
+    """One sort key: a column key and its direction."""
+
+    key: str
+    descending: bool = False
+
+
+def parse_order_by(text: str | Sequence[str] | None) -> list[OrderKey]:
+    """``"metrics.auc_roc DESC, params.max_depth"`` (or a list of such items) as :class:`OrderKey` s.
+
+    Each item is a key followed by ``ASC`` (default) or ``DESC``; a leading ``-`` also means descending.
+    An empty text means no ordering. Raises :class:`QueryError` naming the column of a bad item.
+    """
+    if text is None:
+        return []
+    if not isinstance(text, str):
+        return [k for item in text for k in parse_order_by(item)]
+    # A '-' opening an item means DESC; blank it out (same length, so columns stay right).
+    minus_at = {m.end() - 1 for m in _MINUS_RE.finditer(text)}
+    chars = "".join(" " if i in minus_at else ch for i, ch in enumerate(text))
+    tokens = tokenize(chars)
+    if tokens[0].kind == "end":
+        return []
+    keys: list[OrderKey] = []
+    group: list[Token] = []
+    for tok in tokens:
+        if tok.kind in ("comma", "end"):
+            keys.append(_order_key(text, group, tok, minus_at))
+            group = []
+        else:
+            group.append(tok)
+    return keys
+
+
+_MINUS_RE = re.compile(r"(?:^|,)\s*-")
+
+
+def _order_key(text: str, group: list[Token], stop: Token, minus_at: set[int]) -> OrderKey:
+    if not group:
+        raise QueryError(f"expected a key to sort by at column {stop.start + 1}", text, stop.start)
+    descending = any(i < group[0].start and text[i + 1 : group[0].start].strip() == "" for i in minus_at)
+    body = group
+    last = group[-1]
+    if last.kind == "keyword" and last.value in ("ASC", "DESC") and len(group) > 1:
+        descending = last.value == "DESC"
+        body = group[:-1]
+    key_from_tokens(body, text)
+    return OrderKey(text[body[0].start : body[-1].end], descending)
+
+
+def _rank(value: Any) -> tuple[int, Any, Any]:
+    """A total order over mixed values: numbers, then text, then booleans, then the rest."""
+    t = type(value)
+    if t is float or t is int:
+        return (0, value, 0)
+    if t is str:
+        number = as_number(value)
+        if number is not None:
+            return (0, number, value)
+        return (1, value.casefold(), value)
+    if t is bool:
+        return (2, value, 0)
+    return (3, repr(value), 0)
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value == value  # NaN != NaN
+
+
+def sort_runs(runs: Iterable[RunSummary], keys: Sequence[OrderKey] | str | None) -> list[RunSummary]:
+    """A new list of ``runs`` sorted by ``keys``; stable, missing values and NaN last in every direction."""
+    result = list(runs)
+    order = parse_order_by(keys) if isinstance(keys, str) or keys is None else keys
+    for key, descending in reversed(order):
+        get = getter_for(key)
+        values = [get(run) for run in result]
+        present = [(v, run) for v, run in zip(values, result, strict=True) if _present(v)]
+        missing = [run for v, run in zip(values, result, strict=True) if not _present(v)]
+        if all(type(v) is float or type(v) is int for v, _ in present):
+            present.sort(key=lambda pair: pair[0], reverse=descending)
+        else:
+            present.sort(key=lambda pair: _rank(pair[0]), reverse=descending)
+        result = [run for _, run in present] + missing
+    return result
