@@ -12,6 +12,7 @@ import click
 
 from tracker_core.errors import TrackerError
 
+from .commands import interop as interop_cmd
 from .commands import models as models_cmd
 from .commands import runs as runs_cmd
 
@@ -25,6 +26,12 @@ class _Group(click.Group):
         except TrackerError as exc:
             click.echo(f"tui-track: error: {exc}", err=True)
             ctx.exit(1)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # `tui-track PATH` means `tui-track --store PATH` when PATH is not a subcommand.
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["--store", args[0], *args[1:]]
+        return super().parse_args(ctx, args)
 
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,3 +56,4 @@ def main(ctx: click.Context, store: str | None) -> None:
 
 runs_cmd.register(main)
 models_cmd.register(main)
+interop_cmd.register(main)

@@ -1,0 +1,402 @@
+"""The main screen: experiments, the runs table of the selected one, and the highlighted run's details.
+
+Disk work happens in thread workers that post :mod:`tui_track.messages`; handlers on the UI
+thread update the widgets. A timer refreshes every ``refresh_interval`` seconds through
+:class:`tracker_core.index.RunIndex`, which re-reads only new or changed runs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, OptionList, Static
+
+from tracker_core.errors import StoreError, TrackerError
+from tracker_core.index import RunIndex
+from tracker_core.records import Experiment
+from tracker_core.store import Store
+
+from ..messages import DetailsLoaded, ExperimentsLoaded, RunsChanged, StoreMissing
+from ..widgets.details import DetailsPane
+from ..widgets.experiments import ExperimentList
+from ..widgets.filter_bar import FilterBar, FilterInput
+from ..widgets.runs_table import RunsTable
+
+FIRST_RUN_SNIPPET = """\
+Log a first run from Python, then it shows up here within a couple of seconds:
+
+    import tracker_core as tc
+
+    with tc.start_run(experiment="churn", name="rf_small") as run:
+        run.log_params({"n_estimators": 50, "max_depth": 5})
+        for step in range(10):
+            run.log_metric("loss", 1.0 / (step + 1), step=step)
+
+Run it in this directory (the store is ./tui-track-store), or point TUI_TRACK_STORE at
+{path} first. Press q to quit."""
+
+DETAILS_DELAY = 0.12
+"""Seconds the cursor must rest on a run before its history and artifacts are read."""
+
+
+class MainScreen(Screen[None]):
+    """Experiments · runs table · details, with sort, filter, marks and live refresh."""
+
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (100, "-wide")]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter"),
+        Binding("backslash", "clear_filter", "Clear filter", show=False),
+        Binding("c", "compare", "Compare"),
+        Binding("p", "plot", "Plot"),
+        Binding("a", "artifacts", "Artifacts", show=False),
+        Binding("m", "models", "Models", show=False),
+        Binding("e", "experiments", "Experiments", show=False),
+        Binding("d", "toggle_details", "Details", show=False),
+        Binding("r", "reload", "Refresh now", show=False),
+        Binding("question_mark", "help", "Help"),
+    ]
+
+    def __init__(self, store_path: Path, refresh_interval: float = 2.0) -> None:
+        super().__init__()
+        self.store_path = store_path
+        self.refresh_interval = refresh_interval
+        self.store: Store | None = None
+        self.experiment_id: str | None = None
+        self.experiments: list[Experiment] = []
+        self.last_load_seconds: float | None = None
+        self._index: RunIndex | None = None
+        self._index_lock = threading.Lock()
+        self._details_timer: Timer | None = None
+        self._refreshing = False
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> Any:
+        yield Static(id="status-line")
+        with Horizontal(id="body"):
+            yield ExperimentList(id="experiments")
+            with Vertical(id="runs-pane"):
+                yield FilterBar(id="filter-bar")
+                yield RunsTable(id="runs")
+                yield DetailsPane(id="details")
+        yield Static(id="welcome")
+        yield Footer()
+
+    @property
+    def table(self) -> RunsTable:
+        return self.query_one(RunsTable)
+
+    @property
+    def experiment_list(self) -> ExperimentList:
+        return self.query_one(ExperimentList)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one(FilterBar)
+
+    def on_mount(self) -> None:
+        self.query_one("#experiments").border_title = "Experiments"
+        self.query_one("#details").border_title = "Details"
+        self.table.empty_text = "Loading runs…"
+        self.table.focus()
+        self._update_status()
+        self.load_store()
+        self.set_interval(self.refresh_interval, self.tick, name="live refresh")
+
+    # ------------------------------------------------------------------ workers (disk only, post messages)
+    @work(thread=True, exclusive=True, exit_on_error=False, group="store")
+    def load_store(self) -> None:
+        """Open the store if needed and list its experiments."""
+        try:
+            store = self.store or Store(self.store_path, create=False)
+            experiments = store.list_experiments()
+        except StoreError as exc:
+            self.post_message(StoreMissing(self.store_path, str(exc)))
+            return
+        except TrackerError as exc:
+            self.post_message(StoreMissing(self.store_path, f"cannot read the store: {exc}"))
+            return
+        self.store = store
+        self.post_message(ExperimentsLoaded(experiments))
+
+    @work(thread=True, exclusive=False, exit_on_error=False, group="runs")
+    def load_runs(self, experiment_id: str) -> None:
+        """Refresh the runs of ``experiment_id`` through its index (a first call reads them all)."""
+        assert self.store is not None
+        with self._index_lock:
+            started = time.perf_counter()
+            index = self._index
+            first = index is None or index.experiment_id != experiment_id
+            if index is None or first:
+                index = self._index = RunIndex(self.store, experiment_id)
+            changes = index.refresh()
+            if not first and not changes:
+                return
+            changed = {i: index.runs[i] for i in (*changes.added, *changes.updated)}
+            seconds = time.perf_counter() - started
+        self.post_message(RunsChanged(experiment_id, changed, changes.removed, first=first, seconds=seconds))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="details")
+    def load_details(self, run_id: str) -> None:
+        """Read a run's metric histories and artifact list for the details pane."""
+        assert self.store is not None
+        try:
+            run = self.store.get_run(run_id)
+            histories = self.store.metric_histories(run_id)
+            artifacts = self.store.list_artifacts(run_id)
+        except TrackerError as exc:
+            self.post_message(DetailsLoaded(run_id, None, {}, [], str(exc)))
+            return
+        self.post_message(DetailsLoaded(run_id, run, histories, artifacts))
+
+    def tick(self) -> None:
+        """Live refresh: relist experiments and re-read what changed in the shown one."""
+        if any(w.group in ("store", "runs") and w.is_running for w in self.workers):
+            return
+        self.load_store()
+        if self.store is not None and self.experiment_id is not None:
+            self.load_runs(self.experiment_id)
+
+    # ------------------------------------------------------------------ worker results
+    @on(StoreMissing)
+    def show_missing_store(self, message: StoreMissing) -> None:
+        welcome = self.query_one("#welcome", Static)
+        text = Text(f"No tui-track store at {message.path} yet.\n\n", style="bold")
+        text.append(FIRST_RUN_SNIPPET.format(path=message.path))
+        welcome.update(text)
+        self.add_class("-no-runs")
+
+    @on(ExperimentsLoaded)
+    def show_experiments(self, message: ExperimentsLoaded) -> None:
+        self.experiments = message.experiments
+        if not message.experiments:
+            welcome = self.query_one("#welcome", Static)
+            text = Text(f"The store at {self.store_path} has no runs yet.\n\n", style="bold")
+            text.append(FIRST_RUN_SNIPPET.format(path=self.store_path))
+            welcome.update(text)
+            self.add_class("-no-runs")
+            return
+        self.remove_class("-no-runs")
+        self.experiment_list.show(message.experiments, keep=self.experiment_id)
+        if self.experiment_id not in {e.id for e in message.experiments}:
+            self.select_experiment(message.experiments[0].id)
+        self._update_status()
+
+    @on(RunsChanged)
+    def show_runs(self, message: RunsChanged) -> None:
+        if message.experiment_id != self.experiment_id:
+            return
+        table = self.table
+        table.empty_text = "No runs match the filter (\\ clears it)" if table.predicate else "No runs yet"
+        if message.first:
+            self.last_load_seconds = message.seconds
+            table.load(message.changed)
+        else:
+            table.apply_changes(message.changed, message.removed)
+        current = table.cursor_run_id
+        if current is not None and (message.first or current in message.changed):
+            self._show_details(current, reload=True)
+
+    @on(DetailsLoaded)
+    def show_loaded_details(self, message: DetailsLoaded) -> None:
+        run = message.run or self.table.runs.get(message.run_id)
+        if run is None or message.run_id != self.table.cursor_run_id:
+            return
+        self.query_one(DetailsPane).show(run, message.histories, message.artifacts)
+
+    # ------------------------------------------------------------------ widget events
+    def select_experiment(self, experiment_id: str) -> None:
+        """Show the runs of another experiment (sort, hidden columns and filter carry over)."""
+        if experiment_id == self.experiment_id:
+            return
+        self.experiment_id = experiment_id
+        self.table.empty_text = "Loading runs…"
+        self.table.load({})
+        self.query_one(DetailsPane).show(None)
+        self.load_runs(experiment_id)
+        self._update_status()
+
+    @on(OptionList.OptionHighlighted, "#experiments")
+    def experiment_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id is not None:
+            self.select_experiment(event.option.id)
+
+    @on(OptionList.OptionSelected, "#experiments")
+    def experiment_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.remove_class("-show-experiments")
+        self.table.focus()
+
+    @on(RunsTable.Highlighted)
+    def run_highlighted(self, event: RunsTable.Highlighted) -> None:
+        if event.run_id is None:
+            self.query_one(DetailsPane).show(None)
+            return
+        self._show_details(event.run_id, reload=True)
+
+    @on(RunsTable.ViewChanged)
+    def view_changed(self) -> None:
+        self._update_status()
+
+    @on(RunsTable.Selected)
+    def run_selected(self, event: RunsTable.Selected) -> None:
+        self._open("run", event.run_id)
+
+    def _show_details(self, run_id: str, reload: bool) -> None:
+        run = self.table.runs.get(run_id)
+        pane = self.query_one(DetailsPane)
+        if run is None:
+            pane.show(None)
+            return
+        if pane.run_id != run_id:
+            pane.show(run)  # the summary at once; histories and artifacts after a short rest
+        if reload and self.store is not None:
+            if self._details_timer is not None:
+                self._details_timer.stop()
+            self._details_timer = self.set_timer(DETAILS_DELAY, lambda: self.load_details(run_id))
+
+    # ------------------------------------------------------------------ filter
+    def action_filter(self) -> None:
+        self.filter_bar.open()
+
+    def action_clear_filter(self) -> None:
+        self.apply_filter("")
+
+    @on(FilterBar.Submitted)
+    def filter_submitted(self, event: FilterBar.Submitted) -> None:
+        self.apply_filter(event.text)
+
+    @on(FilterInput.Left)
+    def filter_left(self) -> None:
+        self.filter_bar.leave()
+        self.table.focus()
+
+    def apply_filter(self, text: str) -> bool:
+        """Filter the runs with the query language; on a bad filter show why and keep the text."""
+        if not text:
+            self.table.set_filter(None)
+            self.filter_bar.applied("")
+            self.table.focus()
+            return True
+        try:
+            from tracker_core.query import QueryError, compile_filter
+        except ImportError:
+            self.filter_bar.show_error("filtering needs tracker_core.query, which this install lacks", None)
+            return False
+        try:
+            predicate = compile_filter(text)
+        except QueryError as exc:
+            self.filter_bar.show_error(str(exc), getattr(exc, "column", None))
+            return False
+        self.table.empty_text = "No runs match the filter (\\ clears it)"
+        self.table.set_filter(predicate)
+        self.filter_bar.applied(text)
+        self.table.focus()
+        return True
+
+    # ------------------------------------------------------------------ panes
+    def action_experiments(self) -> None:
+        """Focus the experiments pane (on a narrow terminal it slides in over the table)."""
+        if self.experiment_list.has_focus:
+            self.remove_class("-show-experiments")
+            self.table.focus()
+            return
+        self.add_class("-show-experiments")
+        self.experiment_list.focus()
+
+    def action_toggle_details(self) -> None:
+        self.toggle_class("-hide-details")
+
+    def action_reload(self) -> None:
+        self.tick()
+
+    def action_help(self) -> None:
+        from ..commands_palette import key_actions
+        from .help import HelpScreen
+
+        self.app.push_screen(HelpScreen("runs", key_actions(self, self.focused)))
+
+    # ------------------------------------------------------------------ other screens (engineer C2's)
+    def _targets(self) -> list[str]:
+        """Marked runs, else the run under the cursor."""
+        marked = self.table.marked_ids()
+        current = self.table.cursor_run_id
+        return marked or ([current] if current else [])
+
+    def action_compare(self) -> None:
+        runs = self._targets()
+        if len(runs) < 2:
+            self.notify("Mark two or more runs with space, then press c", severity="warning")
+            return
+        self._open("compare", runs)
+
+    def action_plot(self) -> None:
+        runs = self._targets()
+        if runs:
+            self._open("chart", runs)
+
+    def action_artifacts(self) -> None:
+        if self.table.cursor_run_id:
+            self._open("artifacts", self.table.cursor_run_id)
+
+    def action_models(self) -> None:
+        self._open("registry", None)
+
+    def _open(self, kind: str, target: Any) -> None:
+        if self.store is None:
+            self.notify("No store yet", severity="warning")
+            return
+        try:
+            screen = _make_screen(kind, self.store, target)
+        except ImportError as exc:
+            self.notify(f"That screen is not available in this build ({exc})", severity="error")
+            return
+        self.app.push_screen(screen)
+
+    # ------------------------------------------------------------------ status line
+    def _update_status(self) -> None:
+        table = self.table
+        exp = next((e for e in self.experiments if e.id == self.experiment_id), None)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(" tui-track ", style="bold reverse")
+        text.append(f" {exp.name if exp else '—'} ", style="bold")
+        shown, total = len(table.order), len(table.runs)
+        text.append(f"· {shown}/{total} runs " if shown != total else f"· {total} runs ")
+        if table.sort_column:
+            arrow = "▼" if table.sort_descending else "▲"
+            text.append(f"· sort {table.sort_column.split('.', 1)[-1]}{arrow} ")
+        if table.marks:
+            text.append(f"· {len(table.marks)} marked ", style="bold")
+        if self.filter_bar.active_text:
+            text.append(f"· filter: {self.filter_bar.active_text}", style="italic")
+        self.query_one("#status-line", Static).update(text)
+
+
+def _make_screen(kind: str, store: Store, target: Any) -> Screen[Any]:
+    if kind == "run":
+        from .run import RunScreen
+
+        return RunScreen(store, target)
+    if kind == "chart":
+        from .chart import ChartScreen
+
+        return ChartScreen(store, target)
+    if kind == "compare":
+        from .compare import CompareScreen
+
+        return CompareScreen(store, target)
+    if kind == "artifacts":
+        from .artifacts import ArtifactsScreen
+
+        return ArtifactsScreen(store, target)
+    from .registry import RegistryScreen
+
+    return RegistryScreen(store)

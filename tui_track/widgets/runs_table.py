@@ -1,0 +1,550 @@
+"""The runs table: a line-API widget that renders only the visible rows, so 100,000 runs stay fast.
+
+Like toolong's ``LogLines``, it is a :class:`~textual.scroll_view.ScrollView` that sets
+``virtual_size`` and draws each visible line in :meth:`RunsTable.render_line`; the data is a
+dict of :class:`~tracker_core.records.RunSummary` by id plus ``order``, the ids shown (filtered,
+sorted). Row 0 is a sticky header; the mark, status and name columns stay put while the metric
+and param columns scroll sideways.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, UNREADABLE, RunSummary
+
+from ..output import cell, duration
+
+STATUS_LABELS = {
+    RUNNING: "▶ running",
+    FINISHED: "✓ finished",
+    FAILED: "✗ failed",
+    KILLED: "■ killed",
+    CRASHED: "‼ crashed",
+    UNREADABLE: "? unreadable",
+}
+"""Status text with a glyph, so statuses stay distinct without colour (NO_COLOR)."""
+
+STATUS = "attributes.status"
+NAME = "attributes.name"
+START = "attributes.start_time"
+DURATION = "attributes.duration"
+FIXED_KEYS = (STATUS, NAME)
+MARK_WIDTH = 2
+MAX_SAMPLE = 500  # rows looked at to size a column
+Predicate = Callable[[RunSummary], bool]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: ``key`` names what it shows, in the query language's terms."""
+
+    key: str
+    label: str
+    width: int
+    numeric: bool = False
+
+    @property
+    def is_metric(self) -> bool:
+        return self.key.startswith("metrics.")
+
+
+def column_value(run: RunSummary, key: str) -> Any:
+    """The raw value a column shows (used for sorting); None when the run has none."""
+    if key.startswith("metrics."):
+        summary = run.metrics.get(key[8:])
+        return None if summary is None else summary.last
+    if key.startswith("params."):
+        return run.params.get(key[7:])
+    if key == STATUS:
+        return run.status
+    if key == NAME:
+        return run.name
+    if key == START:
+        return run.start_time
+    if key == DURATION:
+        return run.duration
+    return None
+
+
+def column_text(run: RunSummary, key: str) -> str:
+    """A column's value as shown in a cell."""
+    if key == STATUS:
+        return STATUS_LABELS.get(run.status, run.status)
+    if key == START:
+        return short_time(run.start_time)
+    if key == DURATION:
+        return duration(run.duration)
+    value = column_value(run, key)
+    return "" if value is None else cell(value)
+
+
+def short_time(value: float | None) -> str:
+    """``MM-DD HH:MM`` local time: enough to tell runs apart in a table."""
+    return "-" if value is None else time.strftime("%m-%d %H:%M", time.localtime(value))
+
+
+def sort_key(value: Any) -> tuple[int, Any]:
+    """A key that orders numbers before text and never compares a number with a string."""
+    if isinstance(value, bool):
+        return (0, float(value))
+    if isinstance(value, (int, float)):
+        return (0, value) if value == value else (0, math.inf)
+    return (1, str(value))
+
+
+def sort_ids(runs: dict[str, RunSummary], ids: Iterable[str], key: str | None, descending: bool) -> list[str]:
+    """Ids ordered by a column (missing values last in both directions); newest first when ``key`` is None."""
+    if key is None:
+        return sorted(ids, key=lambda i: runs[i].start_time or 0.0, reverse=True)
+    present: list[tuple[tuple[int, Any], str]] = []
+    missing: list[str] = []
+    for run_id in ids:
+        value = column_value(runs[run_id], key)
+        if value is None:
+            missing.append(run_id)
+        else:
+            present.append((sort_key(value), run_id))
+    present.sort(key=lambda p: p[0], reverse=descending)
+    return [p[1] for p in present] + missing
+
+
+class ColumnStats:
+    """Which metrics and params the runs have, kept up to date run by run (cheap on every refresh)."""
+
+    def __init__(self) -> None:
+        self.metrics: set[str] = set()
+        self.param_first: dict[str, Any] = {}
+        self.param_count: dict[str, int] = {}
+        self.param_varies: set[str] = set()
+
+    def add(self, run: RunSummary) -> None:
+        """Fold in one run (new or updated)."""
+        self.metrics.update(run.metrics)
+        for key, value in run.params.items():
+            if key not in self.param_first:
+                self.param_first[key] = value
+                self.param_count[key] = 1
+                continue
+            self.param_count[key] += 1
+            if key not in self.param_varies and value != self.param_first[key]:
+                self.param_varies.add(key)
+
+    def varying_params(self, n_runs: int) -> list[str]:
+        """Params whose value differs between runs, or that some runs lack."""
+        return sorted(k for k, c in self.param_count.items() if k in self.param_varies or c < n_runs)
+
+
+class RunsTable(ScrollView, can_focus=True):
+    """Runs of one experiment: status, name, start, duration, metrics and the params that vary."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("right,l", "cursor_right", "Right column", show=False),
+        Binding("left,h", "cursor_left", "Left column", show=False),
+        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False),
+        Binding("pageup,ctrl+u", "page_up", "Page up", show=False),
+        Binding("home,g", "first", "First run", show=False),
+        Binding("end,G", "last", "Last run", show=False),
+        Binding("enter", "select", "Open run", show=False),
+        Binding("s", "sort", "Sort"),
+        Binding("greater_than_sign", "sort_metric(1)", "Sort next metric", show=False),
+        Binding("less_than_sign", "sort_metric(-1)", "Sort previous metric", show=False),
+        Binding("S", "clear_sort", "Clear sort", show=False),
+        Binding("space", "toggle_mark", "Mark"),
+        Binding("u", "clear_marks", "Unmark all", show=False),
+        Binding("minus", "hide_column", "Hide column", show=False),
+        Binding("equals_sign", "show_columns", "Show all columns", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "runs-table--header",
+        "runs-table--cursor",
+        "runs-table--cursor-cell",
+        "runs-table--marked",
+        "runs-table--empty",
+        "runs-table--failed",
+        "runs-table--crashed",
+        "runs-table--running",
+    }
+
+    DEFAULT_CSS = """
+    RunsTable {
+        background: $surface;
+        scrollbar-size-horizontal: 1;
+    }
+    RunsTable > .runs-table--header { text-style: bold; background: $panel; }
+    RunsTable > .runs-table--cursor { background: $boost; text-style: bold; }
+    RunsTable:focus > .runs-table--cursor { background: $accent 40%; }
+    RunsTable:focus > .runs-table--cursor-cell { background: $accent; color: $text; text-style: bold underline; }
+    RunsTable > .runs-table--cursor-cell { text-style: bold; }
+    RunsTable > .runs-table--marked { color: $warning; text-style: bold; }
+    RunsTable > .runs-table--empty { color: $text-muted; text-style: italic; }
+    RunsTable > .runs-table--failed { color: $error; }
+    RunsTable > .runs-table--crashed { color: $error; text-style: bold; }
+    RunsTable > .runs-table--running { color: $success; }
+    """
+
+    cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)
+    cursor_col: reactive[int] = reactive(0, repaint=False)
+
+    class Highlighted(Message):
+        """The run under the cursor changed (None when the table is empty)."""
+
+        def __init__(self, table: RunsTable, run_id: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.run_id = run_id
+
+        @property
+        def control(self) -> RunsTable:
+            return self.table
+
+    class Selected(Message):
+        """Enter was pressed on a run."""
+
+        def __init__(self, table: RunsTable, run_id: str) -> None:
+            super().__init__()
+            self.table = table
+            self.run_id = run_id
+
+        @property
+        def control(self) -> RunsTable:
+            return self.table
+
+    class ViewChanged(Message):
+        """Sort, filter, columns or marks changed (the screen updates its status line)."""
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.runs: dict[str, RunSummary] = {}
+        self.order: list[str] = []
+        self.marks: set[str] = set()
+        self.columns: list[Column] = []
+        self.hidden: set[str] = set()
+        self.sort_column: str | None = None
+        self.sort_descending = False
+        self.predicate: Predicate | None = None
+        self.empty_text = "No runs"
+        self._stats = ColumnStats()
+        self._highlighted: str | None = None
+        self._fixed_width = 0
+
+    # ------------------------------------------------------------------ data in
+    def load(self, runs: dict[str, RunSummary]) -> None:
+        """Show a new set of runs (another experiment): cursor to the top, marks and sort kept."""
+        self.runs = dict(runs)
+        self._stats = ColumnStats()
+        for run in self.runs.values():
+            self._stats.add(run)
+        self.marks &= self.runs.keys()
+        self._rebuild(keep_cursor=False)
+
+    def apply_changes(self, changed: dict[str, RunSummary], removed: Iterable[str]) -> None:
+        """Merge a live refresh: the cursor stays on its run and at the same height on screen."""
+        for run_id in removed:
+            self.runs.pop(run_id, None)
+            self.marks.discard(run_id)
+        for run_id, run in changed.items():
+            self.runs[run_id] = run
+            self._stats.add(run)
+        self._rebuild(keep_cursor=True)
+
+    def set_filter(self, predicate: Predicate | None) -> None:
+        """Show only the runs ``predicate`` accepts (all when None)."""
+        self.predicate = predicate
+        self._rebuild(keep_cursor=True)
+
+    # ------------------------------------------------------------------ data out
+    @property
+    def cursor_run_id(self) -> str | None:
+        if not self.order:
+            return None
+        return self.order[min(self.cursor_row, len(self.order) - 1)]
+
+    @property
+    def cursor_column(self) -> Column | None:
+        return self.columns[self.cursor_col] if self.columns and self.cursor_col < len(self.columns) else None
+
+    def marked_ids(self) -> list[str]:
+        """Marked runs in table order (marks hidden by the filter included at the end)."""
+        shown = [i for i in self.order if i in self.marks]
+        return shown + sorted(self.marks.difference(shown))
+
+    def metric_keys(self) -> list[str]:
+        return sorted(self._stats.metrics)
+
+    # ------------------------------------------------------------------ building the view
+    def _auto_columns(self) -> list[Column]:
+        sample = [self.runs[i] for i in self.order[:MAX_SAMPLE]]
+        keys = [STATUS, NAME, START, DURATION]
+        keys += [f"metrics.{k}" for k in sorted(self._stats.metrics)]
+        keys += [f"params.{k}" for k in self._stats.varying_params(len(self.runs))]
+        columns = []
+        for key in keys:
+            if key in self.hidden:
+                continue
+            label = key.split(".", 1)[1] if key.startswith(("metrics.", "params.")) else key[11:].replace("_time", "")
+            widest = max((cell_len(column_text(r, key)) for r in sample), default=0)
+            cap = {STATUS: 12, NAME: 24, START: 11, DURATION: 7}.get(key, 14)
+            width = max(min(widest, cap), min(cell_len(label) + 1, 16), 4)
+            numeric = key.startswith("metrics.") or key == DURATION
+            columns.append(Column(key, label, width, numeric))
+        return columns
+
+    def _rebuild(self, keep_cursor: bool) -> None:
+        old_id = self.cursor_run_id if keep_cursor else None
+        screen_offset = self.cursor_row - int(self.scroll_y) if keep_cursor else 0
+        old_key = self.cursor_column.key if self.cursor_column else None
+        ids: Iterable[str] = self.runs.keys()
+        if self.predicate is not None:
+            predicate = self.predicate
+            ids = [i for i, r in self.runs.items() if _accepts(predicate, r)]
+        self.order = sort_ids(self.runs, ids, self.sort_column, self.sort_descending)
+        self.columns = self._auto_columns()
+        self._fixed_width = MARK_WIDTH + sum(c.width + 1 for c in self.columns if c.key in FIXED_KEYS)
+        keys = [c.key for c in self.columns]
+        self.cursor_col = keys.index(old_key) if old_key in keys else min(self.cursor_col, max(len(keys) - 1, 0))
+        row = 0
+        if old_id is not None:
+            try:
+                row = self.order.index(old_id)
+            except ValueError:
+                row = min(self.cursor_row, max(len(self.order) - 1, 0))
+        total = MARK_WIDTH + sum(c.width + 1 for c in self.columns)
+        self.virtual_size = Size(total, len(self.order) + 1)
+        if keep_cursor:
+            self.scroll_to(y=max(0, row - screen_offset), animate=False, immediate=True)
+        else:
+            self.scroll_to(0, 0, animate=False, immediate=True)
+        self.cursor_row = row
+        self.refresh()
+        self.post_message(self.ViewChanged())
+
+    # ------------------------------------------------------------------ cursor
+    def watch_cursor_row(self, row: int) -> None:
+        self._scroll_cursor_into_view()
+        self.refresh()
+        run_id = self.cursor_run_id
+        if run_id != self._highlighted:
+            self._highlighted = run_id
+            self.post_message(self.Highlighted(self, run_id))
+
+    def watch_cursor_col(self, col: int) -> None:
+        self._scroll_column_into_view()
+        self.refresh()
+
+    def validate_cursor_row(self, row: int) -> int:
+        return max(0, min(row, len(self.order) - 1)) if self.order else 0
+
+    def validate_cursor_col(self, col: int) -> int:
+        return max(0, min(col, len(self.columns) - 1)) if self.columns else 0
+
+    def _scroll_cursor_into_view(self) -> None:
+        body = max(1, self.scrollable_content_region.height - 1)
+        top = int(self.scroll_y)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + body:
+            self.scroll_to(y=self.cursor_row - body + 1, animate=False, immediate=True)
+
+    def _scroll_column_into_view(self) -> None:
+        column = self.cursor_column
+        if column is None or column.key in FIXED_KEYS:
+            return
+        x = self._fixed_width
+        for c in self.columns:
+            if c.key in FIXED_KEYS:
+                continue
+            if c is column:
+                break
+            x += c.width + 1
+        view = self.scrollable_content_region.width - self._fixed_width
+        left = x - self._fixed_width
+        if left < self.scroll_x:
+            self.scroll_to(x=left, animate=False, immediate=True)
+        elif left + column.width + 1 > self.scroll_x + view:
+            self.scroll_to(x=left + column.width + 1 - view, animate=False, immediate=True)
+
+    def move_to(self, run_id: str) -> bool:
+        """Put the cursor on a run if it is shown."""
+        try:
+            self.cursor_row = self.order.index(run_id)
+        except ValueError:
+            return False
+        return True
+
+    def action_cursor_down(self) -> None:
+        self.cursor_row += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor_row -= 1
+
+    def action_cursor_right(self) -> None:
+        self.cursor_col += 1
+
+    def action_cursor_left(self) -> None:
+        self.cursor_col -= 1
+
+    def action_page_down(self) -> None:
+        self.cursor_row += max(1, self.scrollable_content_region.height - 2)
+
+    def action_page_up(self) -> None:
+        self.cursor_row -= max(1, self.scrollable_content_region.height - 2)
+
+    def action_first(self) -> None:
+        self.cursor_row = 0
+
+    def action_last(self) -> None:
+        self.cursor_row = len(self.order) - 1
+
+    def action_select(self) -> None:
+        run_id = self.cursor_run_id
+        if run_id is not None:
+            self.post_message(self.Selected(self, run_id))
+
+    # ------------------------------------------------------------------ sorting
+    def sort_by(self, key: str | None, descending: bool = False) -> None:
+        """Sort by a column key (None: newest first), keeping the cursor on its run."""
+        self.sort_column, self.sort_descending = key, descending
+        self._rebuild(keep_cursor=True)
+
+    def action_sort(self) -> None:
+        """Sort by the column under the cursor; again on the same column flips the direction."""
+        column = self.cursor_column
+        if column is None:
+            return
+        if self.sort_column == column.key:
+            self.sort_by(column.key, not self.sort_descending)
+        else:
+            self.sort_by(column.key, False)
+
+    def action_sort_metric(self, step: int) -> None:
+        """Move the sort to the next (1) or previous (-1) metric column, keeping the direction."""
+        metrics = [c.key for c in self.columns if c.is_metric]
+        if not metrics:
+            return
+        if self.sort_column in metrics:
+            key = metrics[(metrics.index(self.sort_column) + step) % len(metrics)]
+        else:
+            key = metrics[0 if step > 0 else -1]
+        self.sort_by(key, self.sort_descending)
+        self.cursor_col = [c.key for c in self.columns].index(key)
+
+    def action_clear_sort(self) -> None:
+        self.sort_by(None)
+
+    # ------------------------------------------------------------------ marks and columns
+    def action_toggle_mark(self) -> None:
+        run_id = self.cursor_run_id
+        if run_id is None:
+            return
+        self.marks.symmetric_difference_update({run_id})
+        self.cursor_row += 1
+        self.refresh()
+        self.post_message(self.ViewChanged())
+
+    def action_clear_marks(self) -> None:
+        self.marks.clear()
+        self.refresh()
+        self.post_message(self.ViewChanged())
+
+    def action_hide_column(self) -> None:
+        """Hide the column under the cursor (status and name stay)."""
+        column = self.cursor_column
+        if column is None or column.key in FIXED_KEYS:
+            self.notify("Status and name always show", severity="warning")
+            return
+        self.hidden.add(column.key)
+        self._rebuild(keep_cursor=True)
+
+    def action_show_columns(self) -> None:
+        self.hidden.clear()
+        self._rebuild(keep_cursor=True)
+
+    # ------------------------------------------------------------------ rendering
+    def _cells(self, run: RunSummary | None, row: int, base: Style) -> tuple[list[Segment], list[Segment]]:
+        is_cursor = run is not None and row == self.cursor_row
+        header = self.get_component_rich_style("runs-table--header") if run is None else None
+        row_style = base + self.get_component_rich_style("runs-table--cursor") if is_cursor else base
+        cursor_cell = self.get_component_rich_style("runs-table--cursor-cell")
+        fixed: list[Segment] = []
+        moving: list[Segment] = []
+        if run is None:
+            fixed.append(Segment(" " * MARK_WIDTH, header))
+        elif run.id in self.marks:
+            fixed.append(Segment("* ", row_style + self.get_component_rich_style("runs-table--marked")))
+        else:
+            fixed.append(Segment(" " * MARK_WIDTH, row_style))
+        for index, column in enumerate(self.columns):
+            target = fixed if column.key in FIXED_KEYS else moving
+            if run is None:
+                text = column.label
+                if column.key == self.sort_column:
+                    text = f"{text}{'▼' if self.sort_descending else '▲'}"
+                style = header or base
+                if index == self.cursor_col:
+                    style = style + Style(underline=True)
+            else:
+                text = column_text(run, column.key)
+                style = row_style
+                if column.key == STATUS and run.status in (FAILED, CRASHED, RUNNING, UNREADABLE):
+                    name = "crashed" if run.status in (CRASHED, UNREADABLE) else run.status
+                    style = style + self.get_component_rich_style(f"runs-table--{name}")
+                if is_cursor and index == self.cursor_col:
+                    style = style + cursor_cell
+            if cell_len(text) > column.width:
+                text = set_cell_size(text, column.width - 1) + "…"
+            elif column.numeric:
+                text = text.rjust(column.width)
+            else:
+                text = set_cell_size(text, column.width)
+            target.append(Segment(text, style))
+            target.append(Segment(" ", header or row_style))
+        return fixed, moving
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y > 0 and not self.order:
+            text = self.empty_text if y == 1 else ""
+            style = self.get_component_rich_style("runs-table--empty")
+            return Strip([Segment(set_cell_size(" " + text, width), style)], width)
+        row = int(self.scroll_y) + y - 1
+        if y > 0 and row >= len(self.order):
+            return Strip.blank(width, base)
+        run = None if y == 0 else self.runs[self.order[row]]
+        fixed, moving = self._cells(run, row, base)
+        fill = self.get_component_rich_style("runs-table--header") if run is None else base
+        if run is not None and row == self.cursor_row:
+            fill = base + self.get_component_rich_style("runs-table--cursor")
+        fixed_strip = Strip(fixed)
+        view = max(0, width - fixed_strip.cell_length)
+        scroll_x = int(self.scroll_x)
+        moving_strip = Strip(moving).crop(scroll_x, scroll_x + view)
+        return Strip.join([fixed_strip, moving_strip]).extend_cell_length(width, fill).crop(0, width)
+
+    def refresh_row(self, row: int) -> None:
+        self.refresh(Region(0, row - int(self.scroll_y) + 1, self.size.width, 1))
+
+
+def _accepts(predicate: Predicate, run: RunSummary) -> bool:
+    try:
+        return bool(predicate(run))
+    except Exception:  # a filter must never break the table; a run it cannot judge is not shown
+        return False
