@@ -1,0 +1,1 @@
+"""Moving runs in and out of a store: MLflow import/export (``mlflow`` imported lazily, only there)."""

@@ -1,0 +1,133 @@
+"""What MLflow import and export share: opening a client on a URI, and value conversions.
+
+MLflow keeps params and tags as strings, metric timestamps in integer milliseconds, and stores
+infinite metric values in SQL backends as the largest finite double. tui-track keeps JSON types,
+seconds and real infinities; these helpers convert between the two.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import StoreError, TrackerError
+
+FILE_STORE_ENV = "MLFLOW_ALLOW_FILE_STORE"
+"""MLflow >= 3.13 refuses its deprecated file store unless this is true; reading one to migrate is our job."""
+
+MLFLOW_RUN_ID_TAG = "mlflow.run_id"
+"""Tag recorded on every imported run: the MLflow run it came from (makes imports idempotent)."""
+TUI_RUN_ID_TAG = "tui_track.run_id"
+"""Tag recorded on every exported MLflow run: the tui-track run it came from (makes exports idempotent)."""
+META_ARTIFACT = ".tui-track/run.json"
+"""Artifact of an exported run holding its exact tui-track record (typed params and tags, user, host, env)."""
+
+_MAX_DOUBLE = sys.float_info.max
+_INT = re.compile(r"[-+]?\d{1,18}")
+_FLOAT = re.compile(r"[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?")
+_REMOTE_SCHEMES = ("http://", "https://", "databricks")
+
+
+class MlflowMissingError(TrackerError):
+    """The ``mlflow`` package is not installed."""
+
+
+def require_mlflow() -> Any:
+    """Import and return the ``mlflow`` module, or explain how to install it."""
+    try:
+        import mlflow
+    except ImportError:
+        raise MlflowMissingError(
+            "MLflow interoperability needs the mlflow package: pip install 'tui-track[mlflow]'"
+        ) from None
+    return mlflow
+
+
+def tracking_uri(source: str | os.PathLike[str]) -> str:
+    """The MLflow tracking URI for a user's SOURCE: a ``mlruns`` directory, a ``.db`` file or a URI."""
+    text = os.fspath(source)
+    if "://" in text or text.startswith(("sqlite:", "file:", "databricks")):
+        return text
+    path = Path(text).expanduser()
+    if path.is_file():
+        if path.suffix in (".db", ".sqlite", ".sqlite3"):
+            return f"sqlite:///{path.resolve()}"
+        raise StoreError(f"{path} is a file but not an SQLite database; give an mlruns directory, a .db file or a URI")
+    if not path.is_dir():
+        raise StoreError(
+            f"no MLflow store at {path}: give an mlruns directory, an SQLite file (sqlite:///mlflow.db) "
+            "or a tracking server URL (http://host:5000)"
+        )
+    return path.resolve().as_uri()
+
+
+def is_remote(uri: str) -> bool:
+    return uri.startswith(_REMOTE_SCHEMES)
+
+
+@contextlib.contextmanager
+def client_for(uri: str) -> Iterator[Any]:
+    """An ``MlflowClient`` on ``uri`` (tracking and registry), allowing MLflow's deprecated file store."""
+    require_mlflow()
+    from mlflow import MlflowClient
+
+    previous = os.environ.get(FILE_STORE_ENV)
+    os.environ[FILE_STORE_ENV] = "true"
+    try:
+        yield MlflowClient(tracking_uri=uri, registry_uri=uri)
+    finally:
+        if previous is None:
+            os.environ.pop(FILE_STORE_ENV, None)
+        else:
+            os.environ[FILE_STORE_ENV] = previous
+
+
+def param_from_text(text: str) -> Any:
+    """A param as MLflow stores it (text) to the JSON type a person meant: ints, floats, booleans, else text."""
+    if _INT.fullmatch(text):
+        return int(text)
+    if _FLOAT.fullmatch(text):
+        value = float(text)
+        if math.isfinite(value):
+            return value
+    if text in ("True", "true"):
+        return True
+    if text in ("False", "false"):
+        return False
+    return text
+
+
+def value_to_text(value: Any) -> str:
+    """A tui-track param or tag value as MLflow text (JSON for lists, dicts and null)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    from ..jsonio import dumps
+
+    return dumps(value)
+
+
+def metric_from_mlflow(value: float) -> float:
+    """Undo SQL backends' storage of infinity as the largest double."""
+    if value == _MAX_DOUBLE:
+        return math.inf
+    if value == -_MAX_DOUBLE:
+        return -math.inf
+    return float(value)
+
+
+def ms_to_seconds(ms: int | None) -> float | None:
+    return None if ms is None else ms / 1000.0
+
+
+def seconds_to_ms(seconds: float | None) -> int | None:
+    return None if seconds is None else round(seconds * 1000)
