@@ -90,8 +90,7 @@ class _Compiler:
         if cond.op in ("LIKE", "ILIKE"):
             test = _like_test(cond.values[0].raw, cond.op == "ILIKE")
         elif cond.op == "IN":
-            tests = [self.comparison(cond.key, "=", lit) for lit in cond.values]
-            test = tests[0] if len(tests) == 1 else _any(tests)
+            test = self.membership(cond.key, cond.values)
         else:
             test = self.comparison(cond.key, cond.op, cond.values[0])
         return _present_and(get, test, cond.negated)
@@ -119,6 +118,13 @@ class _Compiler:
                 raise self.error("NaN can only be compared with = or !=", lit)
             return _numeric_test(op, value)
         return _string_test(op, value)
+
+    def membership(self, key: Key, values: tuple[Literal, ...]) -> Test:
+        tests = [self.comparison(key, "=", lit) for lit in values]  # validates each value
+        special = key.section == "attributes" and key.name in ("status", "duration", *TIME_ATTRIBUTES)
+        if special or any(v.value != v.value for v in values):
+            return tests[0] if len(tests) == 1 else _any(tests)
+        return _in_test([lit.value for lit in values])
 
     def time_test(self, key: Key, op: str, lit: Literal) -> Test:
         value = lit.value
@@ -165,6 +171,26 @@ def _present_and(get: Getter, test: Test, negated: bool) -> Predicate:
         return v is not None and test(v)
 
     return present_and
+
+
+def _in_test(values: list[Any]) -> Test:
+    """``= v1 OR = v2 ...`` with sets, with the same matching rules as :func:`_string_test` and friends."""
+    texts = {v for v in values if isinstance(v, str)}
+    numbers = {v for v in values if type(v) is float}
+    numbers_any = numbers | {n for n in map(as_number, texts) if n is not None}
+    bools = {v for v in values if type(v) is bool} | {_BOOLS[t.lower()] for t in texts if t.lower() in _BOOLS}
+
+    def test(v: Any) -> bool:
+        t = type(v)
+        if t is str:
+            return v in texts or (bool(numbers) and as_number(v) in numbers)
+        if t is float or t is int:
+            return v in numbers_any
+        if t is bool:
+            return v in bools
+        return text_of(v) in texts
+
+    return test
 
 
 def _numeric_test(op: str, x: float) -> Test:

@@ -17,6 +17,7 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from ..records import RunSummary
@@ -105,45 +106,24 @@ def _getter(key: Key) -> Getter:
     if section == "env":
         path = tuple(name.split("."))
         return lambda run: _dig(run.env, path)
-    aggregate = key.aggregate or "last"
+    pick = attrgetter(key.aggregate or "last")
     if key.fallback is None:
-        return _metric_getter(name, aggregate)
-    own, other = _metric_getter(name, aggregate), _metric_getter(*key.fallback)
 
-    def either(run: RunSummary) -> Any:
-        return own(run) if name in run.metrics else other(run)
-
-    return either
-
-
-def _metric_getter(name: str, aggregate: str) -> Getter:
-    if aggregate == "last":
-
-        def last(run: RunSummary) -> Any:
+        def metric(run: RunSummary) -> Any:
             m = run.metrics.get(name)
-            return None if m is None else m.last
+            return None if m is None else pick(m)
 
-        return last
-    if aggregate == "min":
+        return metric
+    base, pick_base = key.fallback[0], attrgetter(key.fallback[1])
 
-        def low(run: RunSummary) -> Any:
-            m = run.metrics.get(name)
-            return None if m is None else m.min
-
-        return low
-    if aggregate == "max":
-
-        def high(run: RunSummary) -> Any:
-            m = run.metrics.get(name)
-            return None if m is None else m.max
-
-        return high
-
-    def count(run: RunSummary) -> Any:
+    def metric_or_aggregate(run: RunSummary) -> Any:
         m = run.metrics.get(name)
-        return None if m is None else m.count
+        if m is not None:
+            return pick(m)
+        m = run.metrics.get(base)
+        return None if m is None else pick_base(m)
 
-    return count
+    return metric_or_aggregate
 
 
 def _dig(data: Any, path: tuple[str, ...]) -> Any:

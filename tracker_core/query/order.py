@@ -81,10 +81,6 @@ def _rank(value: Any) -> tuple[int, Any, Any]:
     return (3, repr(value), 0)
 
 
-def _present(value: Any) -> bool:
-    return value is not None and value == value  # NaN != NaN
-
-
 def sort_runs(runs: Iterable[RunSummary], keys: Sequence[OrderKey] | str | None) -> list[RunSummary]:
     """A new list of ``runs`` sorted by ``keys``; stable, missing values and NaN last in every direction."""
     result = list(runs)
@@ -92,11 +88,13 @@ def sort_runs(runs: Iterable[RunSummary], keys: Sequence[OrderKey] | str | None)
     for key, descending in reversed(order):
         get = getter_for(key)
         values = [get(run) for run in result]
-        present = [(v, run) for v, run in zip(values, result, strict=True) if _present(v)]
-        missing = [run for v, run in zip(values, result, strict=True) if not _present(v)]
-        if all(type(v) is float or type(v) is int for v, _ in present):
-            present.sort(key=lambda pair: pair[0], reverse=descending)
+        # Sort positions rather than (value, run) pairs: no per-run tuples for the garbage collector.
+        present = [i for i, v in enumerate(values) if v is not None and v == v]  # NaN != NaN
+        missing = [i for i, v in enumerate(values) if v is None or v != v]
+        if all(type(values[i]) is float or type(values[i]) is int for i in present):
+            present.sort(key=values.__getitem__, reverse=descending)
         else:
-            present.sort(key=lambda pair: _rank(pair[0]), reverse=descending)
-        result = [run for _, run in present] + missing
+            ranks = [_rank(v) for v in values]
+            present.sort(key=ranks.__getitem__, reverse=descending)
+        result = [result[i] for i in present + missing]
     return result
