@@ -32,8 +32,8 @@ class ConfirmScreen(ModalScreen[bool]):
             dialog.border_title = self.title_text
             yield Static(self.question, id="confirm-question")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self.yes_label} [y]", id="confirm-yes", variant="warning")
-                yield Button("No [n]", id="confirm-no", variant="primary")
+                yield Button(f"{self.yes_label} (y)", id="confirm-yes", variant="warning")
+                yield Button("No (n)", id="confirm-no", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()
