@@ -32,33 +32,12 @@ from .base import TrackerScreen
 
 MAX_TEXT_BYTES = 256 * 1024
 MAX_CSV_ROWS = 200
-BINARY_SUFFIXES = frozenset(
-    [
-        ".joblib",
-        ".pkl",
-        ".pickle",
-        ".pt",
-        ".pth",
-        ".ckpt",
-        ".bin",
-        ".npy",
-        ".npz",
-        ".h5",
-        ".hdf5",
-        ".onnx",
-        ".parquet",
-        ".png",
-        ".jpg",
-        ".jpeg",
-        ".gif",
-        ".pdf",
-        ".zip",
-        ".gz",
-        ".tar",
-        ".so",
-    ]
+PICKLE_SUFFIXES = frozenset((".joblib", ".pkl", ".pickle", ".pt", ".pth", ".ckpt"))
+BINARY_SUFFIXES = (
+    PICKLE_SUFFIXES
+    | {".bin", ".npy", ".npz", ".h5", ".hdf5", ".onnx", ".parquet", ".so"}
+    | {".png", ".jpg", ".jpeg", ".gif", ".pdf", ".zip", ".gz", ".tar"}
 )
-PICKLE_SUFFIXES = frozenset([".joblib", ".pkl", ".pickle", ".pt", ".pth", ".ckpt"])
 
 
 @dataclass
