@@ -289,9 +289,10 @@ def _log_search(run: Run, search: Any) -> None:
         order = order[: _config.max_tuning_runs]
     score_keys = [k for k in results if k.startswith(("mean_", "std_", "rank_"))]
     name = type(search.estimator).__name__
+    experiment = run.store.get_experiment(run.experiment_id).name
     for i in order:
         with run.store.start_run(
-            run.experiment_id, f"{name}-candidate-{i}", parent_id=run.id, tags={"search_candidate": i}
+            experiment, f"{name}-candidate-{i}", parent_id=run.id, tags={"search_candidate": i}
         ) as child:
             child.log_params(candidates[i])
             child.log_metrics({k: float(results[k][i]) for k in score_keys})
