@@ -12,6 +12,7 @@ import click
 
 from tracker_core.errors import TrackerError
 
+from .commands import demo as demo_cmd
 from .commands import interop as interop_cmd
 from .commands import models as models_cmd
 from .commands import runs as runs_cmd
@@ -57,3 +58,4 @@ def main(ctx: click.Context, store: str | None) -> None:
 runs_cmd.register(main)
 models_cmd.register(main)
 interop_cmd.register(main)
+demo_cmd.register(main)
