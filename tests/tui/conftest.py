@@ -46,3 +46,16 @@ async def _wait_until(pilot: Any, condition: Callable[[], object], timeout: floa
 def wait_until() -> Callable[..., Awaitable[None]]:
     """``await wait_until(pilot, lambda: ..., timeout=10, what="...")``: poll the app with a timeout."""
     return _wait_until
+
+
+async def _settle(pilot: Any) -> None:
+    """Let posted messages run, wait for every worker, then let their messages run too."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.fixture
+def settle() -> Callable[[Any], Awaitable[None]]:
+    """``await settle(pilot)``: the app is idle (workers done, their messages handled)."""
+    return _settle
