@@ -56,30 +56,57 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def _object_hook(obj: dict[str, Any]) -> Any:
-    if len(obj) == 1 and FLOAT_TAG in obj:
-        token = obj[FLOAT_TAG]
-        if token in _NONFINITE:
-            return _NONFINITE[token]
-    return obj
+def restore(value: Any) -> Any:
+    """Turn tagged non-finite floats anywhere inside parsed JSON back into floats."""
+    kind = type(value)
+    if kind is dict:
+        if len(value) == 1 and FLOAT_TAG in value and value[FLOAT_TAG] in _NONFINITE:
+            return _NONFINITE[value[FLOAT_TAG]]
+        return {k: restore(v) if type(v) in (dict, list) else v for k, v in value.items()}
+    if kind is list:
+        return [restore(v) if type(v) in (dict, list) else v for v in value]
+    return value
 
 
-def dumps(value: Any, *, indent: int | None = None) -> str:
-    """Strict JSON text for ``value`` (raises ``ValueError`` rather than emit bare NaN)."""
-    return json.dumps(to_jsonable(value), indent=indent, allow_nan=False, ensure_ascii=False)
+def restore_values(mapping: dict[str, Any]) -> dict[str, Any]:
+    """:func:`restore` over a flat mapping's values, touching only nested ones (fast for scalars)."""
+    return {k: restore(v) if type(v) in (dict, list) else v for k, v in mapping.items()}
 
 
-def loads(text: str | bytes) -> Any:
-    """Parse strict JSON written by :func:`dumps`, restoring non-finite floats."""
-    return json.loads(text, object_hook=_object_hook)
+def dumps_bytes(value: Any, *, indent: bool = False) -> bytes:
+    """Strict JSON bytes for ``value`` (non-finite floats tagged, never bare NaN)."""
+    import orjson
+
+    data = to_jsonable(value)
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2 if indent else 0)
+    except TypeError:  # integers beyond 64 bits: the standard library handles them
+        text = json.dumps(data, indent=2 if indent else None, allow_nan=False, ensure_ascii=False)
+        return text.encode("utf-8")
 
 
-def read_json(path: str | os.PathLike[str]) -> Any:
+def dumps(value: Any, *, indent: bool = False) -> str:
+    """Strict JSON text for ``value``."""
+    return dumps_bytes(value, indent=indent).decode("utf-8")
+
+
+def loads(text: str | bytes, *, raw: bool = False) -> Any:
+    """Parse strict JSON written by :func:`dumps`, restoring non-finite floats.
+
+    With ``raw`` tagged floats are left for the caller to restore in the fields it uses.
+    """
+    import orjson
+
+    value = orjson.loads(text)
+    return value if raw else restore(value)
+
+
+def read_json(path: str | os.PathLike[str], *, raw: bool = False) -> Any:
     """Read and parse one JSON file; a parse failure raises :class:`CorruptFileError`."""
     with open(path, "rb") as fh:
         data = fh.read()
     try:
-        return loads(data)
+        return loads(data, raw=raw)
     except (ValueError, UnicodeDecodeError) as exc:
         reason = "file is empty" if not data.strip() else f"invalid JSON ({exc})"
         raise CorruptFileError(path, reason) from None
@@ -110,7 +137,7 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, fsync: bool
 
 def write_json_atomic(path: str | os.PathLike[str], value: Any, *, fsync: bool = True) -> None:
     """Serialize ``value`` as indented strict JSON and replace ``path`` atomically."""
-    write_bytes_atomic(path, (dumps(value, indent=1) + "\n").encode("utf-8"), fsync=fsync)
+    write_bytes_atomic(path, dumps_bytes(value, indent=True) + b"\n", fsync=fsync)
 
 
 def _unlink_quietly(path: Path) -> None:

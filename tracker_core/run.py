@@ -261,7 +261,7 @@ class Run:
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view) :]
-                os.fsync(fd)
+                os.fdatasync(fd)
                 self._offset += len(data)
                 summaries = self._metrics
                 for key, value, step, ts in points:

@@ -31,7 +31,7 @@ from typing import Any
 from . import metrics_log
 from .config import resolve_store_path
 from .errors import AmbiguousIdError, ConflictError, CorruptFileError, NotFoundError, StoreError, ValidationError
-from .jsonio import decode_float, read_json, write_json_atomic
+from .jsonio import decode_float, read_json, restore, restore_values, write_json_atomic
 from .locking import FileLock
 from .records import (
     CRASHED,
@@ -97,16 +97,17 @@ class Store:
             )
         if self.root.exists() and not self.root.is_dir():
             raise StoreError(f"{self.root} is a file, not a store directory")
-        if self.root.is_dir() and any(p.name != ".lock" for p in self.root.iterdir()):
-            raise StoreError(
-                f"{self.root} is not empty and holds no {MARKER_FILE}; refusing to turn it into a "
-                "store. Choose a new or empty directory."
-            )
         self.root.mkdir(parents=True, exist_ok=True)
-        with self.lock():
+        with self.lock():  # processes racing to create the store: one creates, the others open it
             if not marker.exists():
+                if any(p.name != ".lock" for p in self.root.iterdir()):
+                    raise StoreError(
+                        f"{self.root} is not empty and holds no {MARKER_FILE}; refusing to turn it into a "
+                        "store. Choose a new or empty directory."
+                    )
                 self.experiments_dir.mkdir(exist_ok=True)
-                write_json_atomic(marker, {"format": FORMAT_NAME, "version": FORMAT_VERSION, "created": time.time()})
+                meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "created": time.time()}
+                write_json_atomic(marker, meta)
         self._check_marker(marker)
 
     def _check_marker(self, marker: Path) -> None:
@@ -270,7 +271,9 @@ class Store:
         if run_id is not None:
             run = self._resume(run_id, flush_interval)
         else:
-            run = self._create_run(experiment or DEFAULT_EXPERIMENT, name, parent_id, flush_interval)
+            run = self._create_run(
+                DEFAULT_EXPERIMENT if experiment is None else experiment, name, parent_id, flush_interval
+            )
         if tags:
             run.set_tags(tags)
         if params:
@@ -310,7 +313,9 @@ class Store:
             "metrics": {},
             "metrics_offset": 0,
         }
-        write_json_atomic(tmp / RUN_FILE, data)
+        # Not fsynced: the directory appears by an atomic rename, so a reader never sees it
+        # half-written, and the first flush (at most flush_interval later) or the end fsyncs it.
+        write_json_atomic(tmp / RUN_FILE, data, fsync=False)
         (tmp / HEARTBEAT_FILE).touch()
         os.rename(tmp, runs_dir / run_id)
         self._run_exp[run_id] = exp.id
@@ -407,29 +412,17 @@ class Store:
     def list_runs(self, experiment: str | None = None, *, include_deleted: bool = False) -> list[RunSummary]:
         """Summaries of an experiment's runs (all experiments when None), newest first.
 
-        Reads one small ``run.json`` per run, never the metric histories (except the unflushed
-        tail of runs whose writer died). A run that cannot be read is listed as ``unreadable``.
+        Reads one small ``run.json`` per new or changed run and a per-experiment cache of the
+        rest, never the metric histories (except the unflushed tail of runs whose writer died).
+        Listed summaries carry no ``env``; :meth:`get_run` has it. A run that cannot be read is
+        listed as ``unreadable`` with the reason in ``error``.
         """
-        if experiment is None:
-            exp_ids = [p.name for p in self._experiment_dirs()]
-        else:
-            exp_ids = [self.get_experiment(experiment).id]
-        now = time.time()
-        runs: list[RunSummary] = []
-        for exp_id in exp_ids:
-            exp_dir = self.experiments_dir / exp_id
-            deleted = self._deleted_runs(exp_dir)
-            try:
-                entries = [e for e in os.scandir(exp_dir / "runs") if not e.name.startswith(".")]
-            except FileNotFoundError:
-                continue
-            for entry in entries:
-                is_deleted = entry.name in deleted
-                if is_deleted and not include_deleted:
-                    continue
-                runs.append(read_run_summary(Path(entry.path), exp_id, is_deleted, now))
-        runs.sort(key=lambda r: r.start_time or 0.0, reverse=True)
-        return runs
+        from .index import RunIndex
+
+        exp_id = None if experiment is None else self.get_experiment(experiment).id
+        index = RunIndex(self, exp_id, include_deleted=include_deleted)
+        index.refresh()
+        return sorted(index.runs.values(), key=lambda r: r.start_time or 0.0, reverse=True)
 
     def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
         """Every point of one metric of a run, in logged order."""
@@ -540,16 +533,27 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def read_run_summary(run_dir: Path, exp_id: str, deleted: bool, now: float) -> RunSummary:
-    """Read one run directory into a summary; never raises for a damaged run."""
+def _unreadable(run_id: str, exp_id: str, deleted: bool, reason: str) -> RunSummary:
+    return RunSummary(run_id, exp_id, run_id[:8], UNREADABLE, None, error=reason, deleted=deleted)
+
+
+def read_run_summary(
+    run_dir: str | os.PathLike[str], exp_id: str, deleted: bool, now: float, *, with_env: bool = True
+) -> RunSummary:
+    """Read one run directory into a summary; never raises for a damaged run.
+
+    ``with_env=False`` leaves out the environment record (listings of many runs don't need it).
+    """
     from .environment import hostname
 
-    run_id = run_dir.name
+    run_dir = os.fspath(run_dir)
+    run_id = os.path.basename(run_dir)
     try:
-        data = read_json(run_dir / RUN_FILE)
+        data = read_json(os.path.join(run_dir, RUN_FILE), raw=True)
         if not isinstance(data, dict):
-            raise CorruptFileError(run_dir / RUN_FILE, "not a JSON object")
-        metrics = {k: _summary_from_file(m) for k, m in data.get("metrics", {}).items()}
+            raise CorruptFileError(RUN_FILE, "not a JSON object")
+        params = data.get("params") or {}
+        tags = data.get("tags") or {}
         summary = RunSummary(
             id=run_id,
             experiment_id=exp_id,
@@ -557,36 +561,27 @@ def read_run_summary(run_dir: Path, exp_id: str, deleted: bool, now: float) -> R
             status=data["status"],
             start_time=data.get("start_time"),
             end_time=data.get("end_time"),
-            params=data.get("params", {}),
-            tags=data.get("tags", {}),
-            metrics=metrics,
+            params=restore_values(params),
+            tags=restore_values(tags),
+            metrics={k: _summary_from_file(m) for k, m in (data.get("metrics") or {}).items()},
             parent_id=data.get("parent_id"),
             user=data.get("user"),
             host=data.get("host"),
             pid=data.get("pid"),
-            env=data.get("env", {}),
+            env=restore(data.get("env") or {}) if with_env else {},
             error=data.get("error"),
             deleted=deleted,
         )
     except FileNotFoundError:
-        return RunSummary(run_id, exp_id, run_id[:8], UNREADABLE, None, error=f"{RUN_FILE} is missing", deleted=deleted)
+        return _unreadable(run_id, exp_id, deleted, f"{RUN_FILE} is missing")
     except CorruptFileError as exc:
-        return RunSummary(
-            run_id, exp_id, run_id[:8], UNREADABLE, None, error=f"{RUN_FILE}: {exc.reason}", deleted=deleted
-        )
+        return _unreadable(run_id, exp_id, deleted, f"{RUN_FILE}: {exc.reason}")
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        return RunSummary(
-            run_id,
-            exp_id,
-            run_id[:8],
-            UNREADABLE,
-            None,
-            error=f"{RUN_FILE} lacks or mangles a field ({type(exc).__name__}: {exc})",
-            deleted=deleted,
-        )
+        reason = f"{RUN_FILE} lacks or mangles a field ({type(exc).__name__}: {exc})"
+        return _unreadable(run_id, exp_id, deleted, reason)
     if summary.status == RUNNING:
         try:
-            summary.heartbeat = os.stat(run_dir / HEARTBEAT_FILE).st_mtime
+            summary.heartbeat = os.stat(os.path.join(run_dir, HEARTBEAT_FILE)).st_mtime
         except FileNotFoundError:
             summary.heartbeat = summary.start_time
         stale = summary.heartbeat is None or now - summary.heartbeat > STALE_AFTER
@@ -595,7 +590,7 @@ def read_run_summary(run_dir: Path, exp_id: str, deleted: bool, now: float) -> R
             summary.status = CRASHED
         # Points appended after the last summary (a writer killed between the two writes).
         offset = data.get("metrics_offset", 0)
-        path = run_dir / metrics_log.FILENAME
+        path = Path(run_dir) / metrics_log.FILENAME
         try:
             if os.stat(path).st_size > offset:
                 points, _ = metrics_log.read_points(path, offset)

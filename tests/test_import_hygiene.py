@@ -1,0 +1,34 @@
+"""A training script pays nothing for the app: tracker_core never loads textual, rich or heavy ML libraries."""
+
+from __future__ import annotations
+
+import json
+import pkgutil
+import subprocess
+import sys
+
+import tracker_core
+
+FORBIDDEN = ("textual", "rich", "tui_track", "sklearn", "numpy", "joblib", "mlflow")
+# Modules that exist to integrate with a library may import it, but only when used.
+MODULES = sorted(name for _, name, _ in pkgutil.walk_packages(tracker_core.__path__, "tracker_core."))
+
+
+def _loaded_after(import_line: str) -> list[str]:
+    code = f"import sys, json\n{import_line}\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_import_tracker_core_loads_no_ui_or_ml_library() -> None:
+    loaded = _loaded_after("import tracker_core")
+    offenders = [m for m in loaded if m.split(".")[0] in FORBIDDEN]
+    assert offenders == []
+
+
+def test_no_tracker_core_module_imports_the_app() -> None:
+    assert "tracker_core.store" in MODULES  # the walk found the package's modules
+    code = "import importlib, sys\n" + "".join(f"importlib.import_module({m!r})\n" for m in MODULES)
+    code += "print(' '.join(sorted(k for k in sys.modules if k.split('.')[0] in ('textual', 'rich', 'tui_track'))))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

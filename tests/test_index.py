@@ -1,0 +1,91 @@
+"""Incremental listing and its summary cache: fast, and never trusted over the run files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import tracker_core as tc
+from tracker_core import index as index_mod
+from tracker_core.index import RunIndex
+from tracker_core.records import FINISHED, RUNNING
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> tc.Store:
+    return tc.Store(tmp_path / "s")
+
+
+def _finished_runs(store: tc.Store, n: int, experiment: str = "e") -> list[str]:
+    ids = []
+    for i in range(n):
+        with store.start_run(experiment, f"r{i}") as run:
+            run.log_metric("loss", float(i))
+        ids.append(run.id)
+    return ids
+
+
+def test_refresh_reports_added_updated_removed(store: tc.Store) -> None:
+    (first,) = _finished_runs(store, 1)
+    idx = RunIndex(store, store.get_experiment("e").id)
+    assert idx.refresh().added == [first]
+    assert not idx.refresh()
+    live = store.start_run("e", "live", flush_interval=60)
+    changes = idx.refresh()
+    assert changes.added == [live.id] and idx.runs[live.id].status == RUNNING
+    live.log_metric("loss", 3.0)
+    live.flush()
+    assert live.id in idx.refresh().updated
+    assert idx.runs[live.id].metrics["loss"].last == 3.0
+    live.end()
+    assert live.id in idx.refresh().updated and idx.runs[live.id].status == FINISHED
+    store.delete_run(first)
+    assert idx.refresh().removed == [first]
+
+
+def test_cache_is_written_and_used(store: tc.Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_mod, "CACHE_REWRITE_AFTER", 5)
+    ids = _finished_runs(store, 8)
+    exp_dir = store.experiments_dir / store.get_experiment("e").id
+    first = store.list_runs("e")
+    assert (exp_dir / index_mod.CACHE_FILE).is_file()
+    parsed: list[str] = []
+    real = index_mod.read_run_summary
+    monkeypatch.setattr(index_mod, "read_run_summary", lambda d, *a, **k: parsed.append(d) or real(d, *a, **k))
+    second = store.list_runs("e")
+    assert parsed == []  # everything came from the cache
+    assert [(r.id, r.metrics["loss"].last, r.status) for r in second] == [
+        (r.id, r.metrics["loss"].last, r.status) for r in first
+    ]
+    assert sorted(r.id for r in second) == sorted(ids)
+
+
+def test_cache_never_overrides_a_changed_run(store: tc.Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_mod, "CACHE_REWRITE_AFTER", 1)
+    (run_id,) = _finished_runs(store, 1)
+    store.list_runs("e")  # writes the cache
+    with store.start_run(run_id=run_id) as resumed:
+        resumed.log_metric("loss", 42.0)
+    (listed,) = store.list_runs("e")
+    assert listed.metrics["loss"].last == 42.0
+
+
+def test_damaged_or_copied_cache_is_ignored(store: tc.Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(index_mod, "CACHE_REWRITE_AFTER", 1)
+    _finished_runs(store, 3)
+    store.list_runs("e")
+    cache = store.experiments_dir / store.get_experiment("e").id / index_mod.CACHE_FILE
+    cache.write_bytes(cache.read_bytes()[:-30])  # torn
+    assert len(store.list_runs("e")) == 3
+    cache.write_text("garbage")
+    assert len(store.list_runs("e")) == 3
+    assert len(store.list_runs("e")) == 3  # rebuilt the cache from the run files
+    assert cache.read_text().startswith('{"version":1}')
+    copy = shutil.copytree(store.root, tmp_path / "copy")  # new inodes: no cache entry matches any more
+    parsed: list[str] = []
+    real = index_mod.read_run_summary
+    monkeypatch.setattr(index_mod, "read_run_summary", lambda d, *a, **k: parsed.append(d) or real(d, *a, **k))
+    assert sorted(r.name for r in tc.Store(copy).list_runs("e")) == ["r0", "r1", "r2"]
+    assert len(parsed) == 3
