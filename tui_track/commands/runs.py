@@ -1,9 +1,442 @@
-"""``tui-track experiments|runs|show|compare|best|export`` (search issue)."""
+"""``tui-track experiments|runs|show|compare|best|export``: search and compare runs from the shell.
+
+A thin layer over :mod:`tracker_core.query` and :mod:`tracker_core.compare`: each command is one
+library call plus printing through :func:`tui_track.output.emit` (rich table in a terminal, plain
+text when piped, ``--json``/``--csv`` for scripts). Run ids accept unique prefixes.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
 import click
+
+from tracker_core.errors import NotFoundError, ValidationError
+from tracker_core.query import QueryError, columns_of, filter_keys, parse_key, search_runs, value_of
+
+from ..output import cell, duration, emit, format_option, resolve_format, timestamp
+
+if TYPE_CHECKING:
+    from tracker_core import RunSummary, Store
+
+DEFAULT_LIMIT = 50
+DEFAULT_METRIC_COLUMNS = 6
+BASE_COLUMNS = ("attributes.id", "attributes.name", "attributes.status", "attributes.start_time", "attributes.duration")
+HEADERS = {"start_time": "started", "end_time": "ended", "experiment_id": "experiment id", "parent_id": "parent"}
+
+
+def _store(ctx: click.Context) -> Store:
+    from tracker_core import Store
+
+    return Store(ctx.obj.get("store") if ctx.obj else None, create=False)
+
+
+def _checked(what: str, fn: Any, *args: Any) -> Any:
+    """Call ``fn``; a QueryError message gains the option it came from (``--filter: ...``)."""
+    try:
+        return fn(*args)
+    except QueryError as exc:
+        raise QueryError(f"{what}: {exc}", exc.text, exc.position) from None
+
+
+def _shown(key: str, value: Any, fmt: str) -> Any:
+    """A value as a table shows it: local times, human durations, short ids (JSON keeps raw values)."""
+    parsed = parse_key(key)
+    if parsed.section != "attributes" or fmt == "json" or value is None:
+        return value
+    if parsed.name in ("start_time", "end_time"):
+        return timestamp(value)
+    if parsed.name == "duration" and fmt != "csv":
+        return duration(value)
+    if parsed.name in ("id", "parent_id", "experiment_id") and fmt != "csv":
+        return value[:8]
+    return value
+
+
+def _header(key: str) -> str:
+    parsed = parse_key(key)
+    if parsed.section == "attributes":
+        return HEADERS.get(parsed.name, parsed.name)
+    return key
+
+
+def _columns(spec: str | None, runs: Sequence[RunSummary], extra: Sequence[str]) -> list[str]:
+    """The columns asked for with --columns (``+key`` adds to the defaults), else the defaults."""
+    items = [c.strip() for c in (spec or "").split(",") if c.strip()]
+    if items and not all(c.startswith("+") for c in items):
+        keys = items
+    else:
+        metrics = [k for k in columns_of(runs) if k.startswith("metrics.")]
+        wanted = [k for k in extra if k not in BASE_COLUMNS]
+        room = max(0, DEFAULT_METRIC_COLUMNS - len(wanted))
+        keys = [*BASE_COLUMNS, *wanted, *(k for k in metrics if k not in wanted)][
+            : len(BASE_COLUMNS) + len(wanted) + room
+        ]
+        keys += [c[1:].strip() for c in items]
+    canonical = [_checked(f"--columns {key!r}", parse_key, key).canonical for key in keys]
+    return list(dict.fromkeys(canonical))
+
+
+@click.command("experiments")
+@click.option("--all", "include_deleted", is_flag=True, help="Include deleted experiments.")
+@format_option
+@click.pass_context
+def experiments_cmd(ctx: click.Context, include_deleted: bool, fmt: str | None) -> None:
+    """Experiments with their run counts and last activity."""
+    found = _store(ctx).list_experiments(include_deleted=include_deleted)
+    fmt = resolve_format(fmt)
+    columns = ["name", "id", "runs", "last activity", "created"]
+    rows = [
+        [
+            e.name + (" (deleted)" if e.deleted else ""),
+            e.id if fmt in ("json", "csv") else e.id[:8],
+            e.run_count,
+            timestamp(e.last_activity),
+            timestamp(e.created),
+        ]
+        for e in found
+    ]
+    records = [
+        {
+            "id": e.id,
+            "name": e.name,
+            "runs": e.run_count,
+            "last_activity": e.last_activity,
+            "created": e.created,
+            "deleted": e.deleted,
+            "tags": e.tags,
+        }
+        for e in found
+    ]
+    emit(columns, rows, fmt, records=records)
+
+
+@click.command("runs")
+@click.argument("experiment", required=False)
+@click.option(
+    "--filter", "-f", "filter_text", metavar="FILTER", help="e.g. \"metrics.acc > 0.9 AND params.model = 'rf'\""
+)
+@click.option(
+    "--sort", "-o", "sort", metavar="KEYS", multiple=True, help='e.g. "metrics.auc DESC, params.lr" (repeatable).'
+)
+@click.option(
+    "--columns", "-c", metavar="KEYS", help="Comma-separated keys to show; '+key' adds to the default columns."
+)
+@click.option(
+    "--limit", "-n", type=click.IntRange(min=0), default=None, help=f"At most N runs (default {DEFAULT_LIMIT})."
+)
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N matching runs.")
+@click.option("--all", "show_all", is_flag=True, help="Every matching run (no limit).")
+@format_option
+@click.pass_context
+def runs_cmd(
+    ctx: click.Context,
+    experiment: str | None,
+    filter_text: str | None,
+    sort: tuple[str, ...],
+    columns: str | None,
+    limit: int | None,
+    offset: int,
+    show_all: bool,
+    fmt: str | None,
+) -> None:
+    """Runs of EXPERIMENT (every experiment if omitted), filtered and sorted, newest first by default.
+
+    \b
+    Filter keys: metrics.<key>[.min|.max|.last], params.<key>, tags.<key>,
+    attributes.<status|name|start_time|duration|...>; operators = != < <= > >=,
+    LIKE/ILIKE '%x_', IN ('a','b'), IS [NOT] NULL, combined with AND, OR, NOT, ( ).
+    \b
+    Examples:
+      tui-track runs churn -f "metrics.auc_roc > 0.9 AND params.n_estimators >= 100" -o "metrics.auc_roc DESC"
+      tui-track runs -f "attributes.status = 'crashed' OR attributes.start_time > '3d ago'"
+    """
+    from tracker_core.query import compile_filter, parse_order_by
+
+    fmt = resolve_format(fmt)
+    predicate = _checked("--filter", compile_filter, filter_text)
+    order = _checked("--sort", parse_order_by, list(sort))
+    store = _store(ctx)
+    matched = search_runs(store, experiment, filter=predicate, order_by=order)
+    limit = None if show_all else (DEFAULT_LIMIT if limit is None else limit)
+    end = None if limit is None else offset + limit
+    shown = matched[offset:end]
+    if len(shown) < len(matched) - offset and limit is not None:
+        click.echo(f"showing {len(shown)} of {len(matched)} runs (--limit N or --all for more)", err=True)
+    extra = [k.key for k in order] + _checked("--filter", filter_keys, filter_text)
+    keys = _columns(columns, shown, [parse_key(k).canonical for k in extra])
+    if experiment is None and len({r.experiment_id for r in shown}) > 1 and not columns:
+        keys.insert(2, "attributes.experiment_id")
+    if fmt == "json" and not columns:
+        emit([], [], fmt, records=[r.to_dict() for r in shown])
+        return
+    getters = [(k, parse_key(k).getter()) for k in keys]
+    names = {e.id: e.name for e in store.list_experiments(include_deleted=True, with_counts=False)}
+    rows = [[_experiment_cell(k, get(run), names, fmt) for k, get in getters] for run in shown]
+    emit([_header(k) if k != "attributes.experiment_id" else "experiment" for k in keys], rows, fmt)
+
+
+def _experiment_cell(key: str, value: Any, names: dict[str, str], fmt: str) -> Any:
+    if key == "attributes.experiment_id" and fmt != "json":
+        return names.get(value, value)
+    return _shown(key, value, fmt)
+
+
+@click.command("show")
+@click.argument("run_id", metavar="RUN")
+@format_option
+@click.pass_context
+def show_cmd(ctx: click.Context, run_id: str, fmt: str | None) -> None:
+    """Everything about one run (id or unique prefix): attributes, params, metrics, tags, env, artifacts."""
+    from tracker_core.compare import flatten
+
+    store = _store(ctx)
+    run = store.get_run(run_id)
+    artifacts = store.list_artifacts(run.id)
+    fmt = resolve_format(fmt)
+    if fmt == "json":
+        record = run.to_dict()
+        record["artifacts"] = [{"path": a.path, "size": a.size, "is_dir": a.is_dir} for a in artifacts]
+        emit([], [], fmt, records=record)
+        return
+    experiment = _experiment_name(store, run.experiment_id)
+    attributes: list[list[Any]] = [
+        ["id", run.id],
+        ["name", run.name],
+        ["experiment", experiment],
+        ["status", run.status],
+        ["started", timestamp(run.start_time)],
+        ["ended", timestamp(run.end_time)],
+        ["duration", duration(run.duration)],
+        ["user", run.user],
+        ["host", run.host],
+        ["pid", run.pid],
+        ["parent", run.parent_id],
+        ["error", run.error],
+    ]
+    attributes = [row for row in attributes if row[1] is not None]
+    metrics = [[k, m.last, m.min, m.max, m.step, m.count] for k, m in sorted(run.metrics.items())]
+    sections: list[tuple[str, list[str], list[list[Any]]]] = [
+        ("run", ["key", "value"], attributes),
+        ("params", ["key", "value"], [[k, v] for k, v in sorted(run.params.items())]),
+        ("metrics", ["key", "last", "min", "max", "step", "count"], metrics),
+        ("tags", ["key", "value"], [[k, v] for k, v in sorted(run.tags.items())]),
+        ("env", ["key", "value"], [[k, v] for k, v in sorted(flatten(run.env).items())]),
+        ("artifacts", ["path", "size"], [[a.path + ("/" if a.is_dir else ""), a.size] for a in artifacts]),
+    ]
+    if fmt == "csv":  # one long table: section, key, value
+        flat = [[name, *row] for name, columns, rows in sections if columns == ["key", "value"] for row in rows]
+        aggregates = ("last", "min", "max", "step", "count")
+        flat += [["metrics", f"{k}.{a}", v] for k, *values in metrics for a, v in zip(aggregates, values, strict=True)]
+        emit(["section", "key", "value"], flat, fmt)
+        return
+    first = True
+    for name, columns, rows in sections:
+        if not rows:
+            continue
+        if not first:
+            click.echo()
+        first = False
+        emit(columns, rows, fmt, title=name)
+
+
+def _experiment_name(store: Store, experiment_id: str) -> str:
+    try:
+        return store.get_experiment(experiment_id).name
+    except NotFoundError:
+        return experiment_id
+
+
+@click.command("compare")
+@click.argument("run_ids", metavar="RUN RUN...", nargs=-1, required=True)
+@click.option("--diff", "-d", "differences_only", is_flag=True, help="Only the rows whose values differ.")
+@format_option
+@click.pass_context
+def compare_cmd(ctx: click.Context, run_ids: tuple[str, ...], differences_only: bool, fmt: str | None) -> None:
+    """Runs side by side: params, metrics (last, min, max; * marks the best), tags and environment."""
+    from tracker_core.compare import compare_runs
+
+    if len(run_ids) < 2:
+        raise ValidationError("give at least two runs to compare (ids or unique prefixes)")
+    store = _store(ctx)
+    comparison = compare_runs([store.get_run(r) for r in run_ids], differences_only=differences_only)
+    fmt = resolve_format(fmt)
+    if fmt == "json":
+        emit([], [], fmt, records=comparison.to_dict())
+        return
+    rows = []
+    for row in comparison.rows:
+        cells = [_shown(f"attributes.{row.key}", v, fmt) if row.section == "attributes" else v for v in row.values]
+        if row.best_index is not None and fmt != "csv":
+            cells[row.best_index] = f"{cell(cells[row.best_index])} *"
+        rows.append([row.section, row.key, *cells])
+    if not rows:
+        click.echo("the runs do not differ" if differences_only else "nothing to compare", err=True)
+        return
+    emit(["section", "key", *comparison.headers()], rows, fmt)
+
+
+@click.command("best")
+@click.argument("experiment")
+@click.option("--metric", "-m", required=True, metavar="KEY", help="The metric to rank by (e.g. auc_roc, loss).")
+@click.option("--min", "direction", flag_value="min", help="Lower is better (default: from the name or config).")
+@click.option("--max", "direction", flag_value="max", help="Higher is better.")
+@click.option("--aggregate", "-a", type=click.Choice(["last", "min", "max"]), default="last", show_default=True)
+@click.option("--filter", "-f", "filter_text", metavar="FILTER", help="Only runs matching this filter.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the run id (for scripts).")
+@format_option
+@click.pass_context
+def best_cmd(
+    ctx: click.Context,
+    experiment: str,
+    metric: str,
+    direction: str | None,
+    aggregate: str,
+    filter_text: str | None,
+    quiet: bool,
+    fmt: str | None,
+) -> None:
+    """The best run of EXPERIMENT by a metric (higher is better unless the name says loss, error, mse...)."""
+    from tracker_core.compare import best_key, best_run, metric_direction
+    from tracker_core.query import compile_filter
+
+    predicate = _checked("--filter", compile_filter, filter_text)
+    candidates = search_runs(_store(ctx), experiment, filter=predicate)
+    chosen = metric_direction(metric) if direction is None else ("min" if direction == "min" else "max")
+    run = best_run(None, None, metric, aggregate=aggregate, direction=chosen, runs=candidates)
+    if run is None:
+        logged = sorted({k for r in candidates for k in r.metrics})
+        which = "no run" if not filter_text else "no run matching the filter"
+        raise NotFoundError(
+            f"{which} in {experiment!r} has a value for metric {metric!r}; metrics logged: "
+            + (", ".join(logged) or "none")
+        )
+    key = best_key(metric, aggregate)
+    value = value_of(run, key)
+    if quiet:
+        click.echo(run.id)
+        return
+    fmt = resolve_format(fmt)
+    if fmt == "json":
+        record = {"metric": metric, "aggregate": aggregate, "direction": chosen, "value": value, "run": run.to_dict()}
+        emit([], [], fmt, records=record)
+        return
+    columns = ["id", "name", "status", key.removeprefix("metrics."), "direction", "started", *run.params]
+    row = [
+        run.id if fmt == "csv" else run.id[:8],
+        run.name,
+        run.status,
+        value,
+        f"{chosen} of {len(candidates)} runs" if fmt != "csv" else chosen,
+        timestamp(run.start_time),
+        *run.params.values(),
+    ]
+    emit(columns, [row], fmt)
+
+
+class DefaultGroup(click.Group):
+    """A group that runs ``default_command`` when the first argument is not one of its commands,
+    so ``tui-track export EXP --format csv`` and ``tui-track export mlflow ...`` both work."""
+
+    def __init__(self, *args: Any, default_command: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_command = default_command
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+export_group = DefaultGroup(
+    "export",
+    default_command="runs",
+    help="Write runs elsewhere: `tui-track export EXPERIMENT --format csv|json [-o FILE]` (the `runs` "
+    "command below, the default) or another subcommand.",
+)
+
+
+@export_group.command("runs")
+@click.argument("experiment")
+@click.option(
+    "--format", "file_format", type=click.Choice(["csv", "json"]), help="Default: from -o's suffix, else csv."
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE (atomically) instead of stdout.")
+@click.option("--filter", "-f", "filter_text", metavar="FILTER", help="Only runs matching this filter.")
+@click.option("--sort", "sort", metavar="KEYS", multiple=True, help="Order of the rows (default newest first).")
+@click.pass_context
+def export_runs_cmd(
+    ctx: click.Context,
+    experiment: str,
+    file_format: str | None,
+    output: str | None,
+    filter_text: str | None,
+    sort: tuple[str, ...],
+) -> None:
+    """Every run of EXPERIMENT as CSV (one row per run, a column per key) or JSON (full records)."""
+    from tracker_core.jsonio import dumps_bytes, write_bytes_atomic
+    from tracker_core.query import compile_filter, parse_order_by
+
+    predicate = _checked("--filter", compile_filter, filter_text)
+    order = _checked("--sort", parse_order_by, list(sort))
+    runs = search_runs(_store(ctx), experiment, filter=predicate, order_by=order)
+    if file_format is None:
+        file_format = "json" if output and output.lower().endswith(".json") else "csv"
+    if file_format == "json":
+        data = dumps_bytes([r.to_dict() for r in runs], indent=True) + b"\n"
+    else:
+        data = runs_csv(runs).encode("utf-8")
+    if output is None:
+        click.get_binary_stream("stdout").write(data)
+        return
+    write_bytes_atomic(output, data)
+    click.echo(f"wrote {len(runs)} runs to {output}", err=True)
+
+
+def _iso(seconds: float | None) -> str | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds).astimezone().isoformat(timespec="seconds")
+
+
+def _csv_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return cell(value)
+
+
+def runs_csv(runs: Sequence[RunSummary]) -> str:
+    """Runs as CSV: attributes (ISO times, duration in seconds), params, metrics (last; min and max for
+    metrics logged more than once), tags; full float precision."""
+    keys = [k for k in columns_of(runs) if not k.startswith("metrics.")]
+    metric_keys: list[str] = []
+    for key in (k for k in columns_of(runs) if k.startswith("metrics.")):
+        name = parse_key(key).name
+        metric_keys.append(key)
+        if any(r.metrics[name].count > 1 for r in runs if name in r.metrics):
+            metric_keys += [f"{key}.min", f"{key}.max"]
+    split = len([k for k in keys if k.startswith("attributes.")])
+    keys = keys[:split] + metric_keys + keys[split:]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([k.removeprefix("attributes.") for k in keys])
+    getters = [(parse_key(k), parse_key(k).getter()) for k in keys]
+    for run in runs:
+        values = []
+        for parsed, get in getters:
+            value = get(run)
+            if parsed.section == "attributes" and parsed.name in ("start_time", "end_time"):
+                value = _iso(value)
+            values.append(_csv_text(value))
+        writer.writerow(values)
+    return buffer.getvalue()
 
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the ``tui-track`` group."""
+    for command in (experiments_cmd, runs_cmd, show_cmd, compare_cmd, best_cmd, export_group):
+        group.add_command(command)
