@@ -156,6 +156,8 @@ class MetricPicker(OptionList):
         current = self.keys[self.highlighted] if self.highlighted is not None and self.keys else None
         self.keys = list(keys)
         self._chosen = set(chosen) & set(self.keys)
+        if current not in self.keys and self.chosen:
+            current = self.chosen[0]
         self._redraw()
         if self.keys:
             self.highlighted = self.keys.index(current) if current in self.keys else 0

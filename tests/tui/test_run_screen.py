@@ -1,0 +1,147 @@
+"""The run screen and the multi-run chart screen, driven from the keyboard on the real app."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable, Static
+
+import tracker_core as tc
+from tracker_core.records import MetricPoint
+from tui_track.app import TuiTrackApp
+from tui_track.screens.chart import ChartScreen
+from tui_track.screens.run import RunScreen
+from tui_track.widgets.chart import MetricChart, MetricPicker, Series
+
+
+def run_named(store: tc.Store, name: str) -> tc.RunSummary:
+    return next(r for r in store.list_runs() if r.name == name)
+
+
+def column(table: DataTable[Any], index: int) -> list[str]:
+    return [str(table.get_row_at(i)[index]) for i in range(table.row_count)]
+
+
+def rows(table: DataTable[Any]) -> dict[str, list[str]]:
+    return {str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)[1:]] for i in range(table.row_count)}
+
+
+async def test_run_screen_shows_everything_about_the_run(demo_store: tc.Store, settle: Any) -> None:
+    run = run_named(demo_store, "rf_large")
+    app = TuiTrackApp(demo_store.root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(RunScreen(demo_store, run.id))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RunScreen)
+        assert screen.query_one("#run-title", Static).visual.plain.startswith("rf_large  finished")
+        assert rows(screen.query_one("#run-params", DataTable)) == {
+            "max_depth": ["15"],
+            "model_type": ["RandomForest"],
+            "n_estimators": ["200"],
+        }
+        metrics = rows(screen.query_one("#run-metrics", DataTable))
+        assert metrics["accuracy"] == ["0.88", "0.88", "0.88", "1"]
+        assert metrics["loss"][3] == "20" and float(metrics["loss"][1]) < float(metrics["loss"][2])
+        assert rows(screen.query_one("#run-tags", DataTable))["family"] == ["RandomForest"]
+        env = rows(screen.query_one("#run-env", DataTable))
+        assert env["host"] == [run.host] and env["user"] == [run.user]
+        assert "python" in env and "command" in env
+        attributes = rows(screen.query_one("#run-attributes", DataTable))
+        assert attributes["status"] == ["finished"] and attributes["duration"] == ["44.0s"]
+        artifacts = column(screen.query_one("#run-artifacts", DataTable), 0)
+        assert artifacts == ["confusion.csv", "notes/", "notes/summary.txt", "report.json"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, RunScreen)
+
+
+async def test_run_chart_toggles_axis_and_scale_and_picks_metrics(demo_store: tc.Store, settle: Any) -> None:
+    run = run_named(demo_store, "rf_small")
+    app = TuiTrackApp(demo_store.root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(RunScreen(demo_store, run.id))
+        await settle(pilot)
+        chart = app.screen.query_one(MetricChart)
+        assert [s.label for s in chart.series] == ["loss"]  # the longest history comes first
+        assert chart.series[0].steps == tuple(float(s) for s in range(20))
+        assert "step" in chart.plt.build()
+
+        await pilot.press("x")
+        assert chart.x_axis == "time"
+        assert "seconds since run start" in chart.plt.build()
+        assert chart.series[0].seconds[0] == 0.0  # rf_small's first loss point was logged at its start
+
+        await pilot.press("l")
+        assert chart.log_scale
+        await pilot.press("l", "x")
+        assert (chart.log_scale, chart.x_axis) == (False, "step")
+
+        await pilot.press("m")  # focus the metric list (accuracy, auc_roc, f1, loss) on loss
+        picker = app.screen.query_one("#run-metric-list", MetricPicker)
+        assert picker.has_focus
+        await pilot.press("k", "k", "k", "space", "j", "space")
+        await settle(pilot)
+        assert app.screen.chosen_metrics == ["accuracy", "auc_roc", "loss"]
+        assert [s.label for s in chart.series] == ["accuracy", "auc_roc", "loss"]
+        await pilot.press("j", "j", "space")  # loss off again
+        assert [s.label for s in chart.series] == ["accuracy", "auc_roc"]
+
+
+async def test_run_screen_layout_cycles_and_opens_artifacts(demo_store: tc.Store, settle: Any) -> None:
+    run = run_named(demo_store, "logreg")
+    app = TuiTrackApp(demo_store.root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(RunScreen(demo_store, run.id))
+        await settle(pilot)
+        details, plot = app.screen.query_one("#run-details"), app.screen.query_one("#run-plot")
+        assert details.display and plot.display
+        await pilot.press("v")
+        assert plot.display and not details.display and plot.size.height > 18  # the chart takes the screen
+        await pilot.press("v")
+        assert details.display and not plot.display
+        await pilot.press("v", "a")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ArtifactsScreen"
+
+
+async def test_chart_screen_overlays_one_metric_across_runs(demo_store: tc.Store, settle: Any) -> None:
+    runs = [r for r in demo_store.list_runs("churn_prediction") if r.status == "finished"]
+    app = TuiTrackApp(demo_store.root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(ChartScreen(demo_store, [r.id for r in runs]))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ChartScreen)
+        chart = screen.query_one(MetricChart)
+        assert screen.metric == "loss"
+        assert sorted(s.label for s in chart.series) == sorted(r.name for r in runs)
+        assert all(len(s.values) == 20 for s in chart.series)
+
+        await pilot.press("m", "k", "k", "k", "enter")  # loss -> f1 -> auc_roc -> accuracy
+        await settle(pilot)
+        assert screen.metric == "accuracy"
+        assert sorted(s.values[0] for s in chart.series) == [0.82, 0.86, 0.88, 0.9]
+        assert "accuracy across 4 runs" in screen.query_one("#chart-title", Static).visual.plain
+        await pilot.press("x", "l")
+        assert (chart.x_axis, chart.log_scale) == ("time", True)
+
+
+async def test_chart_screen_starts_on_the_metric_asked_for(demo_store: tc.Store, settle: Any) -> None:
+    runs = demo_store.list_runs("mnist_mlp")
+    app = TuiTrackApp(demo_store.root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.push_screen(ChartScreen(demo_store, [r.id for r in runs], metric="val_acc"))
+        await settle(pilot)
+        chart = app.screen.query_one(MetricChart)
+        assert {s.label for s in chart.series} == {"lr_0", "lr_1", "lr_2"}
+        assert all(s.values == pytest.approx((0.9, 0.91, 0.92, 0.93, 0.94)) for s in chart.series)
+
+
+def test_log_scale_leaves_out_what_it_cannot_draw() -> None:
+    points = [MetricPoint("x", v, i, 100.0 + i) for i, v in enumerate([2.0, 0.0, -1.0, math.nan, 4.0])]
+    series = Series.from_points("x", points, start=99.0)
+    assert series.xy("step", log_scale=False) == ([0.0, 1.0, 2.0, 4.0], [2.0, 0.0, -1.0, 4.0], 1)
+    assert series.xy("time", log_scale=True) == ([1.0, 5.0], [2.0, 4.0], 3)
