@@ -171,7 +171,7 @@ class MainScreen(Screen[None]):
     def show_missing_store(self, message: StoreMissing) -> None:
         welcome = self.query_one("#welcome", Static)
         text = Text(f"No tui-track store at {message.path} yet.\n\n", style="bold")
-        text.append(FIRST_RUN_SNIPPET.format(path=message.path))
+        text.append(FIRST_RUN_SNIPPET.replace("{path}", str(message.path)))
         welcome.update(text)
         self.add_class("-no-runs")
 
@@ -181,7 +181,7 @@ class MainScreen(Screen[None]):
         if not message.experiments:
             welcome = self.query_one("#welcome", Static)
             text = Text(f"The store at {self.store_path} has no runs yet.\n\n", style="bold")
-            text.append(FIRST_RUN_SNIPPET.format(path=self.store_path))
+            text.append(FIRST_RUN_SNIPPET.replace("{path}", str(self.store_path)))
             welcome.update(text)
             self.add_class("-no-runs")
             return

@@ -9,7 +9,6 @@ and param columns scroll sideways.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tracker_core.query import OrderKey, getter_for, quote_part, sort_runs
 from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, UNREADABLE, RunSummary
 
 from ..output import cell, duration
@@ -64,21 +64,8 @@ class Column:
 
 
 def column_value(run: RunSummary, key: str) -> Any:
-    """The raw value a column shows (used for sorting); None when the run has none."""
-    if key.startswith("metrics."):
-        summary = run.metrics.get(key[8:])
-        return None if summary is None else summary.last
-    if key.startswith("params."):
-        return run.params.get(key[7:])
-    if key == STATUS:
-        return run.status
-    if key == NAME:
-        return run.name
-    if key == START:
-        return run.start_time
-    if key == DURATION:
-        return run.duration
-    return None
+    """The raw value a column shows (what it sorts by); None when the run has none."""
+    return getter_for(key)(run)
 
 
 def column_text(run: RunSummary, key: str) -> str:
@@ -89,7 +76,7 @@ def column_text(run: RunSummary, key: str) -> str:
         return short_time(run.start_time)
     if key == DURATION:
         return duration(run.duration)
-    value = column_value(run, key)
+    value = getter_for(key)(run)
     return "" if value is None else cell(value)
 
 
@@ -98,29 +85,10 @@ def short_time(value: float | None) -> str:
     return "-" if value is None else time.strftime("%m-%d %H:%M", time.localtime(value))
 
 
-def sort_key(value: Any) -> tuple[int, Any]:
-    """A key that orders numbers before text and never compares a number with a string."""
-    if isinstance(value, bool):
-        return (0, float(value))
-    if isinstance(value, (int, float)):
-        return (0, value) if value == value else (0, math.inf)
-    return (1, str(value))
-
-
 def sort_ids(runs: dict[str, RunSummary], ids: Iterable[str], key: str | None, descending: bool) -> list[str]:
-    """Ids ordered by a column (missing values last in both directions); newest first when ``key`` is None."""
-    if key is None:
-        return sorted(ids, key=lambda i: runs[i].start_time or 0.0, reverse=True)
-    present: list[tuple[tuple[int, Any], str]] = []
-    missing: list[str] = []
-    for run_id in ids:
-        value = column_value(runs[run_id], key)
-        if value is None:
-            missing.append(run_id)
-        else:
-            present.append((sort_key(value), run_id))
-    present.sort(key=lambda p: p[0], reverse=descending)
-    return [p[1] for p in present] + missing
+    """Ids ordered by a column key (missing values last either way); newest first when ``key`` is None."""
+    order = [OrderKey(START, True)] if key is None else [OrderKey(key, descending)]
+    return [r.id for r in sort_runs([runs[i] for i in ids], order)]
 
 
 class ColumnStats:
@@ -292,14 +260,13 @@ class RunsTable(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ building the view
     def _auto_columns(self) -> list[Column]:
         sample = [self.runs[i] for i in self.order[:MAX_SAMPLE]]
-        keys = [STATUS, NAME, START, DURATION]
-        keys += [f"metrics.{k}" for k in sorted(self._stats.metrics)]
-        keys += [f"params.{k}" for k in self._stats.varying_params(len(self.runs))]
+        keys = [(STATUS, "status"), (NAME, "name"), (START, "start"), (DURATION, "duration")]
+        keys += [(f"metrics.{quote_part(k)}", k) for k in sorted(self._stats.metrics)]
+        keys += [(f"params.{quote_part(k)}", k) for k in self._stats.varying_params(len(self.runs))]
         columns = []
-        for key in keys:
+        for key, label in keys:
             if key in self.hidden:
                 continue
-            label = key.split(".", 1)[1] if key.startswith(("metrics.", "params.")) else key[11:].replace("_time", "")
             widest = max((cell_len(column_text(r, key)) for r in sample), default=0)
             cap = {STATUS: 12, NAME: 24, START: 11, DURATION: 7}.get(key, 14)
             width = max(min(widest, cap), min(cell_len(label) + 1, 16), 4)

@@ -1,0 +1,263 @@
+"""The main screen driven from the keyboard: experiments, sorting, filtering, details, marks, help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import tracker_core as tc
+from tui_track.app import TuiTrackApp
+from tui_track.screens.help import HelpScreen
+from tui_track.screens.main import MainScreen
+from tui_track.widgets.details import DetailsPane, sparkline
+from tui_track.widgets.filter_bar import FilterBar
+from tui_track.widgets.runs_table import RunsTable
+
+CHURN_BY_START = ["oom_sweep", "broken_features", "gbm", "rf_large", "rf_small", "logreg"]
+
+
+def make_app(store_path: Path) -> TuiTrackApp:
+    return TuiTrackApp(store_path, refresh_interval=60.0)  # live refresh has its own tests
+
+
+def names(table: RunsTable) -> list[str]:
+    return [table.runs[i].name for i in table.order]
+
+
+def header(table: RunsTable) -> str:
+    return table.render_line(0).text
+
+
+async def loaded(pilot, wait_until) -> MainScreen:  # type: ignore[no-untyped-def]
+    screen = pilot.app.main_screen
+    await wait_until(pilot, lambda: screen.table.runs, what="the first experiment's runs")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return screen
+
+
+async def put_cursor_on_column(pilot, table: RunsTable, label: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press(*["h"] * len(table.columns))
+    for _ in range(len(table.columns)):
+        if table.cursor_column is not None and table.cursor_column.label == label:
+            return
+        await pilot.press("l")
+    raise AssertionError(f"no column {label!r} in {[c.label for c in table.columns]}")
+
+
+async def test_opens_on_first_experiment_newest_first(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    async with make_app(demo_store.root).run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        table = screen.table
+        assert names(table) == CHURN_BY_START
+        labels = [c.label for c in table.columns]
+        assert labels[:4] == ["status", "name", "start", "duration"]
+        # metrics, then only the params that vary (model_type differs; all are chosen automatically)
+        assert {"accuracy", "auc_roc", "f1", "loss", "model_type", "n_estimators"} <= set(labels)
+        assert "status" in header(table) and "accuracy" in header(table)
+        assert table.has_focus
+        assert "churn_prediction" in str(screen.query_one("#status-line").content)
+
+
+async def test_crashed_failed_and_finished_are_distinct_without_colour(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    async with make_app(demo_store.root).run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        table = screen.table
+        lines = {table.runs[table.order[row]].name: table.render_line(row + 1).text for row in range(len(table.order))}
+        assert "‼ crashed" in lines["oom_sweep"]
+        assert "✗ failed" in lines["broken_features"]
+        assert "✓ finished" in lines["gbm"]
+
+
+async def test_select_another_experiment(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    async with make_app(demo_store.root).run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        await pilot.press("e")  # at 80 columns the pane slides in and takes focus
+        assert screen.experiment_list.has_focus and screen.experiment_list.display
+        await pilot.press("j")
+        await wait_until(pilot, lambda: set(names(screen.table)) == {"lr_0", "lr_1", "lr_2"}, what="mnist runs")
+        await pilot.press("enter")
+        assert screen.table.has_focus
+        assert not screen.query_one("#experiments").display
+        assert [c.label for c in screen.table.columns if c.is_metric] == ["train_loss", "val_acc"]
+        assert "lr" in [c.label for c in screen.table.columns] and "epochs" not in [
+            c.label for c in screen.table.columns
+        ]
+
+
+async def test_sort_by_metric_both_ways_missing_last(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    async with make_app(demo_store.root).run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        table = screen.table
+        await pilot.press("j", "j")  # the cursor rests on gbm while sorting
+        await put_cursor_on_column(pilot, table, "accuracy")
+        await pilot.press("s")
+        assert names(table)[:4] == ["logreg", "rf_small", "rf_large", "gbm"]
+        assert set(names(table)[4:]) == {"broken_features", "oom_sweep"}  # no accuracy: last
+        assert "accuracy▲" in header(table)
+        assert table.cursor_run_id is not None and table.runs[table.cursor_run_id].name == "gbm"
+        await pilot.press("s")
+        assert names(table)[:4] == ["gbm", "rf_large", "rf_small", "logreg"]
+        assert set(names(table)[4:]) == {"broken_features", "oom_sweep"}
+        assert "accuracy▼" in header(table)
+        assert "sort accuracy▼" in str(screen.query_one("#status-line").content)
+        await pilot.press("greater_than_sign")  # next metric, same direction
+        assert table.sort_column == "metrics.auc_roc" and table.sort_descending
+        assert names(table)[0] == "gbm"
+        await pilot.press("less_than_sign", "less_than_sign")
+        assert table.sort_column == "metrics.`loss`" or table.sort_column.endswith("loss")
+        await pilot.press("S")
+        assert table.sort_column is None
+        assert names(table) == CHURN_BY_START
+
+
+async def test_filter_good_then_bad_keeps_text_and_shows_error(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    async with make_app(demo_store.root).run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        table, bar = screen.table, screen.query_one(FilterBar)
+        await pilot.press("slash")
+        assert bar.input.has_focus
+        await pilot.press(*"metrics.accuracy > 0.85", "enter")
+        assert sorted(names(table)) == ["gbm", "rf_large", "rf_small"]
+        assert table.has_focus and bar.display  # the active filter stays visible
+        assert "filter: metrics.accuracy > 0.85" in str(screen.query_one("#status-line").content)
+        await pilot.press("slash", "end", *" and params.", "enter")
+        assert bar.input.value == "metrics.accuracy > 0.85 and params."
+        assert bar.has_class("-error") and "column" in bar.error_text
+        assert sorted(names(table)) == ["gbm", "rf_large", "rf_small"]  # the previous filter still holds
+        await pilot.press("escape")
+        assert bar.input.value == "metrics.accuracy > 0.85" and not bar.has_class("-error")
+        await pilot.press("backslash")
+        assert len(table.order) == 6 and not bar.display
+
+
+async def test_details_show_params_metrics_sparklines_env_and_artifacts(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    async with make_app(demo_store.root).run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        await pilot.press("j", "j")
+        gbm = screen.table.cursor_run_id
+        assert gbm is not None and screen.table.runs[gbm].name == "gbm"
+        pane = screen.query_one(DetailsPane)
+        await wait_until(pilot, lambda: "report.json" in _text(pane), what="artifacts in the details")
+        text = _text(pane)
+        for expected in ("GradientBoosting", "n_estimators", "auc_roc", "family", "growth", "confusion.csv", " B"):
+            assert expected in text, expected
+        history = [p.value for p in demo_store.metric_history(gbm, "loss")]
+        assert sparkline(history) in text  # the loss history as a sparkline
+        assert demo_store.get_run(gbm).host in text
+
+
+def _text(pane: DetailsPane) -> str:
+    from rich.console import Console
+
+    console = Console(width=200, record=True, color_system=None)
+    console.print(pane.query_one("#details-body").content)
+    return console.export_text()
+
+
+async def test_marks_toggle_with_space(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    async with make_app(demo_store.root).run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        table = screen.table
+        await pilot.press("j", "j", "space", "space")  # marks gbm and rf_large, cursor moves down each time
+        assert [table.runs[i].name for i in table.marked_ids()] == ["gbm", "rf_large"]
+        assert table.render_line(3).text.startswith("*")
+        await pilot.press("k", "space")
+        assert [table.runs[i].name for i in table.marked_ids()] == ["gbm"]
+        assert "1 marked" in str(screen.query_one("#status-line").content)
+        await pilot.press("u")
+        assert table.marked_ids() == []
+
+
+async def test_hide_and_restore_columns(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    async with make_app(demo_store.root).run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        table = screen.table
+        await put_cursor_on_column(pilot, table, "f1")
+        await pilot.press("minus")
+        assert "f1" not in [c.label for c in table.columns]
+        await pilot.press("equals_sign")
+        assert "f1" in [c.label for c in table.columns]
+
+
+async def test_help_lists_the_keys_of_the_screen(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    async with make_app(demo_store.root).run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, wait_until)
+        await pilot.press("question_mark")
+        help_screen = pilot.app.screen
+        assert isinstance(help_screen, HelpScreen)
+        described = {a.description: a.keys for a in help_screen.actions}
+        for description in ("Sort", "Mark", "Filter", "Compare", "Plot", "Artifacts", "Models", "Quit", "Down"):
+            assert description in described, description
+        assert described["Down"] == "↓ / j"
+        await pilot.press("escape")
+        assert isinstance(pilot.app.screen, MainScreen)
+
+
+async def test_command_palette_runs_a_screen_action(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    async with make_app(demo_store.root).run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"unmark all")
+        await pilot.press("escape")  # nothing run: the palette closes
+        assert isinstance(pilot.app.screen, MainScreen)
+        await pilot.press("ctrl+p", *"Sort next metric")
+        await wait_until(pilot, lambda: _palette_has_hits(pilot.app), what="palette hits")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.table.sort_column is not None, what="the palette's sort")
+        assert screen.table.sort_column == "metrics.accuracy"
+
+
+def _palette_has_hits(app: TuiTrackApp) -> bool:
+    from textual.command import CommandList
+
+    try:
+        return app.screen.query_one(CommandList).option_count > 0
+    except Exception:
+        return False
+
+
+async def test_missing_store_shows_how_to_log_a_first_run(empty_store_path: Path, wait_until) -> None:  # type: ignore[no-untyped-def]
+    async with make_app(empty_store_path).run_test(size=(80, 24)) as pilot:
+        screen = pilot.app.main_screen
+        await wait_until(pilot, lambda: screen.has_class("-no-runs"), what="the welcome message")
+        text = str(screen.query_one("#welcome").content)
+        assert "import tracker_core as tc" in text and str(empty_store_path) in text
+        assert not empty_store_path.exists()  # the app never creates a store
+        await pilot.press("q")
+    assert pilot.app.return_code in (None, 0)
+
+
+async def test_unreadable_run_is_listed_not_raised(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    run_id = demo_store.list_runs("mnist_mlp")[0].id
+    run_dir = demo_store.experiments_dir / demo_store.get_run(run_id).experiment_id / "runs" / run_id
+    (run_dir / "run.json").write_text("{ not json")
+    async with make_app(demo_store.root).run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        await pilot.press("e", "j")
+        await wait_until(pilot, lambda: run_id in screen.table.runs, what="the mnist runs")
+        row = screen.table.order.index(run_id)
+        assert "? unreadable" in screen.table.render_line(row + 1).text
+
+
+@pytest.mark.parametrize(
+    ("keys", "module", "screen_class"),
+    [
+        (("enter",), "tui_track.screens.run", "RunScreen"),
+        (("p",), "tui_track.screens.chart", "ChartScreen"),
+        (("space", "space", "c"), "tui_track.screens.compare", "CompareScreen"),
+        (("a",), "tui_track.screens.artifacts", "ArtifactsScreen"),
+        (("m",), "tui_track.screens.registry", "RegistryScreen"),
+    ],
+)
+async def test_keys_open_the_other_screens(demo_store: tc.Store, wait_until, keys, module, screen_class) -> None:  # type: ignore[no-untyped-def]
+    import importlib
+
+    expected = getattr(importlib.import_module(module), screen_class)
+    async with make_app(demo_store.root).run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, wait_until)
+        await pilot.press("j", "j", *keys)
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, expected), what=screen_class)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), what="back to the main screen")
