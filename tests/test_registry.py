@@ -447,3 +447,15 @@ def test_kata_model_registry_in_a_plain_directory(tmp_path: Path) -> None:
     assert kata.get_production_model("m")[0] == [1, 2]
     with pytest.raises(tc.NotFoundError, match="no model named 'unknown'"):
         kata.get_production_model("unknown")
+
+
+def test_copies_abandoned_by_killed_registrations_are_cleaned_up(reg: Registry, three: list[ModelVersion]) -> None:
+    versions_dir = reg.models_dir / "churn" / "versions"
+    old, fresh = versions_dir / ".incoming-old", versions_dir / ".incoming-fresh"
+    for d in (old, fresh):
+        d.mkdir()
+        (d / "model.joblib").write_bytes(b"partial")
+    os.utime(old, (1_000_000.0, 1_000_000.0))
+    assert reg.register_object("churn", {"w": 4}).version == 4
+    assert not old.exists() and fresh.exists()  # a copy in progress elsewhere is left alone
+    assert [v.version for v in reg.list_versions("churn")] == [1, 2, 3, 4]

@@ -56,6 +56,9 @@ STATE_FILE = "model.json"
 VERSION_FILE = "version.json"
 STATE_FORMAT = "tui-track-registered-model"
 _COPY_CHUNK = 1 << 20
+_INCOMING = ".incoming-"
+ABANDONED_AFTER = 86400.0
+"""Seconds after which an unfinished copy in ``versions/`` counts as abandoned and is removed."""
 
 State = dict[str, Any]
 
@@ -483,7 +486,8 @@ class Registry:
         tags = {validate_key(k, "tag"): json_value(v) for k, v in (tags or {}).items()}
         versions_dir = self._model_dir(name) / "versions"
         versions_dir.mkdir(parents=True, exist_ok=True)
-        incoming = versions_dir / f".incoming-{uuid.uuid4().hex}"
+        _remove_abandoned_copies(versions_dir)
+        incoming = versions_dir / f"{_INCOMING}{uuid.uuid4().hex}"
         incoming.mkdir()
         try:
             digest, size = fill(incoming / MODEL_FILE)  # the slow part, done before taking the lock
@@ -721,6 +725,18 @@ class Registry:
                 "registration, refusing to unpickle it",
             )
         return joblib.load(mv.path)
+
+
+def _remove_abandoned_copies(versions_dir: Path) -> None:
+    """Delete copies left by registrations killed mid-copy (untouched for a day: no live copy is that slow)."""
+    cutoff = time.time() - ABANDONED_AFTER
+    with os.scandir(versions_dir) as entries:
+        for entry in entries:
+            try:
+                if entry.name.startswith(_INCOMING) and entry.stat().st_mtime < cutoff:
+                    shutil.rmtree(entry.path, ignore_errors=True)
+            except FileNotFoundError:
+                continue
 
 
 def _new_version_state() -> State:
