@@ -175,22 +175,21 @@ class ModelRegistry:
 
     def get_production_model(self, name: str) -> tuple[Any, dict[str, Any]] | tuple[None, None]:
         """The production model and its version dict, or ``(None, None)`` when none is in production."""
-        from .errors import NotFoundError
-
-        model = self.backend.get_model(name)
+        model = self.backend.get_model(name)  # an unknown model raises, as the kata's KeyError did
         if model.production_version is None:
             return None, None
-        try:
-            version = self.backend.get_version(name, model.production_version)
-        except NotFoundError:
-            return None, None
+        version = self.backend.get_version(name, model.production_version)
         return self.backend.load(version.uri), _kata_version(version)
 
     def list_versions(self, name: str) -> list[dict[str, Any]]:
         """The versions of ``name`` as the kata's dicts (an empty list for an unknown model)."""
-        if name not in {m.name for m in self.backend.list_models()}:
+        from .errors import NotFoundError
+
+        try:
+            versions = self.backend.list_versions(name)
+        except NotFoundError:
             return []
-        return [_kata_version(v) for v in self.backend.list_versions(name)]
+        return [_kata_version(v) for v in versions]
 
 
 def _kata_version(version: ModelVersion) -> dict[str, Any]:
