@@ -160,3 +160,16 @@ def test_real_subprocess(store: tc.Store) -> None:
         [*cmd, "--store", str(store.root), "models", "show", "nope"], capture_output=True, text=True, timeout=60
     )
     assert failed.returncode == 1 and failed.stderr.startswith("tui-track: error: no model named 'nope'")
+
+
+def test_a_damaged_model_is_listed_not_fatal(store: tc.Store) -> None:
+    reg = Registry(store)
+    reg.register("churn", first_run(store))
+    reg.register("other", first_run(store))
+    state = reg.models_dir / "churn" / "model.json"
+    state.write_text("")
+    rows = ok(store, "list", "--plain").splitlines()
+    assert rows[2].startswith("churn") and "UNREADABLE" in rows[2] and str(state) in rows[2]
+    assert rows[3].split()[:3] == ["other", "1", "v1"]
+    shown = tui(store, "show", "churn")
+    assert shown.exit_code == 1 and f"{state}: file is empty" in shown.stderr
