@@ -10,15 +10,13 @@ never anything already written; files are appended or replaced atomically, so ne
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 import time
-import traceback
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from . import lifecycle, metrics_log, model_io
+from . import lifecycle, metrics_log
 from .errors import ConflictError, RunStateError, ValidationError
 from .jsonio import read_json, write_bytes_atomic, write_json_atomic
 from .records import END_STATUSES, FAILED, FINISHED, KILLED, MetricSummary, RunSummary
@@ -197,6 +195,8 @@ class Run:
         ``artifact_path`` is a sub-directory of the artifacts to copy into (default: the root).
         Symlinks inside a copied directory are copied as the files they point to.
         """
+        import shutil
+
         source = Path(local_path)
         if not source.exists():
             raise ValidationError(f"cannot log artifact {source}: no such file or directory")
@@ -228,6 +228,8 @@ class Run:
 
     def log_model(self, model: Any, name: str = "model") -> dict[str, Any]:
         """Save ``model`` with joblib under ``artifacts/<name>/`` with a JSON sidecar; return it."""
+        from . import model_io
+
         rel = artifact_relpath(name)
         target = self._artifact_target(rel)
         sidecar = model_io.save(model, target)
@@ -340,6 +342,8 @@ def failure_summary(
     exc_type: type[BaseException], exc: BaseException | None, tb: TracebackType | None, limit: int = 8
 ) -> str:
     """The last frames of a traceback and the exception line, as stored on a failed run."""
+    import traceback
+
     return "".join(traceback.format_exception(exc_type, exc, tb, limit=-limit)).strip()
 
 

@@ -22,9 +22,7 @@ state changes under the store lock.
 from __future__ import annotations
 
 import os
-import shutil
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +54,11 @@ STALE_AFTER = 30.0
 
 
 def new_id() -> str:
-    """A random uuid4 as 32 hex characters."""
-    return uuid.uuid4().hex
+    """A random uuid4 as 32 hex characters (built from os.urandom: the uuid module costs imports)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return raw.hex()
 
 
 class Store:
@@ -502,6 +503,8 @@ class Store:
         exp_id, run_id = self._locate(run_id)
         if run_id not in self._deleted_runs(self.experiments_dir / exp_id):
             raise ConflictError(f"run {run_id[:8]} is not deleted; delete it before purging it")
+        import shutil
+
         shutil.rmtree(self._run_dir(exp_id, run_id))
         os.unlink(self.experiments_dir / exp_id / "deleted-runs" / run_id)
         self._run_exp.pop(run_id, None)
