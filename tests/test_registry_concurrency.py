@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import signal
+import time
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import Any
@@ -96,3 +99,42 @@ def test_8_processes_promote_to_production_at_once(tmp_path: Path) -> None:
     assert sorted(promoted) == list(range(1, 9))
     assert [e.time for e in moves] == sorted(e.time for e in moves)
     assert [e.reason for e in moves if e.to_value == "production"] == [f"worker {n}" for n in promoted]
+
+
+def _register_forever(root: str) -> None:
+    reg = Registry(tc.Store(root, create=False))
+    i = 0
+    while True:
+        i += 1
+        reg.register_object("churn", {"i": i, "payload": os.urandom(2_000_000)}, metrics={"i": i})
+        if i % 2 == 0:
+            reg.promote("churn", i, "production")
+
+
+def test_a_registration_killed_at_any_moment_leaves_a_usable_registry(tmp_path: Path) -> None:
+    store = tc.Store(tmp_path / "store")
+    reg = Registry(store)
+    versions_dir = reg.models_dir / "churn" / "versions"
+    for kills, delay in enumerate((0.05, 0.13, 0.21), start=1):
+        proc = CTX.Process(target=_register_forever, args=(str(store.root),))
+        proc.start()
+        before = len(list(versions_dir.glob("[0-9]*"))) if versions_dir.exists() else 0
+        deadline = time.monotonic() + JOIN_TIMEOUT
+        while time.monotonic() < deadline and len(list(versions_dir.glob("[0-9]*"))) < before + 2:
+            time.sleep(0.01)  # polling the files another process writes: no event to wait on
+        time.sleep(delay)
+        os.kill(proc.pid or 0, signal.SIGKILL)
+        proc.join(JOIN_TIMEOUT)
+        assert proc.exitcode == -signal.SIGKILL
+
+        versions = reg.list_versions("churn")
+        assert [v.version for v in versions] == list(range(1, len(versions) + 1))
+        for v in versions:
+            assert v.error is None
+            assert reg.load("churn", version=v.version)["i"] == v.metrics["i"]
+        assert [v.stage for v in versions].count("production") <= 1
+        registered = [e.version for e in reg.history("churn") if e.action == "register"]
+        assert registered == sorted(set(registered)) and set(registered) <= {v.version for v in versions}
+        assert len(registered) >= len(versions) - kills  # a kill may cost at most one history line
+    next_version = reg.register_object("churn", {"i": 0}).version
+    assert next_version == len(reg.list_versions("churn"))
