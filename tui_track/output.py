@@ -83,7 +83,7 @@ def emit(
 ) -> None:
     """Print rows in the chosen format. ``records`` replaces the rows for ``--json``."""
     fmt = resolve_format(fmt)
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if fmt == "json":
         data = records if records is not None else [dict(zip(columns, r, strict=True)) for r in rows]
         out.write(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
