@@ -1,0 +1,74 @@
+"""Marked runs side by side: every section, the differences-only toggle, the best value starred."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+import tracker_core as tc
+from tui_track.app import TuiTrackApp
+from tui_track.screens.chart import ChartScreen
+from tui_track.screens.compare import BEST_MARK, CompareScreen
+
+
+def table_rows(table: DataTable[Any]) -> dict[str, list[str]]:
+    """Row key -> the cells' plain text (one column per run)."""
+    out = {}
+    for i in range(table.row_count):
+        key = str(table.coordinate_to_cell_key((i, 0)).row_key.value)
+        out[key] = [c.plain if isinstance(c, Text) else str(c) for c in table.get_row_at(i)[1:]]
+    return out
+
+
+async def test_compare_three_runs_with_best_values_and_differences_only(demo_store: tc.Store, settle: Any) -> None:
+    by_name = {r.name: r for r in demo_store.list_runs("churn_prediction")}
+    names = ["logreg", "rf_small", "gbm"]
+    app = TuiTrackApp(demo_store.root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(CompareScreen(demo_store, [by_name[n].id for n in names]))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        table = screen.query_one("#compare-table", DataTable)
+        assert [str(c.label) for c in table.ordered_columns] == ["", *names]
+        rows = table_rows(table)
+        assert rows["params:model_type"] == ["LogisticRegression", "RandomForest", "GradientBoosting"]
+        assert rows["params:max_depth"] == ["-", "5", "3"]
+        assert rows["tags:team"] == ["growth"] * 3
+        assert "env:python" in rows
+        # higher accuracy is better, lower loss is better: gbm wins both, and only the winner is starred
+        assert rows["metrics:accuracy"] == ["0.82", "0.86", "0.9" + BEST_MARK]
+        assert [v.endswith(BEST_MARK) for v in rows["metrics:loss"]] == [False, False, True]
+        assert rows["attributes:duration"] == ["42.0s", "43.0s", "45.0s"]
+        assert "all rows" in screen.query_one("#compare-title").visual.plain
+
+        await pilot.press("d")
+        rows = table_rows(table)
+        assert "tags:team" not in rows and "env:python" not in rows  # the same everywhere
+        assert "params:model_type" in rows and "metrics:accuracy" in rows
+        assert all(key.startswith("§") or screen_row_differs(table, key) for key in rows)
+        assert "differences only" in screen.query_one("#compare-title").visual.plain
+
+        await pilot.press("d")
+        assert "tags:team" in table_rows(table)
+
+
+def screen_row_differs(table: DataTable[Any], key: str) -> bool:
+    return str(table.get_row(key)[0]).startswith("≠")
+
+
+async def test_plot_from_compare_charts_the_metric_under_the_cursor(demo_store: tc.Store, settle: Any) -> None:
+    runs = demo_store.list_runs("mnist_mlp")
+    app = TuiTrackApp(demo_store.root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(CompareScreen(demo_store, [r.id for r in runs]))
+        await settle(pilot)
+        table = app.screen.query_one("#compare-table", DataTable)
+        table.move_cursor(row=table.get_row_index("metrics:train_loss.max"))
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, ChartScreen)
+        assert app.screen.metric == "train_loss"
+        assert len(app.screen.chart.series) == 3
