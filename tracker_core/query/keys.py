@@ -79,7 +79,7 @@ class Key:
     def canonical(self) -> str:
         """The key written in full (``metrics.loss.min``, ``attributes.status``)."""
         if self.section == "metrics" and self.aggregate != "last":
-            return f"metrics.{self.name}.{self.aggregate}"
+            return f"metrics.`{self.name}`.{self.aggregate}"
         return f"{self.section}.{self.name}"
 
     def getter(self) -> Getter:
@@ -187,6 +187,8 @@ def resolve_key(tokens: Sequence[Token], text: str) -> Key:
     last, last_quoted = rest[-1]
     if len(rest) > 1 and not last_quoted and last.lower() in AGGREGATES:
         base = ".".join(p for p, _ in rest[:-1])
+        if any(quoted for _, quoted in rest[:-1]):  # metrics.`loss`.min: surely the aggregate
+            return Key("metrics", base, last.lower())
         return Key("metrics", name, "last", fallback=(base, last.lower()))
     return Key("metrics", name, "last")
 

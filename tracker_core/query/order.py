@@ -6,6 +6,7 @@ number) sort numerically before other text; text sorts case-insensitively, ties 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
@@ -62,6 +63,11 @@ def _order_key(text: str, group: list[Token], stop: Token, minus_at: set[int]) -
     if last.kind == "keyword" and last.value in ("ASC", "DESC") and len(group) > 1:
         descending = last.value == "DESC"
         body = group[:-1]
+    for prev, tok in itertools.pairwise(body):
+        if tok.start != prev.end:
+            raise QueryError(
+                f"expected ASC, DESC or ',' at column {tok.start + 1}, found {tok.shown()}", text, tok.start
+            )
     key_from_tokens(body, text)
     return OrderKey(text[body[0].start : body[-1].end], descending)
 
