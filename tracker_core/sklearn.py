@@ -149,7 +149,6 @@ def _tracked(original: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(original)
     def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
-        global _depth
         with _untracked() as outermost:
             if outermost and _patched:
                 return _fit_and_log(original, self, args, kwargs)
