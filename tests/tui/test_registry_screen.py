@@ -1,0 +1,149 @@
+"""The registry screen: versions of a model, promote and alias behind confirmations, history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable
+
+import tracker_core as tc
+from tracker_core.registry import Registry
+from tui_track.app import TuiTrackApp
+from tui_track.screens.confirm import ConfirmScreen
+from tui_track.screens.registry import RegistryScreen
+from tui_track.screens.stage_picker import StagePickerScreen
+
+
+@pytest.fixture
+def registry(demo_store: tc.Store) -> Registry:
+    """``churn`` with three versions from logreg (v1 in production, alias champion on v1) and ``other`` with one."""
+    run = next(r for r in demo_store.list_runs() if r.name == "logreg")
+    reg = Registry(demo_store)
+    for _ in range(3):
+        reg.register("churn", run.id)
+    reg.promote("churn", 1, "production")
+    reg.set_alias("churn", "champion", 1)
+    reg.register("other", run.id)
+    return reg
+
+
+def stages(reg: Registry, name: str = "churn") -> dict[int, str]:
+    return {v.version: v.stage for v in reg.list_versions(name)}
+
+
+def cells(table: DataTable[Any], row: int) -> list[str]:
+    return [str(c) for c in table.get_row_at(row)]
+
+
+async def open_registry(app: TuiTrackApp, pilot: Any, settle: Any) -> RegistryScreen:
+    """Push the registry screen over the main screen of the real app and wait until it is loaded."""
+    await app.push_screen(RegistryScreen(tc.Store(app.store_path, create=False)))
+    await settle(pilot)
+    assert isinstance(app.screen, RegistryScreen)
+    return app.screen
+
+
+async def test_models_and_versions_are_listed(registry: Registry, demo_store: tc.Store, settle: Any) -> None:
+    app = TuiTrackApp(demo_store.root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_registry(app, pilot, settle)
+        models = screen.query_one("#registry-models", DataTable)
+        assert [cells(models, i) for i in range(models.row_count)] == [
+            ["churn", "3", "v3", "v1", "champion→v1"],
+            ["other", "1", "v1", "-", ""],
+        ]
+        versions = screen.query_one("#registry-versions", DataTable)
+        rows = [cells(versions, i) for i in range(versions.row_count)]
+        assert [r[:3] for r in rows] == [
+            ["v3", "development", ""],
+            ["v2", "development", ""],
+            ["v1", "production", "champion"],
+        ]
+        assert rows[0][3].startswith("logreg ") and "accuracy 0.82" in rows[0][4]
+
+        await pilot.press("j")  # the other model
+        await settle(pilot)
+        assert screen.model_name == "other"
+        assert versions.row_count == 1
+
+
+async def test_promote_to_production_archives_the_previous_one(
+    registry: Registry, demo_store: tc.Store, settle: Any
+) -> None:
+    app = TuiTrackApp(demo_store.root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_registry(app, pilot, settle)
+        await pilot.press("enter")  # into the versions of churn, cursor on v3
+        assert screen.query_one("#registry-versions", DataTable).has_focus
+        await pilot.press("p")
+        assert isinstance(app.screen, StagePickerScreen)
+        await pilot.press("j", "enter")  # staging -> production
+        assert isinstance(app.screen, ConfirmScreen)
+        question = app.screen.question
+        assert "churn v3 from development to production" in question
+        assert "v1, now in production, will be archived" in question
+        assert stages(registry) == {1: "production", 2: "development", 3: "development"}  # nothing written yet
+
+        await pilot.press("y")
+        await settle(pilot)
+        assert stages(registry) == {1: "archived", 2: "development", 3: "production"}
+        assert registry.get_model("churn").production_version == 3  # what `tui-track models` reads
+        versions = screen.query_one("#registry-versions", DataTable)
+        assert cells(versions, 0)[:2] == ["v3", "production"] and cells(versions, 2)[:2] == ["v1", "archived"]
+
+
+async def test_declining_a_confirmation_changes_nothing(registry: Registry, demo_store: tc.Store, settle: Any) -> None:
+    app = TuiTrackApp(demo_store.root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_registry(app, pilot, settle)
+        await pilot.press("enter", "j", "p", "enter")  # v2 to staging
+        assert "churn v2 from development to staging" in app.screen.question
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("p", "escape")  # the stage picker can be left too
+        await settle(pilot)
+        assert isinstance(app.screen, RegistryScreen)
+        assert stages(registry) == {1: "production", 2: "development", 3: "development"}
+        assert len(registry.history("churn")) == 5
+
+
+async def test_set_then_move_an_alias(registry: Registry, demo_store: tc.Store, settle: Any) -> None:
+    app = TuiTrackApp(demo_store.root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_registry(app, pilot, settle)
+        await pilot.press("enter", "a", *"candidate", "enter")
+        assert app.screen.question == "Set the new alias 'candidate' on churn v3."
+        await pilot.press("y")
+        await settle(pilot)
+        assert registry.get_model("churn").aliases == {"champion": 1, "candidate": 3}
+
+        await pilot.press("a", *"champion", "enter")
+        assert app.screen.question == "Move alias 'champion' of churn from v1 to v3."
+        await pilot.press("y")
+        await settle(pilot)
+        assert registry.get_model("churn").aliases == {"champion": 3, "candidate": 3}
+        versions = app.screen.query_one("#registry-versions", DataTable)
+        assert cells(versions, 0)[2] == "candidate, champion"
+
+
+async def test_history_shows_every_change_newest_first(registry: Registry, demo_store: tc.Store, settle: Any) -> None:
+    app = TuiTrackApp(demo_store.root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_registry(app, pilot, settle)
+        history = screen.query_one("#registry-history", DataTable)
+        assert not history.display
+        await pilot.press("h")
+        assert history.display
+        expected = [e.describe() for e in reversed(registry.history("churn"))]
+        assert [cells(history, i)[1] for i in range(history.row_count)] == expected
+        assert "champion" in expected[0]
+
+
+async def test_empty_registry_says_how_to_register(demo_store: tc.Store, settle: Any) -> None:
+    app = TuiTrackApp(demo_store.root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_registry(app, pilot, settle)
+        assert "tui-track models register" in screen.query_one("#registry-versions-title").visual.plain
+        await pilot.press("p")  # nothing to promote: a warning, no modal
+        assert app.screen is screen
