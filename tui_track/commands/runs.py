@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -391,7 +392,7 @@ def export_runs_cmd(
     else:
         data = runs_csv(runs).encode("utf-8")
     if output is None:
-        click.get_binary_stream("stdout").write(data)
+        sys.stdout.write(data.decode("utf-8"))
         return
     write_bytes_atomic(output, data)
     click.echo(f"wrote {len(runs)} runs to {output}", err=True)
