@@ -406,15 +406,57 @@ def test_a_damaged_complete_history_line_is_reported(reg: Registry, three: list[
         reg.history("churn")
 
 
-def test_a_registration_cut_short_still_shows_its_version(reg: Registry, three: list[ModelVersion]) -> None:
-    """A version directory renamed in place before model.json was written reads as development."""
-    state_path = reg.models_dir / "churn" / "model.json"
-    state = json.loads(state_path.read_text())
-    del state["versions"]["3"]
-    state_path.write_text(json.dumps(state))
-    assert stages(reg) == {1: "development", 2: "development", 3: "development"}
-    reg.promote("churn", 3, "production")
-    assert reg.get_model("churn").production_version == 3
+def test_a_registration_killed_before_recording_shows_and_gets_its_history(reg: Registry) -> None:
+    """The version directory was renamed into place, then the process died before model.json and history."""
+    reg.register_object("churn", {"w": 1})
+    state_path, history_path = reg.models_dir / "churn" / "model.json", reg.models_dir / "churn" / "history.jsonl"
+    state_before, history_before = state_path.read_bytes(), history_path.read_bytes()
+    v2 = reg.register_object("churn", {"w": 2}, stage="production")
+    state_path.write_bytes(state_before)
+    history_path.write_bytes(history_before)
+
+    assert stages(reg) == {1: "development", 2: "development"}
+    assert [e.version for e in reg.history("churn")] == [1]
+    reg.promote("churn", 1, "staging")
+    hist = reg.history("churn")
+    assert [(e.action, e.version, e.to_value) for e in hist] == [
+        ("register", 1, "development"),
+        ("register", 2, "development"),
+        ("stage", 1, "staging"),
+    ]
+    assert (hist[1].time, hist[1].user, hist[1].host) == (v2.registered_at, v2.registered_by, v2.host)
+    assert "recorded late" in (hist[1].reason or "")
+    assert reg.load("churn", version=2) == {"w": 2}
+
+
+def _history_lines(reg: Registry) -> list[str]:
+    return (reg.models_dir / "churn" / "history.jsonl").read_text().splitlines()
+
+
+@pytest.mark.parametrize("kept", [0, 1, 1.5], ids=["none-appended", "one-line-appended", "torn-mid-line"])
+def test_a_change_killed_before_its_history_was_appended(reg: Registry, three: list[ModelVersion], kept: float) -> None:
+    """model.json (with its journal) was replaced, then the process died during the history append."""
+    reg.promote("churn", 1, "production")
+    complete = _history_lines(reg)
+    path = reg.models_dir / "churn" / "history.jsonl"
+    reg.promote("churn", 2, "production")  # a batch of two lines: v1 archived, v2 promoted
+    journal = json.loads((reg.models_dir / "churn" / "model.json").read_text())["journal"]
+    assert len(journal["lines"]) == 2 and journal["offset"] == len("".join(complete) + "\n" * len(complete))
+    first = len(journal["lines"][0].encode())
+    cut = journal["offset"] + {0: 0, 1: first, 1.5: first + 20}[kept]
+    os.truncate(path, cut)
+
+    shown = reg.history("churn")  # readers add what the journal says is missing
+    assert [(e.version, e.to_value) for e in shown[-3:]] == [(1, "production"), (1, "archived"), (2, "production")]
+    reg.set_alias("churn", "champion", 2)  # the next writer appends the missing lines first
+    lines = _history_lines(reg)
+    assert lines[: len(complete)] == complete
+    assert [json.loads(line)["to"] for line in lines[len(complete) :]] == ["archived", "production", "2"]
+    assert [(e.version, e.to_value) for e in reg.history("churn")][-3:] == [
+        (1, "archived"),
+        (2, "production"),
+        (2, "2"),
+    ]
 
 
 # --------------------------------------------------------------- kata class

@@ -138,3 +138,10 @@ def test_a_registration_killed_at_any_moment_leaves_a_usable_registry(tmp_path: 
         assert len(registered) >= len(versions) - kills  # a kill may cost at most one history line
     next_version = reg.register_object("churn", {"i": 0}).version
     assert next_version == len(reg.list_versions("churn"))
+    # After one more change the history holds every registration and every stage the state shows.
+    hist = reg.history("churn")
+    assert [e.version for e in hist if e.action == "register"] == list(range(1, next_version + 1))
+    replay = {}
+    for e in hist:
+        replay[e.version] = e.to_value if e.action in ("register", "stage") else replay[e.version]
+    assert replay == {v.version: v.stage for v in reg.list_versions("churn")}

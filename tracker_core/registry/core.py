@@ -177,7 +177,9 @@ class Registry:
     def _changing(self, name: str, *, create: bool = False) -> Iterator[tuple[State, list[HistoryEntry]]]:
         """Lock the model, hand out its state and a list for history entries, then save both.
 
-        Nothing is written when the block records no entry or raises.
+        First it finishes what a writer killed mid-change left: journaled history lines not
+        appended, versions renamed into place but never recorded. Nothing is written when the
+        block records no entry or raises (repairs are written with the next change).
         """
         model_dir = self._model_dir(name)
         if create:
@@ -198,12 +200,32 @@ class Registry:
                 }
             else:
                 state = self._read_state(name)
+            history_path = model_dir / history_log.FILENAME
+            history_log.complete(history_path, state.get("journal"))
+            repairs = [
+                self._recovered_registration(name, n, state)
+                for n in self._version_numbers(name)
+                if str(n) not in state["versions"]
+            ]
             entries: list[HistoryEntry] = []
             yield state, entries
             if entries:
                 state["updated"] = entries[-1].time
+                state["journal"] = history_log.journal(history_path, repairs + entries)
                 write_json_atomic(model_dir / STATE_FILE, state)
-                history_log.append(model_dir / history_log.FILENAME, entries)
+                history_log.append_journal(history_path, state["journal"])
+
+    def _recovered_registration(self, name: str, n: int, state: State) -> HistoryEntry:
+        """The history entry of a version whose registering process died before recording it."""
+        state["versions"][str(n)] = _new_version_state()
+        try:
+            facts = read_json(self._model_dir(name) / "versions" / str(n) / VERSION_FILE)
+            when, user, host = float(facts["registered_at"]), str(facts["registered_by"]), str(facts["host"])
+            source = facts.get("source_run_id")
+        except (OSError, CorruptFileError, KeyError, TypeError, ValueError):
+            when, user, host, source = time.time(), "unknown", "unknown", None
+        note = "recorded late: the registering process stopped before writing the history"
+        return HistoryEntry(when, user, host, "register", n, source, DEVELOPMENT, note)
 
     def _entry(
         self,
@@ -366,7 +388,12 @@ class Registry:
         path = model_dir / history_log.FILENAME
         if not path.exists() and not (model_dir / STATE_FILE).exists():
             raise self._unknown_model(name)
-        return history_log.read(path)
+        entries = history_log.read(path)
+        try:
+            journal = read_json(model_dir / STATE_FILE).get("journal")
+        except (OSError, CorruptFileError, AttributeError):
+            return entries
+        return entries + history_log.pending(path, journal)
 
     # ------------------------------------------------------------- registering
     def register(
