@@ -173,3 +173,18 @@ def test_a_damaged_model_is_listed_not_fatal(store: tc.Store) -> None:
     assert rows[3].split()[:3] == ["other", "1", "v1"]
     shown = tui(store, "show", "churn")
     assert shown.exit_code == 1 and f"{state}: file is empty" in shown.stderr
+
+
+def test_describe_and_tag(store: tc.Store) -> None:
+    reg = Registry(store)
+    reg.register("churn", first_run(store))
+    ok(store, "describe", "churn", "--text", "predicts churn")
+    ok(store, "describe", "churn", "1", "-t", "first forest")
+    ok(store, "tag", "churn", "--set", "owner=ana", "--set", "team=growth")
+    ok(store, "tag", "churn", "v1", "--set", "validated=yes")
+    model, v1 = reg.get_model("churn"), reg.get_version("churn", 1)
+    assert (model.description, model.tags) == ("predicts churn", {"owner": "ana", "team": "growth"})
+    assert (v1.description, v1.tags) == ("first forest", {"validated": "yes"})
+    assert ok(store, "show", "churn", "--plain").splitlines()[0] == "churn: predicts churn"
+    bad = tui(store, "tag", "churn", "--set", "novalue")
+    assert bad.exit_code == 2 and "KEY=VALUE" in bad.stderr

@@ -238,6 +238,38 @@ def restore(ctx: click.Context, name: str, version: str, reason: str | None) -> 
     _print_entries(entries, f"{name} v{version} is not deleted")
 
 
+@models.command("describe")
+@click.argument("name")
+@click.argument("version", required=False)
+@click.option("--text", "-t", required=True, help="The description (empty to clear it).")
+@click.pass_context
+def describe(ctx: click.Context, name: str, version: str | None, text: str) -> None:
+    """Set the description of NAME, or of one VERSION of it."""
+    reg = _registry(ctx)
+    if version is None:
+        reg.set_model_description(name, text or None)
+    else:
+        reg.set_version_description(name, version, text or None)
+
+
+@models.command("tag")
+@click.argument("name")
+@click.argument("version", required=False)
+@click.option("--set", "pairs", multiple=True, required=True, metavar="KEY=VALUE", help="A tag to set (repeatable).")
+@click.pass_context
+def tag(ctx: click.Context, name: str, version: str | None, pairs: tuple[str, ...]) -> None:
+    """Set tags on NAME, or on one VERSION of it (values are kept as text)."""
+    reg = _registry(ctx)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--set")
+        if version is None:
+            reg.set_model_tag(name, key, value)
+        else:
+            reg.set_version_tag(name, version, key, value)
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to the ``tui-track`` group."""
     group.add_command(models)
