@@ -122,10 +122,10 @@ def test_a_store_with_runs_is_refused_and_sample_stores_are_recognized(quick, tm
 
 
 @pytest.mark.slow
-def test_default_build_has_the_full_sweep_within_two_minutes(tmp_path):
+def test_default_build_has_the_full_sweep(tmp_path):
+    # its duration is a figure printed by `python -m sample_runs`, not asserted here
     result = build(tmp_path / "full", workers=2)
     store = tc.Store(result.root)
-    assert result.seconds < 120
     runs = store.list_runs(sweep.EXPERIMENT)
     families = {r.tags.get("family") for r in runs if r.parent_id is None}
     assert {"gradient_boosting", "mlp", "random_forest"} <= families
