@@ -43,7 +43,6 @@ def test_copy_matches_the_seed() -> None:
 
 
 def test_live_code_runs_on_tracker_core(tmp_path: Path) -> None:
-    pytest.importorskip("sklearn", reason="the kata trains scikit-learn models (install the [sklearn] extra)")
     script = tmp_path / "kata.py"
     script.write_text(with_our_classes(COPY.read_text()))
     work = tmp_path / "tmp"
