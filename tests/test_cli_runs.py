@@ -15,6 +15,7 @@ from conftest import build_demo_store
 import tracker_core as tc
 from tracker_core.jsonio import loads
 from tui_track.cli import main
+from tui_track.commands import runs as runs_module
 from tui_track.commands.runs import DefaultGroup, export_group
 
 
@@ -75,10 +76,13 @@ def test_runs_default_columns_add_sorted_and_filtered_keys(demo_store: tc.Store)
     assert [line.split()[1] for line in lines[1:]] == ["rf_large", "gbm"]
 
 
-def test_runs_limit_says_what_it_hid(demo_store: tc.Store) -> None:
+def test_runs_limit_says_what_it_hid(demo_store: tc.Store, monkeypatch: pytest.MonkeyPatch) -> None:
     result = run_cli(demo_store, "runs", "--limit", "2", "--csv")
-    assert len(csv_rows(result.stdout)) == 2
-    assert "showing 2 of 9 runs" in result.stderr
+    assert len(csv_rows(result.stdout)) == 2 and result.stderr == ""  # asked for 2: no note
+    monkeypatch.setattr(runs_module, "DEFAULT_LIMIT", 3)
+    result = run_cli(demo_store, "runs", "--csv")
+    assert len(csv_rows(result.stdout)) == 3
+    assert "showing 3 of 9 runs" in result.stderr
     everything = run_cli(demo_store, "runs", "--all", "--csv", "--limit", "2")
     assert len(csv_rows(everything.stdout)) == 9 and everything.stderr == ""
 

@@ -72,6 +72,9 @@ def _order_key(text: str, group: list[Token], stop: Token, minus_at: set[int]) -
     return OrderKey(text[body[0].start : body[-1].end], descending)
 
 
+_NUMERIC_OR_NONE = frozenset({float, int, type(None)})
+
+
 def _rank(value: Any) -> tuple[int, Any, Any]:
     """A total order over mixed values: numbers, then text, then booleans, then the rest."""
     t = type(value)
@@ -97,7 +100,7 @@ def sort_runs(runs: Iterable[RunSummary], keys: Sequence[OrderKey] | str | None)
         # Sort positions rather than (value, run) pairs: no per-run tuples for the garbage collector.
         present = [i for i, v in enumerate(values) if v is not None and v == v]  # NaN != NaN
         missing = [i for i, v in enumerate(values) if v is None or v != v]
-        if all(type(values[i]) is float or type(values[i]) is int for i in present):
+        if set(map(type, values)) <= _NUMERIC_OR_NONE:
             present.sort(key=values.__getitem__, reverse=descending)
         else:
             ranks = [_rank(v) for v in values]

@@ -163,10 +163,11 @@ def runs_cmd(
     order = _checked("--sort", parse_order_by, list(sort))
     store = _store(ctx)
     matched = search_runs(store, experiment, filter=predicate, order_by=order)
+    default_limit = limit is None and not show_all
     limit = None if show_all else (DEFAULT_LIMIT if limit is None else limit)
     end = None if limit is None else offset + limit
     shown = matched[offset:end]
-    if len(shown) < len(matched) - offset and limit is not None:
+    if len(shown) < len(matched) - offset and default_limit:
         click.echo(f"showing {len(shown)} of {len(matched)} runs (--limit N or --all for more)", err=True)
     extra = [k.key for k in order] + _checked("--filter", filter_keys, filter_text)
     keys = _columns(columns, shown, [parse_key(k).canonical for k in extra])
