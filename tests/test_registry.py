@@ -501,3 +501,16 @@ def test_copies_abandoned_by_killed_registrations_are_cleaned_up(reg: Registry, 
     assert reg.register_object("churn", {"w": 4}).version == 4
     assert not old.exists() and fresh.exists()  # a copy in progress elsewhere is left alone
     assert [v.version for v in reg.list_versions("churn")] == [1, 2, 3, 4]
+
+
+def test_a_mangled_version_entry_or_missing_record_is_reported(reg: Registry, three: list[ModelVersion]) -> None:
+    (reg.models_dir / "churn" / "versions" / "3" / "version.json").unlink()
+    assert [v.error is not None for v in reg.list_versions("churn")] == [False, False, True]
+    with pytest.raises(tc.CorruptFileError, match="record is missing"):
+        reg.get_version("churn", 3)
+    state_path = reg.models_dir / "churn" / "model.json"
+    state = json.loads(state_path.read_text())
+    state["versions"]["1"] = {"stage": "prod"}
+    state_path.write_text(json.dumps(state))
+    with pytest.raises(tc.CorruptFileError, match="version 1 has no valid stage"):
+        reg.get_model("churn")

@@ -39,6 +39,7 @@ from .records import (
     ARCHIVED,
     DEVELOPMENT,
     PRODUCTION,
+    STAGES,
     STAGING,
     HistoryEntry,
     ModelVersion,
@@ -139,6 +140,9 @@ class Registry:
         for key, kind in (("versions", dict), ("aliases", dict), ("tags", dict)):
             if not isinstance(state.get(key), kind):
                 raise CorruptFileError(path, f"field {key!r} is missing or mangled")
+        for number, entry in state["versions"].items():
+            if not isinstance(entry, dict) or entry.get("stage") not in STAGES:
+                raise CorruptFileError(path, f"version {number} has no valid stage")
         return state
 
     def _version_numbers(self, name: str) -> list[int]:
@@ -151,11 +155,11 @@ class Registry:
 
     def _version_states(self, name: str, state: State) -> dict[int, State]:
         """Mutable state of every existing version (defaults for one whose registration was cut short)."""
-        out = {}
-        for n in self._version_numbers(name):
-            entry = state["versions"].get(str(n))
-            out[n] = entry if isinstance(entry, dict) else state["versions"].setdefault(str(n), _new_version_state())
-        return out
+        versions = state["versions"]
+        return {
+            n: versions.get(str(n)) or versions.setdefault(str(n), _new_version_state())
+            for n in self._version_numbers(name)
+        }
 
     def _live(self, name: str, state: State, version: object) -> tuple[int, State]:
         """A version that exists and is not deleted, with its mutable state."""
@@ -318,7 +322,10 @@ class Registry:
             "tags": dict(vstate.get("tags") or {}),
             "deleted": bool(vstate.get("deleted", False)),
         }
-        facts = read_json(vdir / VERSION_FILE)
+        try:
+            facts = read_json(vdir / VERSION_FILE)
+        except FileNotFoundError:
+            raise CorruptFileError(vdir / VERSION_FILE, "the version record is missing") from None
         if not isinstance(facts, dict):
             raise CorruptFileError(vdir / VERSION_FILE, "not a version record")
         try:
@@ -369,7 +376,7 @@ class Registry:
                 continue
             try:
                 out.append(self._version(name, n, vstate, state["aliases"]))
-            except (CorruptFileError, FileNotFoundError) as exc:
+            except CorruptFileError as exc:
                 out.append(self._broken_version(name, n, vstate, str(exc)))
         return out
 
