@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import DEAD_PID
 
 import tracker_core as tc
 from sample_runs.build import SAMPLE_TAG, BuildResult
@@ -101,6 +102,13 @@ def test_demo_never_builds_over_a_directory_it_did_not_make(tmp_path, fake_build
     assert refused.exit_code == 1 and "did not build" in refused.stderr
     assert [r.name for r in mine.list_runs()] == ["important"]
     assert fake_build == []
+
+
+def test_a_killed_build_is_cleaned_up_by_the_next_one(tmp_path, fake_build):
+    abandoned = tmp_path / f".demo.building-{DEAD_PID}"
+    (abandoned / "experiments").mkdir(parents=True)
+    assert invoke("--path", str(tmp_path / "demo"), "--no-open").exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
 
 
 def test_an_interrupted_build_leaves_nothing_behind(tmp_path, monkeypatch):

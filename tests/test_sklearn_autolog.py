@@ -14,7 +14,7 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, confusion_matrix, mean_squared_error, roc_auc_score
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -123,6 +123,24 @@ def test_grid_search_logs_candidates_as_children_and_the_best_on_the_parent(logg
     loaded = logged.load_model(parent.id)
     assert type(loaded) is LogisticRegression and search.best_params_["C"] == loaded.C
     np.testing.assert_array_equal(loaded.predict(x), search.predict(x))
+
+
+def test_randomized_search_logs_its_sampled_candidates(logged, data):
+    x, y = data
+    search = RandomizedSearchCV(
+        RandomForestClassifier(n_estimators=5, random_state=0),
+        {"max_depth": [2, 3, 4, 5, 6], "min_samples_leaf": [1, 5]},
+        n_iter=3,
+        cv=2,
+        random_state=0,
+    ).fit(x, y)
+    runs = logged.list_runs()
+    parent = next(r for r in runs if r.parent_id is None)
+    children = [r for r in runs if r.parent_id == parent.id]
+    assert len(runs) == 4 and parent.tags["estimator_name"] == "RandomizedSearchCV"
+    sampled = sorted((p["max_depth"], p["min_samples_leaf"]) for p in search.cv_results_["params"])
+    assert sorted((c.params["max_depth"], c.params["min_samples_leaf"]) for c in children) == sampled
+    assert parent.params["best_max_depth"] == search.best_params_["max_depth"]
 
 
 def test_max_tuning_runs_keeps_the_best_ranked_candidates(store, data):

@@ -57,8 +57,8 @@ def build_demo_store(path: Path, *, workers: int, quick: bool = False) -> float:
     from sample_runs.build import build
 
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_builds(path)
     staging = path.with_name(f".{path.name}.building-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
     columns = (
         TextColumn("[bold]Building the demo store[/]"),
         BarColumn(),
@@ -79,6 +79,16 @@ def build_demo_store(path: Path, *, workers: int, quick: bool = False) -> float:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result.seconds
+
+
+def _remove_abandoned_builds(path: Path) -> None:
+    """Delete the staging directories of builds whose process died (kill -9, power loss)."""
+    from tracker_core.store import process_alive
+
+    for sibling in path.parent.glob(f".{path.name}.building-*"):
+        pid = sibling.name.rpartition("-")[2]
+        if not pid.isdigit() or int(pid) == os.getpid() or not process_alive(int(pid)):
+            shutil.rmtree(sibling, ignore_errors=True)
 
 
 def _swap_into_place(staging: Path, path: Path) -> None:
