@@ -18,6 +18,7 @@ Keywords are case-insensitive.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -110,18 +111,18 @@ class _Parser:
         return node
 
     def or_expr(self) -> Node:
-        items = [self.and_expr()]
-        while self.at_keyword("OR"):
-            self.advance()
-            items.append(self.and_expr())
-        return items[0] if len(items) == 1 else Or(tuple(items))
+        return self.chain("OR", self.and_expr, Or)
 
     def and_expr(self) -> Node:
-        items = [self.not_expr()]
-        while self.at_keyword("AND"):
+        return self.chain("AND", self.not_expr, And)
+
+    def chain(self, keyword: str, operand: Callable[[], Node], combine: type[And] | type[Or]) -> Node:
+        """``operand (keyword operand)*``, one node when there is no keyword."""
+        items = [operand()]
+        while self.at_keyword(keyword):
             self.advance()
-            items.append(self.not_expr())
-        return items[0] if len(items) == 1 else And(tuple(items))
+            items.append(operand())
+        return items[0] if len(items) == 1 else combine(tuple(items))
 
     def not_expr(self) -> Node:
         if self.at_keyword("NOT"):
