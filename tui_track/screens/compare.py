@@ -72,8 +72,8 @@ class CompareScreen(TrackerScreen):
         table: DataTable[Any] = DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static(
-            f"{DIFFERS_MARK.strip()} values differ   {BEST_MARK.strip()} best value (direction from the metric name or "
-            "\\[metrics] in tui-track.toml)",
+            f"{DIFFERS_MARK.strip()} differs  {BEST_MARK.strip()} best "
+            "(direction: metric name, or \\[metrics] in config)",
             id="compare-legend",
             classes="note",
         )

@@ -100,7 +100,8 @@ class RunScreen(TrackerScreen):
                     yield table
             with Horizontal(id="run-plot"):
                 metrics = MetricPicker(multiple=True, id="run-metric-list")
-                metrics.border_title = "Metrics (space)"
+                metrics.border_title = "Metrics"
+                metrics.border_subtitle = "space picks"
                 yield metrics
                 yield MetricChart(id="run-chart")
         yield Footer()
