@@ -72,7 +72,7 @@ def test_runs_default_columns_add_sorted_and_filtered_keys(demo_store: tc.Store)
     lines = result.stdout.splitlines()
     header = lines[0].split()
     assert header[:5] == ["id", "name", "status", "started", "duration"]
-    assert "metrics.`loss`.min" in header or "metrics.loss.min" in header
+    assert "metrics.loss.min" in header
     assert [line.split()[1] for line in lines[1:]] == ["rf_large", "gbm"]
 
 

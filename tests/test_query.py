@@ -23,8 +23,12 @@ from tracker_core.query import (
 )
 from tracker_core.records import MetricSummary, RunSummary
 
-NOV_1 = datetime(2026, 11, 1).timestamp()  # local midnight
 HOUR = 3600.0
+
+
+def local(day: int, hour: int) -> float:
+    """Unix seconds of a local time in November 2026 (built from the calendar: right across DST changes)."""
+    return datetime(2026, 11, day, hour).timestamp() if day > 0 else datetime(2026, 10, 31, hour).timestamp()
 
 
 def metric(last: float, low: float | None = None, high: float | None = None, count: int = 1) -> MetricSummary:
@@ -37,8 +41,8 @@ def make_run(name: str, **fields: object) -> RunSummary:
         "experiment_id": "exp1",
         "name": name,
         "status": "finished",
-        "start_time": NOV_1 + HOUR,
-        "end_time": NOV_1 + 2 * HOUR,
+        "start_time": local(1, 1),
+        "end_time": local(1, 1) + HOUR,
     }
     base.update(fields)
     return RunSummary(**base)  # type: ignore[arg-type]
@@ -58,18 +62,18 @@ def runs() -> list[RunSummary]:
             params={"model": "GradientBoosting", "n_estimators": "200", "max_depth": 3, "bootstrap": False},
             metrics={"accuracy": metric(0.94), "loss": metric(0.1, 0.05, 0.8, count=10)},
             tags={"team": "core"},
-            start_time=NOV_1 - 2 * HOUR,
-            end_time=NOV_1 - HOUR,
+            start_time=local(0, 22),
+            end_time=local(0, 22) + HOUR,
         ),
         make_run(
             "svm",
             params={"model": "SVC", "C": 0.5},
             metrics={"accuracy": metric(math.nan), "val loss": metric(0.4)},
             status="crashed",
-            start_time=NOV_1 + 30 * HOUR,
+            start_time=local(2, 6),
             end_time=None,
         ),
-        make_run("empty", status="failed", start_time=NOV_1 + 50 * HOUR, end_time=NOV_1 + 50 * HOUR + 90),
+        make_run("empty", status="failed", start_time=local(3, 2), end_time=local(3, 2) + 90),
     ]
 
 
@@ -192,12 +196,12 @@ def test_time_conditions_take_local_dates_times_and_unix_seconds(runs: list[RunS
     assert names(runs, "attributes.start_time != '2026-11-01'") == ["gbm", "svm", "empty"]
     assert names(runs, "start_time < '2026-11-01 00:30'") == ["gbm"]
     assert names(runs, "attributes.start_time >= '2026-11-02T06:00:00'") == ["svm", "empty"]
-    assert names(runs, f"attributes.start_time > {NOV_1 + 40 * HOUR}") == ["empty"]
+    assert names(runs, f"attributes.start_time > {local(2, 12)}") == ["empty"]
     assert names(runs, "attributes.end_time IS NULL") == ["svm"]
 
 
 def test_relative_times_use_now(runs: list[RunSummary]) -> None:
-    now = NOV_1 + 51 * HOUR
+    now = local(3, 3)
     pred = compile_filter("attributes.start_time > '2h ago'", now=now)
     assert [r.name for r in runs if pred(r)] == ["empty"]
     today = compile_filter("attributes.start_time = 'today'", now=now)
