@@ -92,6 +92,7 @@ def names(runs: list[RunSummary], text: str | None) -> list[str]:
         ("metrics.loss.max = 0.9", ["rf"]),
         ("metrics.loss.last = 0.2", ["rf"]),
         ("metrics.loss.count = 10", ["rf", "gbm"]),
+        ("metrics.accuracy < '0.92'", ["rf"]),
         ("metrics.accuracy = NaN", ["svm"]),
         ("params.n_estimators >= 150", ["gbm"]),  # "200" logged as text still compares as a number
         ("params.n_estimators = '100'", ["rf"]),  # MLflow habit: quoted numbers match numeric params
@@ -240,6 +241,7 @@ def test_empty_filter_accepts_everything(runs: list[RunSummary]) -> None:
         ("params.x LIKE 5", "LIKE needs a quoted pattern", 15),
         ("params.x NOT = 1", "expected IN, LIKE or ILIKE after NOT at column 14", 14),
         ("metrics.a > nan", "NaN can only be compared with = or !=", 13),
+        ("metrics.a > 'high'", "metrics.a is a number; expected a number at column 13, found 'high'", 13),
         ("params.x > true", "true can only be compared with = or !=", 12),
         ("metrics.a > 1 & metrics.b", "unexpected character '&' at column 15", 15),
         ("attributes.start_time > 'last tuesday'", "expected a time for attributes.start_time at column 25", 25),

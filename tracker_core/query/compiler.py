@@ -109,6 +109,8 @@ class _Compiler:
             if status not in STATUSES:
                 raise self.error(f"unknown status {lit.raw}", lit, f"; statuses are {', '.join(STATUSES)}")
             return _string_test(op, status)
+        if key.section == "metrics" and isinstance(value, str) and as_number(value) is None:
+            raise self.error(f"{key.canonical} is a number; expected a number", lit, f", found {lit.raw}")
         if isinstance(value, bool):
             if op not in _EQUALITY:
                 raise self.error(f"{lit.raw} can only be compared with = or !=", lit)
