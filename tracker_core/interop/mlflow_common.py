@@ -31,7 +31,6 @@ META_ARTIFACT = ".tui-track/run.json"
 _MAX_DOUBLE = sys.float_info.max
 _INT = re.compile(r"[-+]?\d{1,18}")
 _FLOAT = re.compile(r"[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?")
-_REMOTE_SCHEMES = ("http://", "https://", "databricks")
 
 
 class MlflowMissingError(TrackerError):
@@ -67,25 +66,26 @@ def tracking_uri(source: str | os.PathLike[str]) -> str:
     return path.resolve().as_uri()
 
 
-def is_remote(uri: str) -> bool:
-    return uri.startswith(_REMOTE_SCHEMES)
-
-
 @contextlib.contextmanager
 def client_for(uri: str) -> Iterator[Any]:
-    """An ``MlflowClient`` on ``uri`` (tracking and registry), allowing MLflow's deprecated file store."""
+    """An ``MlflowClient`` on ``uri`` (tracking and registry), allowing MLflow's deprecated file store.
+
+    Also keeps MLflow from printing a "View run" link to stdout for every run it ends.
+    """
     require_mlflow()
     from mlflow import MlflowClient
 
-    previous = os.environ.get(FILE_STORE_ENV)
-    os.environ[FILE_STORE_ENV] = "true"
+    settings = {FILE_STORE_ENV: "true", "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}
+    previous = {key: os.environ.get(key) for key in settings}
+    os.environ.update(settings)
     try:
         yield MlflowClient(tracking_uri=uri, registry_uri=uri)
     finally:
-        if previous is None:
-            os.environ.pop(FILE_STORE_ENV, None)
-        else:
-            os.environ[FILE_STORE_ENV] = previous
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def param_from_text(text: str) -> Any:

@@ -94,7 +94,7 @@ def import_mlflow(
         if registry:
             from .mlflow_registry import import_registry
 
-            import_registry(client, store, id_map, existing.by_mlflow_id, report, experiment is None)
+            import_registry(client, uri, store, id_map, existing.by_mlflow_id, report, experiment is None)
     return report
 
 
@@ -157,8 +157,8 @@ def _import_experiment(
             [exp.experiment_id], run_view_type=ViewType.ALL, max_results=PAGE_SIZE, page_token=token
         )
     )
-    if not runs and exp.experiment_id == "0":
-        return 0  # the empty "Default" experiment every MLflow store has
+    if not runs:
+        return 0  # e.g. the empty "Default" experiment every MLflow store has
     name = _experiment_name(exp)
     existed = any(e.name == name for e in store.list_experiments(include_deleted=True, with_counts=False))
     target = store.get_or_create_experiment(name)
