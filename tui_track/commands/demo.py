@@ -118,7 +118,7 @@ def _swap_into_place(staging: Path, path: Path) -> None:
 )
 @click.option("--quick", is_flag=True, hidden=True, help="A reduced sweep (tests).")
 def demo(path: Path | None, rebuild: bool, no_open: bool, workers: int, quick: bool) -> None:  # fmt: skip
-    """Open the app on a demo store: the kata's runs, a registry and a 50-run sweep (built on first use)."""
+    """Open the app on a demo store: the kata's runs and registry, and a 47-run sweep (built on first use)."""
     target = (path or default_demo_path()).expanduser().absolute()
     check_replaceable(target, rebuild)
     if rebuild or not is_built(target):
