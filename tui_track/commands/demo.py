@@ -56,6 +56,7 @@ def build_demo_store(path: Path, *, workers: int, quick: bool = False) -> float:
 
     from sample_runs.build import build
 
+    _require_sklearn()
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_builds(path)
     staging = path.with_name(f".{path.name}.building-{os.getpid()}")
@@ -79,6 +80,17 @@ def build_demo_store(path: Path, *, workers: int, quick: bool = False) -> float:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result.seconds
+
+
+def _require_sklearn() -> None:
+    import importlib.util
+
+    from tracker_core.errors import TrackerError
+
+    if importlib.util.find_spec("sklearn") is None:
+        raise TrackerError(
+            "the demo store is built by training real models; install them: pip install 'tui-track[sklearn]'"
+        )
 
 
 def _remove_abandoned_builds(path: Path) -> None:
