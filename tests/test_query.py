@@ -16,6 +16,7 @@ from tracker_core.query import (
     columns_of,
     compile_filter,
     filter_keys,
+    parse_key,
     parse_order_by,
     search_runs,
     sort_runs,
@@ -342,6 +343,23 @@ def test_value_of_resolves_every_kind_of_key(runs: list[RunSummary]) -> None:
     assert value_of(rf, "env.git.nothing.deeper") is None
     with pytest.raises(QueryError, match="unknown key"):
         value_of(rf, "nothing")
+
+
+@pytest.mark.parametrize(
+    ("key", "canonical"),
+    [
+        ("metric.`val loss`", "metrics.`val loss`"),
+        ("metrics.`loss`.min", "metrics.`loss`.min"),
+        ("metrics.loss.min", "metrics.loss.min"),
+        ("param.optimizer.lr", "params.optimizer.lr"),
+        ("env.git.commit", "env.git.commit"),
+        ('tags."x y"', "tags.`x y`"),
+        ("run_name", "attributes.name"),
+    ],
+)
+def test_canonical_keys_parse_back_to_the_same_key(key: str, canonical: str) -> None:
+    assert parse_key(key).canonical == canonical
+    assert parse_key(canonical) == parse_key(key)
 
 
 def test_columns_of_lists_keys_quoting_odd_ones(runs: list[RunSummary]) -> None:

@@ -79,8 +79,8 @@ class Key:
     def canonical(self) -> str:
         """The key written in full (``metrics.loss.min``, ``attributes.status``)."""
         if self.section == "metrics" and self.aggregate != "last":
-            return f"metrics.`{self.name}`.{self.aggregate}"
-        return f"{self.section}.{self.name}"
+            return f"metrics.{quote_part(self.name, always=True)}.{self.aggregate}"
+        return f"{self.section}.{quote_part(self.name)}"
 
     def getter(self) -> Getter:
         """A fast function reading this key from a run (None where the run lacks it)."""
@@ -251,13 +251,14 @@ def columns_of(runs: Iterable[RunSummary]) -> list[str]:
     )
 
 
-def quote_part(name: str) -> str:
-    """``name`` as it must be written after a section prefix (backticks if it needs them)."""
-    try:
-        tokens = tokenize(name)
-    except QueryError:
-        tokens = []
-    plain = len(tokens) == 2 and tokens[0].kind == "word" and tokens[0].text == name
-    if plain and ".." not in name and not name.endswith("."):
-        return name
+def quote_part(name: str, *, always: bool = False) -> str:
+    """``name`` as it must be written after a section prefix (backticks if it needs them or ``always``)."""
+    if not always:
+        try:
+            tokens = tokenize(name)
+        except QueryError:
+            tokens = []
+        plain = len(tokens) == 2 and tokens[0].kind == "word" and tokens[0].text == name
+        if plain and ".." not in name and not name.endswith("."):
+            return name
     return f"`{name}`" if "`" not in name else '"' + name.replace('"', '""') + '"'

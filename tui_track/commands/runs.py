@@ -66,17 +66,15 @@ def _header(key: str) -> str:
 
 
 def _columns(spec: str | None, runs: Sequence[RunSummary], extra: Sequence[str]) -> list[str]:
-    """The columns asked for with --columns (``+key`` adds to the defaults), else the defaults."""
+    """The columns asked for with --columns (``+key`` adds to the defaults), else the defaults: the base
+    attributes, the keys sorted or filtered on (``extra``), then metrics up to DEFAULT_METRIC_COLUMNS."""
     items = [c.strip() for c in (spec or "").split(",") if c.strip()]
     if items and not all(c.startswith("+") for c in items):
         keys = items
     else:
-        metrics = [k for k in columns_of(runs) if k.startswith("metrics.")]
-        wanted = [k for k in extra if k not in BASE_COLUMNS]
-        room = max(0, DEFAULT_METRIC_COLUMNS - len(wanted))
-        keys = [*BASE_COLUMNS, *wanted, *(k for k in metrics if k not in wanted)][
-            : len(BASE_COLUMNS) + len(wanted) + room
-        ]
+        keys = [*BASE_COLUMNS, *extra]
+        room = max(0, DEFAULT_METRIC_COLUMNS - len(extra))
+        keys += [k for k in columns_of(runs) if k.startswith("metrics.") and k not in keys][:room]
         keys += [c[1:].strip() for c in items]
     canonical = [_checked(f"--columns {key!r}", parse_key, key).canonical for key in keys]
     return list(dict.fromkeys(canonical))
