@@ -120,3 +120,15 @@ def test_an_interrupted_build_leaves_nothing_behind(tmp_path, monkeypatch):
     result = invoke("--path", str(tmp_path / "demo"), "--no-open")  # Ctrl-C during the build
     assert result.exit_code == 1 and "Aborted" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_without_scikit_learn_says_what_to_install(tmp_path, monkeypatch):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "sklearn" else real_find_spec(name, *a)
+    )
+    result = invoke("--path", str(tmp_path / "demo"), "--no-open")
+    assert result.exit_code == 1 and "pip install 'tui-track[sklearn]'" in result.stderr
+    assert list(tmp_path.iterdir()) == []
