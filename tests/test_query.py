@@ -244,7 +244,8 @@ def test_empty_filter_accepts_everything(runs: list[RunSummary]) -> None:
         ("metrics.a > nan", "NaN can only be compared with = or !=", 13),
         ("metrics.a > 'high'", "metrics.a is a number; expected a number at column 13, found 'high'", 13),
         ("params.x > true", "true can only be compared with = or !=", 12),
-        ("metrics.a > 1 & metrics.b", "unexpected character '&' at column 15", 15),
+        ("metrics.a > 1 && metrics.b", "unexpected character '&' at column 15 (write AND)", 15),
+        ("attributes.duration < 5m", "expected a value after '<' at column 23, found '5m' (quote text: '5m')", 23),
         ("attributes.start_time > 'last tuesday'", "expected a time for attributes.start_time at column 25", 25),
     ],
 )

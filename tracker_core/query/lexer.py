@@ -51,7 +51,7 @@ _TOKEN_RE = re.compile(
     r"""
     (?P<ws>\s+)
   | (?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?![\w.]))
-  | (?P<word>(?:[A-Za-z_]|\.[A-Za-z_])[\w\-/:]*(?:\.[\w\-/:]*)*)
+  | (?P<word>(?:[A-Za-z_]|\.[A-Za-z_]|\d+[A-Za-z_])[\w\-/:]*(?:\.[\w\-/:]*)*)
   | (?P<string>'(?:[^'\\]|\\.|'')*')
   | (?P<quoted>"(?:[^"\\]|\\.|"")*"|`[^`]*`)
   | (?P<op>==|!=|<>|<=|>=|=|<|>)
@@ -62,6 +62,7 @@ _TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 _ESCAPE_RE = re.compile(r"\\(.)")
+_HINTS = {"&": " (write AND)", "|": " (write OR)", "!": " (write NOT or !=)", ";": " (combine conditions with AND)"}
 
 
 def _unquote(text: str) -> str:
@@ -81,7 +82,8 @@ def tokenize(text: str) -> list[Token]:
             ch = text[pos]
             if ch in "'\"`":
                 raise QueryError(f"unclosed {ch} quote starting at column {pos + 1}", text, pos)
-            raise QueryError(f"unexpected character {ch!r} at column {pos + 1}", text, pos)
+            hint = _HINTS.get(ch, "")
+            raise QueryError(f"unexpected character {ch!r} at column {pos + 1}{hint}", text, pos)
         kind = m.lastgroup or ""
         raw = m.group()
         if kind != "ws":
