@@ -12,6 +12,7 @@ import tracker_core as tc
 from tracker_core.records import MetricPoint
 from tui_track.app import TuiTrackApp
 from tui_track.screens.chart import ChartScreen
+from tui_track.screens.help import HelpScreen
 from tui_track.screens.run import RunScreen
 from tui_track.widgets.chart import MetricChart, MetricPicker, Series
 
@@ -53,9 +54,13 @@ async def test_run_screen_shows_everything_about_the_run(demo_store: tc.Store, s
         assert attributes["status"] == ["finished"] and attributes["duration"] == ["44.0s"]
         artifacts = column(screen.query_one("#run-artifacts", DataTable), 0)
         assert artifacts == ["confusion.csv", "notes/", "notes/summary.txt", "report.json"]
-        await pilot.press("escape")
+        await pilot.press("question_mark")  # every key of this screen
+        assert isinstance(app.screen, HelpScreen)
+        described = {a.description for a in app.screen.actions}
+        assert {"X: step/time", "Log y", "Pick metric", "Layout", "Artifacts", "Back"} <= described
+        await pilot.press("escape", "escape")
         await settle(pilot)
-        assert not isinstance(app.screen, RunScreen)
+        assert not isinstance(app.screen, (RunScreen, HelpScreen))
 
 
 async def test_run_chart_toggles_axis_and_scale_and_picks_metrics(demo_store: tc.Store, settle: Any) -> None:

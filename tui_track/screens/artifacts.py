@@ -122,9 +122,10 @@ class ArtifactsScreen(TrackerScreen):
     """The artifact tree of one run on the left, a preview of the highlighted file on the right."""
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (100, "-wide")]
+    HELP_TITLE: ClassVar[str] = "artifacts"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "switch_pane", "Tree/preview"),
-        Binding("r", "reload", "Reload"),
+        Binding("r", "reload", "Reload", show=False),
     ]
 
     class Listed(Message):

@@ -11,8 +11,10 @@ from textual.screen import Screen
 class TrackerScreen(Screen[None]):
     """A pushed screen of the app (run, chart, compare, artifacts, registry)."""
 
+    HELP_TITLE: ClassVar[str] = "screen"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
+        Binding("question_mark", "help", "Help"),
         Binding("j", "cursor('down')", "Down", show=False),
         Binding("k", "cursor('up')", "Up", show=False),
     ]
@@ -26,3 +28,10 @@ class TrackerScreen(Screen[None]):
         move = getattr(self.focused, f"action_cursor_{direction}", None)
         if callable(move):
             move()
+
+    def action_help(self) -> None:
+        """List every key of this screen."""
+        from ..commands_palette import key_actions
+        from .help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.HELP_TITLE, key_actions(self, self.focused)))

@@ -43,11 +43,12 @@ def shared_metric(runs: Sequence[RunSummary]) -> str | None:
 class ChartScreen(TrackerScreen):
     """The history of one metric across runs (space or enter on a metric shows it)."""
 
+    HELP_TITLE: ClassVar[str] = "chart"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("x", "toggle_x_axis", "Step/time"),
-        Binding("l", "toggle_log", "Log scale"),
-        Binding("m", "focus_metrics", "Metrics"),
-        Binding("r", "reload", "Reload"),
+        Binding("x", "toggle_x_axis", "X: step/time"),
+        Binding("l", "toggle_log", "Log y"),
+        Binding("m", "focus_metrics", "Pick metric"),
+        Binding("r", "reload", "Reload", show=False),
     ]
 
     class RunsLoaded(Message):

@@ -44,10 +44,11 @@ def shown_value(section: str, key: str, value: Any) -> str:
 class CompareScreen(TrackerScreen):
     """A table with one column per run; ``d`` keeps only the rows that differ."""
 
+    HELP_TITLE: ClassVar[str] = "compare"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "toggle_differences", "Differences only"),
         Binding("p", "plot", "Plot metric"),
-        Binding("r", "reload", "Reload"),
+        Binding("r", "reload", "Reload", show=False),
     ]
 
     class Loaded(Message):

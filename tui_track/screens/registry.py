@@ -73,11 +73,12 @@ def history_line(entry: HistoryEntry) -> tuple[str, str, str, str]:
 class RegistryScreen(TrackerScreen):
     """Registered models on top, the highlighted model's versions below, its history on demand."""
 
+    HELP_TITLE: ClassVar[str] = "model registry"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "promote", "Promote"),
         Binding("a", "alias", "Set alias"),
         Binding("h", "toggle_history", "History"),
-        Binding("r", "reload", "Reload"),
+        Binding("r", "reload", "Reload", show=False),
     ]
 
     class ModelsLoaded(Message):

@@ -48,13 +48,14 @@ class RunScreen(TrackerScreen):
     """Everything about one run, and its metric histories on a chart (choose the metrics with space)."""
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (110, "-wide")]
+    HELP_TITLE: ClassVar[str] = "run"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("x", "toggle_x_axis", "Step/time"),
-        Binding("l", "toggle_log", "Log scale"),
-        Binding("m", "focus_metrics", "Metrics"),
+        Binding("x", "toggle_x_axis", "X: step/time"),
+        Binding("l", "toggle_log", "Log y"),
+        Binding("m", "focus_metrics", "Pick metric"),
         Binding("v", "cycle_view", "Layout"),
         Binding("a", "artifacts", "Artifacts"),
-        Binding("r", "reload", "Reload"),
+        Binding("r", "reload", "Reload", show=False),
     ]
 
     class Loaded(Message):
