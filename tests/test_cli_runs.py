@@ -158,6 +158,8 @@ def test_compare_marks_the_best_and_diff_hides_equal_rows(demo_store: tc.Store) 
         "rf_small": "0.91",
         "rf_large": "0.93",
     }
+    only = csv_rows(run_cli(demo_store, "compare", small, large, "--section", "params", "--csv").stdout)
+    assert {r["section"] for r in only} == {"params"} and len(only) == 3
     data = json.loads(run_cli(demo_store, "compare", small, large, "--json").stdout)
     assert next(r for r in data["rows"] if r["key"] == "auc_roc")["best_index"] == 1
 

@@ -211,7 +211,8 @@ def compare_runs(
 ) -> Comparison:
     """Compare any number of runs: params, metrics (last, min, max), tags and environment side by side.
 
-    With ``differences_only`` only the rows whose values are not all equal remain.
+    With ``differences_only`` only the rows whose values are not all equal remain. Environment rows
+    need summaries from :meth:`Store.get_run` (those of :meth:`Store.list_runs` carry no ``env``).
     """
     runs = list(runs)
     if not runs:

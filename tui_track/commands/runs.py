@@ -254,16 +254,29 @@ def _experiment_name(store: Store, experiment_id: str) -> str:
 @click.command("compare")
 @click.argument("run_ids", metavar="RUN RUN...", nargs=-1, required=True)
 @click.option("--diff", "-d", "differences_only", is_flag=True, help="Only the rows whose values differ.")
+@click.option(
+    "--section",
+    "sections",
+    multiple=True,
+    type=click.Choice(["attributes", "params", "metrics", "tags", "env"]),
+    help="Only these sections (repeatable).",
+)
 @format_option
 @click.pass_context
-def compare_cmd(ctx: click.Context, run_ids: tuple[str, ...], differences_only: bool, fmt: str | None) -> None:
+def compare_cmd(
+    ctx: click.Context, run_ids: tuple[str, ...], differences_only: bool, sections: tuple[str, ...], fmt: str | None
+) -> None:
     """Runs side by side: params, metrics (last, min, max; * marks the best), tags and environment."""
+    from dataclasses import replace
+
     from tracker_core.compare import compare_runs
 
     if len(run_ids) < 2:
         raise ValidationError("give at least two runs to compare (ids or unique prefixes)")
     store = _store(ctx)
     comparison = compare_runs([store.get_run(r) for r in run_ids], differences_only=differences_only)
+    if sections:
+        comparison = replace(comparison, rows=[r for r in comparison.rows if r.section in sections])
     fmt = resolve_format(fmt)
     if fmt == "json":
         emit([], [], fmt, records=comparison.to_dict())
