@@ -286,3 +286,17 @@ def test_non_finite_metrics_round_trip(store: tc.Store) -> None:
     m = store.get_run(run.id).metrics["weird"]
     assert (m.min, m.max, m.last) == (-math.inf, math.inf, 1.5)
     assert store.get_run(run.id).params["p"] == math.inf
+
+
+def test_start_run_accepts_an_experiment_id(store: tc.Store) -> None:
+    exp = store.create_experiment("named")
+    store.start_run(exp.id).end()
+    assert [e.name for e in store.list_experiments()] == ["named"]
+    assert store.get_experiment("named").run_count == 1
+
+
+def test_nested_child_lives_in_the_parents_store(tmp_path: Path) -> None:
+    elsewhere = tc.Store(tmp_path / "elsewhere")
+    with tc.start_run(experiment="e", store=elsewhere) as parent, tc.start_run(nested=True) as child:
+        assert child.store is elsewhere
+    assert elsewhere.get_run(child.id).parent_id == parent.id

@@ -1,4 +1,4 @@
-"""The module-level API for training scripts: one active run per thread of control.
+"""The module-level API for training scripts: a stack of active runs per process.
 
 import tracker_core as tc
 with tc.start_run(experiment="churn", name="rf") as run:
@@ -65,7 +65,7 @@ def start_run(
     """Start (or resume, with ``run_id``) a run and make it the active one.
 
     With a run already active, pass ``nested=True`` to start a child of it; the child inherits
-    the parent's experiment unless another is named.
+    the parent's store, and its experiment unless another is named.
     """
     parent = _stack[-1] if _stack else None
     if parent is not None and not nested and parent_id is None:
@@ -77,6 +77,8 @@ def start_run(
         target = store
     elif store is not None:
         target = Store(store)
+    elif nested and parent is not None:
+        target = parent.store  # a child lives beside its parent
     else:
         target = get_store()
     if nested and parent is not None and parent_id is None:

@@ -194,11 +194,16 @@ class Store:
         return exp
 
     def get_or_create_experiment(self, name: str) -> Experiment:
-        """The experiment of that name, created if missing (one wins among racing processes)."""
+        """The experiment of that name (or with that exact id), created if missing.
+
+        Among processes racing to create the same name, one creates it and all get it.
+        """
         name = validate_name(name, "experiment name")
         exp_id = self._exp_by_name.get(name)
         if exp_id and (self.experiments_dir / exp_id / "runs").is_dir():
             return Experiment(id=exp_id, name=name, created=0.0)
+        if len(name) == 32 and (self.experiments_dir / name / EXPERIMENT_FILE).is_file():
+            return self._read_experiment(self.experiments_dir / name)
         return self._get_or_create(name, None)[0]
 
     def _get_or_create(self, name: str, tags: dict[str, Any] | None) -> tuple[Experiment, bool]:
