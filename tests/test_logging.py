@@ -124,7 +124,7 @@ def test_resume_a_run_by_id_keeps_history_and_steps(store: tc.Store) -> None:
         assert resumed.id == run.id
         resumed.log_metric("loss", 0.6)
         resumed.log_param("lr", 0.1)  # same value again is fine
-        with pytest.raises(tc.ConflictError, match="already logged as 0.1"):
+        with pytest.raises(tc.ConflictError, match=r"already logged as 0\.1"):
             resumed.log_param("lr", 0.2)
     history = store.metric_history(run.id, "loss")
     assert [(p.step, p.value) for p in history] == [(0, 1.0), (1, 0.8), (2, 0.6)]
