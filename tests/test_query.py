@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from datetime import datetime
 from pathlib import Path
 
@@ -407,3 +408,30 @@ def test_search_runs_over_loaded_runs_and_bad_arguments(store: tc.Store) -> None
         search_runs(store, "nope")
     with pytest.raises(QueryError, match="column 13"):
         search_runs(store, filter="params.lr > ")
+
+
+def test_random_filters_never_raise_anything_but_query_error() -> None:
+    """Whatever a user types, the answer is a predicate or a QueryError, and predicates never raise."""
+    rng = random.Random(4)
+    pieces = [
+        *("metrics.a", "metrics.a.min", "params.p", "tags.t", "status", "attributes.start_time", "env.x.y"),
+        *("=", "!=", "<", ">=", "LIKE", "ILIKE", "NOT", "IN", "IS", "NULL", "AND", "OR", "(", ")", ","),
+        *("'x'", "'%a_'", "1", "-2.5e3", "nan", "true", "'2026-01-01'", "'3d ago'", "'5m'", "`a b`", '"q"'),
+        *("'", "`", '"', "\\", "&", "metrics.", ".min", "'finished'", "'10'", "é", "\n"),
+    ]
+    values = [None, 1, "a", [1, 2], {"k": 1}, True, "10", 2.5, math.nan, math.inf]
+    runs = [
+        make_run(f"r{i}", params={"p": v}, tags={"t": v}, env={"x": {"y": v}}, metrics={"a": metric(float(i))})
+        for i, v in enumerate(values)
+    ]
+    compiled = 0
+    for _ in range(3000):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        try:
+            predicate = compile_filter(text)
+        except QueryError:
+            continue
+        compiled += 1
+        for run in runs:
+            predicate(run)
+    assert compiled > 10  # the generator does produce valid filters too
