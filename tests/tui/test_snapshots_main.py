@@ -113,7 +113,7 @@ def test_sorted_filtered_marked(snap_compare, stable_store: Path) -> None:  # ty
     async def arrange(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot)
         await pilot.press("slash", *"params.model_type != 'SVC'", "enter", "greater_than_sign", "s")
-        await pilot.press("space", "space")
+        await pilot.press("g", "space", "space")  # marks gbm and rf_large
         await settle(pilot)
 
     assert snap_compare(app_for(stable_store), terminal_size=(120, 40), run_before=arrange)

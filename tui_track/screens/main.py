@@ -107,7 +107,7 @@ class MainScreen(Screen[None]):
         self.query_one("#experiments").border_title = "Experiments"
         self.query_one("#details").border_title = "Details"
         self.table.empty_text = "Loading runs…"
-        self.table.focus()
+        self.set_focus(self.table)
         self._update_status()
         self.load_store()
         self.set_interval(self.refresh_interval, self.tick, name="live refresh")
@@ -233,7 +233,7 @@ class MainScreen(Screen[None]):
     @on(OptionList.OptionSelected, "#experiments")
     def experiment_chosen(self, event: OptionList.OptionSelected) -> None:
         self.remove_class("-show-experiments")
-        self.table.focus()
+        self.set_focus(self.table)
 
     @on(RunsTable.Highlighted)
     def run_highlighted(self, event: RunsTable.Highlighted) -> None:
@@ -277,14 +277,14 @@ class MainScreen(Screen[None]):
     @on(FilterInput.Left)
     def filter_left(self) -> None:
         self.filter_bar.leave()
-        self.table.focus()
+        self.set_focus(self.table)
 
     def apply_filter(self, text: str) -> bool:
         """Filter the runs with the query language; on a bad filter show why and keep the text."""
         if not text:
             self.table.set_filter(None)
             self.filter_bar.applied("")
-            self.table.focus()
+            self.set_focus(self.table)
             return True
         try:
             from tracker_core.query import QueryError, compile_filter
@@ -299,7 +299,7 @@ class MainScreen(Screen[None]):
         self.table.empty_text = "No runs match the filter (\\ clears it)"
         self.table.set_filter(predicate)
         self.filter_bar.applied(text)
-        self.table.focus()
+        self.set_focus(self.table)
         return True
 
     # ------------------------------------------------------------------ panes
@@ -307,10 +307,10 @@ class MainScreen(Screen[None]):
         """Focus the experiments pane (on a narrow terminal it slides in over the table)."""
         if self.experiment_list.has_focus:
             self.remove_class("-show-experiments")
-            self.table.focus()
+            self.set_focus(self.table)
             return
         self.add_class("-show-experiments")
-        self.experiment_list.focus()
+        self.set_focus(self.experiment_list)
 
     def action_toggle_details(self) -> None:
         self.toggle_class("-hide-details")

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-PLACEHOLDER = "metrics.accuracy > 0.85 and params.model_type = 'RandomForest'   (Enter applies, Esc leaves)"
+PLACEHOLDER = "e.g. metrics.accuracy > 0.85 and params.model_type = 'SVC'  (Enter applies, Esc leaves)"
 
 
 class FilterInput(Input):
@@ -31,7 +31,7 @@ class FilterBar(Vertical):
     DEFAULT_CSS = """
     FilterBar { height: auto; display: none; }
     FilterBar.-open, FilterBar.-active { display: block; }
-    FilterBar > Input { height: 1; border: none; padding: 0 1; }
+    FilterBar > Input, FilterBar > Input:focus { height: 1; border: none; padding: 0 1; }
     FilterBar > #filter-error { display: none; color: $error; padding: 0 1; }
     FilterBar.-error > #filter-error { display: block; }
     """
@@ -61,7 +61,7 @@ class FilterBar(Vertical):
 
     def open(self) -> None:
         self.add_class("-open")
-        self.input.focus()
+        self.screen.set_focus(self.input)  # at once, so keys typed right after "/" land in the line
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
