@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 BEST_MARK = " ★"
 DIFFERS_MARK = "≠ "
 TIME_ATTRIBUTES = ("start_time", "end_time")
+ID_ATTRIBUTES = ("id", "experiment_id", "parent_id")
+SHORT_ID = 12
 
 
 def shown_value(section: str, key: str, value: Any) -> str:
@@ -36,6 +38,8 @@ def shown_value(section: str, key: str, value: Any) -> str:
         return timestamp(value)
     if section == "attributes" and key == "duration":
         return duration(value)
+    if section == "attributes" and key in ID_ATTRIBUTES:
+        return str(value)[:SHORT_ID]
     text = cell(value)
     lines = text.strip().splitlines()
     return lines[-1] if len(lines) > 1 else text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -17,6 +18,8 @@ from textual_plotext import PlotextPlot
 from tracker_core.records import MetricPoint
 
 X_AXES = ("step", "time")
+NO_COLOR_MARKERS = ("braille", "x", "+", "o", "*", "#", "@", "%")
+"""Without colour, each series gets its own marker so overlaid lines stay apart."""
 
 
 @dataclass(frozen=True)
@@ -100,11 +103,15 @@ class MetricChart(PlotextPlot):
         plt.clear_figure()
         self.dropped = 0
         drawn = 0
-        for s in self.series:
+        no_color = bool(os.environ.get("NO_COLOR"))
+        for i, s in enumerate(self.series):
             xs, ys, dropped = s.xy(self.x_axis, self.log_scale)
             self.dropped += dropped
             if xs:
-                marker = "braille" if len(xs) > 1 else "dot"
+                if no_color:
+                    marker = NO_COLOR_MARKERS[i % len(NO_COLOR_MARKERS)]
+                else:
+                    marker = "braille" if len(xs) > 1 else "dot"
                 plt.plot(xs, ys, label=s.label if len(self.series) > 1 else None, marker=marker)
                 drawn += 1
         title = self.title
