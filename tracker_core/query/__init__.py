@@ -6,7 +6,7 @@
 
 Keys: ``metrics.<key>`` (last value; ``.min``/``.max``/``.last``/``.count`` for aggregates),
 ``params.<key>``, ``tags.<key>``, ``attributes.<name>`` (short forms ``metric.``, ``param.``, ``tag.``,
-``attr.``, ``run.``), ``env.<path>``. Operators: ``= != < <= > >=``, ``[NOT] LIKE``/``ILIKE``
+``attr.``, ``run.``), ``env.<path>``. Operators: ``= != < <= > >=``, ``[NOT] LIKE``/``ILIKE``/``RLIKE`` (regex)
 (``%`` and ``_``), ``[NOT] IN (...)``, ``IS [NOT] NULL``; combined with ``AND``, ``OR``, ``NOT`` and
 parentheses. See :mod:`tracker_core.query.compiler` for how values compare.
 """

@@ -6,7 +6,8 @@ Semantics, chosen to match what a user typing a filter expects:
   like SQL and MLflow; ``IS NULL`` finds it, and ``NOT (...)`` negates a whole condition.
 - A number compares numerically with numbers and with text that spells a number (``'100'`` and ``100``
   match a param logged as ``100`` or ``"100"``). Other text compares as text, case-sensitively;
-  ``ILIKE`` ignores case. ``TRUE``/``FALSE`` match booleans and ``'true'``/``'false'``.
+  ``ILIKE`` ignores case; ``RLIKE`` takes a Python regular expression found anywhere in the text.
+  ``TRUE``/``FALSE`` match booleans and ``'true'``/``'false'``.
 - ``metrics.x = NaN`` finds NaN values; any other comparison with a NaN value is false (``!=`` true).
 - ``attributes.status`` values are checked against the known statuses, case-insensitively.
 - ``attributes.start_time``/``end_time`` take ISO dates/times in local time, ``'today'``,
@@ -89,6 +90,8 @@ class _Compiler:
             return lambda run: get(run) is None
         if cond.op in ("LIKE", "ILIKE"):
             test = _like_test(cond.values[0].raw, cond.op == "ILIKE")
+        elif cond.op == "RLIKE":
+            test = self.regex_test(cond.values[0])
         elif cond.op == "IN":
             test = self.membership(cond.key, cond.values)
         else:
@@ -120,6 +123,13 @@ class _Compiler:
                 raise self.error("NaN can only be compared with = or !=", lit)
             return _numeric_test(op, value)
         return _string_test(op, value)
+
+    def regex_test(self, lit: Literal) -> Test:
+        try:
+            search = re.compile(lit.value).search
+        except re.error as exc:
+            raise self.error(f"bad regular expression {lit.raw}", lit, f": {exc}") from None
+        return lambda v: search(v if type(v) is str else text_of(v)) is not None
 
     def membership(self, key: Key, values: tuple[Literal, ...]) -> Test:
         tests = [self.comparison(key, "=", lit) for lit in values]  # validates each value

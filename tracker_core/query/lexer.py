@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..errors import ValidationError
 
-KEYWORDS = frozenset({"AND", "OR", "NOT", "IN", "IS", "NULL", "LIKE", "ILIKE", "ASC", "DESC"})
+KEYWORDS = frozenset({"AND", "OR", "NOT", "IN", "IS", "NULL", "LIKE", "ILIKE", "RLIKE", "ASC", "DESC"})
 
 
 class QueryError(ValidationError):

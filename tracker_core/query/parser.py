@@ -7,7 +7,7 @@
     and_expr   := not_expr (AND not_expr)*          AND binds tighter than OR
     not_expr   := NOT not_expr | '(' or_expr ')' | condition
     condition  := key op value
-                | key [NOT] (LIKE | ILIKE) value
+                | key [NOT] (LIKE | ILIKE | RLIKE) value
                 | key [NOT] IN '(' value (',' value)* ')'
                 | key IS [NOT] NULL
     op         := = | == | != | <> | < | <= | > | >=
@@ -25,7 +25,7 @@ from typing import Any, TypeAlias
 from .keys import Key, resolve_key
 from .lexer import QueryError, Token, tokenize
 
-OPERATORS = "=, !=, <, <=, >, >=, LIKE, ILIKE, IN, NOT IN, IS NULL or IS NOT NULL"
+OPERATORS = "=, !=, <, <=, >, >=, LIKE, ILIKE, RLIKE, IN, NOT IN, IS NULL or IS NOT NULL"
 _WORD_VALUES: dict[str, Any] = {
     "true": True,
     "false": False,
@@ -46,8 +46,8 @@ class Literal:
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """``key op values``; ``op`` is one of ``= != < <= > >= LIKE ILIKE IN IS NULL`` and ``negated``
-    turns LIKE/ILIKE/IN/IS NULL into their NOT forms."""
+    """``key op values``; ``op`` is one of ``= != < <= > >= LIKE ILIKE RLIKE IN IS NULL`` and
+    ``negated`` turns LIKE/ILIKE/RLIKE/IN/IS NULL into their NOT forms."""
 
     key: Key
     op: str
@@ -159,9 +159,9 @@ class _Parser:
         if self.at_keyword("NOT"):
             self.advance()
             negated = True
-            if not self.at_keyword("IN", "LIKE", "ILIKE"):
-                raise self.fail("expected IN, LIKE or ILIKE after NOT")
-        if self.at_keyword("LIKE", "ILIKE"):
+            if not self.at_keyword("IN", "LIKE", "ILIKE", "RLIKE"):
+                raise self.fail("expected IN, LIKE, ILIKE or RLIKE after NOT")
+        if self.at_keyword("LIKE", "ILIKE", "RLIKE"):
             op_tok = self.advance()
             value = self.value(op_tok)
             if not isinstance(value.value, str):
