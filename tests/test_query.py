@@ -203,6 +203,7 @@ def test_time_conditions_take_local_dates_times_and_unix_seconds(runs: list[RunS
     assert names(runs, "attributes.start_time >= '2026-11-02T06:00:00'") == ["svm", "empty"]
     assert names(runs, f"attributes.start_time > {local(2, 12)}") == ["empty"]
     assert names(runs, "attributes.end_time IS NULL") == ["svm"]
+    assert names(runs, "attributes.start_time IN ('2026-10-31', '2026-11-03')") == ["gbm", "empty"]
 
 
 def test_relative_times_use_now(runs: list[RunSummary]) -> None:

@@ -148,7 +148,7 @@ def runs_cmd(
     \b
     Filter keys: metrics.<key>[.min|.max|.last], params.<key>, tags.<key>,
     attributes.<status|name|start_time|duration|...>; operators = != < <= > >=,
-    LIKE/ILIKE '%x_', IN ('a','b'), IS [NOT] NULL, combined with AND, OR, NOT, ( ).
+    LIKE/ILIKE '%x_', RLIKE 'regex', IN ('a','b'), IS [NOT] NULL; AND, OR, NOT, ( ).
     \b
     Examples:
       tui-track runs churn -f "metrics.auc_roc > 0.9 AND params.n_estimators >= 100" -o "metrics.auc_roc DESC"
