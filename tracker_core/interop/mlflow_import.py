@@ -36,6 +36,7 @@ from .mlflow_common import (
     param_from_text,
     tracking_uri,
 )
+from .mlflow_histories import prefetch
 
 _HEX_ID = re.compile(r"[0-9a-f]{32}")
 _STATUS = {"RUNNING": RUNNING, "SCHEDULED": RUNNING, "FINISHED": FINISHED, "FAILED": FAILED, "KILLED": KILLED}
@@ -183,13 +184,19 @@ def _import_experiment(
     runs_dir = store.experiments_dir / target.id / "runs"
     run_files.clean_leftovers(runs_dir)
 
+    histories = prefetch(uri, [(exp.experiment_id, run.info.run_id) for run, _, _ in todo])
+
     def one(item: tuple[Any, str, bool]) -> tuple[str, bool, list[str]]:
         run, our_id, replace = item
-        warnings = _write_run(client, uri, run, our_id, target.id, runs_dir, id_map, artifacts, logged_models)
+        points = histories.get(run.info.run_id) if histories is not None else None
+        if points is None:
+            points = _history_by_api(client, run)
+        warnings = _write_run(client, uri, run, points, our_id, target.id, runs_dir, id_map, artifacts, logged_models)
         return our_id, replace, warnings
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for (run, _, _), (our_id, replace, warnings) in zip(todo, pool.map(one, todo), strict=True):
+        results = pool.map(one, todo) if workers > 1 else map(one, todo)
+        for (run, _, _), (our_id, replace, warnings) in zip(todo, results, strict=True):
             report.warnings.extend(warnings)
             if replace:
                 report.updated += 1
@@ -229,6 +236,7 @@ def _write_run(
     client: Any,
     uri: str,
     run: Any,
+    points: list[MetricPoint],
     our_id: str,
     experiment_id: str,
     runs_dir: Path,
@@ -239,10 +247,6 @@ def _write_run(
     warnings: list[str] = []
     info, data = run.info, run.data
     mlflow_id = info.run_id
-    points: list[MetricPoint] = []
-    for key in data.metrics:
-        for m in client.get_metric_history(mlflow_id, key):
-            points.append(MetricPoint(key, metric_from_mlflow(m.value), int(m.step), m.timestamp / 1000.0))
     params: dict[str, Any] = {}
     for key, text in data.params.items():
         if _usable(key, "param", mlflow_id, warnings):
@@ -267,7 +271,7 @@ def _write_run(
     staged = run_files.staging_dir(runs_dir, ".importing-", our_id)
     try:
         if artifacts:
-            _download_artifacts(client, uri, mlflow_id, staged / "artifacts", logged_models.get(mlflow_id, []))
+            _download_artifacts(client, uri, run, staged / "artifacts", logged_models.get(mlflow_id, []))
             meta_file = staged / "artifacts" / META_ARTIFACT
             if meta_file.is_file():
                 _restore_original(record, json.loads(meta_file.read_text("utf-8")), mlflow_id)
@@ -279,6 +283,14 @@ def _write_run(
         shutil.rmtree(staged, ignore_errors=True)
         raise
     return warnings
+
+
+def _history_by_api(client: Any, run: Any) -> list[MetricPoint]:
+    points: list[MetricPoint] = []
+    for key in run.data.metrics:
+        for m in client.get_metric_history(run.info.run_id, key):
+            points.append(MetricPoint(key, metric_from_mlflow(m.value), int(m.step), m.timestamp / 1000.0))
+    return points
 
 
 def _usable(key: str, kind: str, run_id: str, warnings: list[str]) -> bool:
@@ -302,10 +314,23 @@ def _restore_original(record: dict[str, Any], meta: dict[str, Any], mlflow_id: s
         record["tags"] = {**original["tags"], MLFLOW_RUN_ID_TAG: mlflow_id}
 
 
-def _download_artifacts(client: Any, uri: str, run_id: str, dest: Path, models: list[Any]) -> None:
-    if client.list_artifacts(run_id):
+def _local_path(artifact_uri: str | None) -> Path | None:
+    """The directory of a local artifact location (``file:`` URI or plain path), else None."""
+    if not artifact_uri or ("://" in artifact_uri and not artifact_uri.startswith("file:")):
+        return None
+    from urllib.parse import unquote, urlparse
+
+    return Path(unquote(urlparse(artifact_uri).path)) if artifact_uri.startswith("file:") else Path(artifact_uri)
+
+
+def _download_artifacts(client: Any, uri: str, run: Any, dest: Path, models: list[Any]) -> None:
+    local = _local_path(run.info.artifact_uri)
+    if local is not None:  # same bytes as download_artifacts, without a query per run
+        if local.is_dir() and any(local.iterdir()):
+            shutil.copytree(local, dest, symlinks=False)
+    elif client.list_artifacts(run.info.run_id):
         tmp = dest.with_name(".download")
-        client.download_artifacts(run_id, "", str(tmp))
+        client.download_artifacts(run.info.run_id, "", str(tmp))
         tmp.rename(dest)
     for model in models:
         target = dest / model.name
