@@ -211,3 +211,14 @@ def test_export_group_leaves_room_for_other_subcommands() -> None:
     assert runner.invoke(group, ["runs", "mlflow"]).exit_code == 0  # an experiment named like a subcommand
     assert seen == ["runs churn", "mlflow x", "runs mlflow"]
     assert isinstance(export_group, DefaultGroup) and "runs" in export_group.commands
+
+
+def test_runs_of_every_experiment_name_the_experiment(demo_store: tc.Store) -> None:
+    rows = csv_rows(run_cli(demo_store, "runs", "--csv", "--sort", "name").stdout)
+    assert [(r["name"], r["experiment"]) for r in rows][:2] == [
+        ("broken_features", "churn_prediction"),
+        ("gbm", "churn_prediction"),
+    ]
+    assert {r["experiment"] for r in rows} == {"churn_prediction", "mnist_mlp"}
+    single = run_cli(demo_store, "runs", "mnist_mlp", "--plain").stdout.splitlines()[0].split()
+    assert "experiment" not in single

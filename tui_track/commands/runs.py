@@ -169,21 +169,18 @@ def runs_cmd(
         click.echo(f"showing {len(shown)} of {len(matched)} runs (--limit N or --all for more)", err=True)
     extra = [k.key for k in order] + _checked("--filter", filter_keys, filter_text)
     keys = _columns(columns, shown, [parse_key(k).canonical for k in extra])
-    if experiment is None and len({r.experiment_id for r in shown}) > 1 and not columns:
-        keys.insert(2, "attributes.experiment_id")
     if fmt == "json" and not columns:
         emit([], [], fmt, records=[r.to_dict() for r in shown])
         return
-    getters = [(k, parse_key(k).getter()) for k in keys]
-    names = {e.id: e.name for e in store.list_experiments(include_deleted=True, with_counts=False)}
-    rows = [[_experiment_cell(k, get(run), names, fmt) for k, get in getters] for run in shown]
-    emit([_header(k) if k != "attributes.experiment_id" else "experiment" for k in keys], rows, fmt)
-
-
-def _experiment_cell(key: str, value: Any, names: dict[str, str], fmt: str) -> Any:
-    if key == "attributes.experiment_id" and fmt != "json":
-        return names.get(value, value)
-    return _shown(key, value, fmt)
+    getters = [parse_key(k).getter() for k in keys]
+    rows = [[_shown(k, get(run), fmt) for k, get in zip(keys, getters, strict=True)] for run in shown]
+    headers = [_header(k) for k in keys]
+    if experiment is None and len({r.experiment_id for r in shown}) > 1 and not columns:
+        names = {e.id: e.name for e in store.list_experiments(include_deleted=True, with_counts=False)}
+        headers.insert(2, "experiment")
+        for row, run in zip(rows, shown, strict=True):
+            row.insert(2, names.get(run.experiment_id, run.experiment_id))
+    emit(headers, rows, fmt)
 
 
 @click.command("show")
