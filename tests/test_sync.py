@@ -243,7 +243,8 @@ def test_sync_over_ssh_with_rsync_both_ways(demo_store: tc.Store, tmp_path: Path
     assert snapshot(tc.Store(pulled)) == snapshot(demo_store)
 
     pushed = tmp_path / "pushed"
-    sync(demo_store.root, f"somehost:{pushed}")
+    report = sync(demo_store.root, f"somehost:{pushed}")
+    assert report.remote_output is not None and "runs copied" in report.remote_output
     assert snapshot(tc.Store(pushed)) == snapshot(demo_store)
 
 

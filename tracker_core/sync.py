@@ -56,6 +56,8 @@ class SyncReport:
     models_created: int = 0
     versions_added: int = 0
     warnings: list[str] = field(default_factory=list)
+    remote_output: str | None = None
+    """What ``tui-track sync`` printed on the remote host (a push to ``host:path``); the counts are its."""
 
 
 def sync(source: str | os.PathLike[str], dest: str | os.PathLike[str]) -> SyncReport:
@@ -75,8 +77,8 @@ def sync(source: str | os.PathLike[str], dest: str | os.PathLike[str]) -> SyncRe
         incoming = f"{path.rstrip('/')}{INCOMING_DIR}/{hashlib.sha256(str(local.root).encode()).hexdigest()[:16]}"
         _run([*_rsh(), host, "mkdir", "-p", shlex.quote(incoming)])
         _rsync(f"{local.root}/", f"{host}:{incoming}/")
-        _run([*_rsh(), host, "tui-track", "sync", shlex.quote(incoming), shlex.quote(path)])
-        return SyncReport()
+        output = _run([*_rsh(), host, "tui-track", "sync", shlex.quote(incoming), shlex.quote(path)])
+        return SyncReport(remote_output=output)
     return merge_stores(Store(source, create=False), Store(dest))
 
 
@@ -99,10 +101,11 @@ def _rsync(source: str, dest: str) -> None:
     _run(["rsync", "-a", "--delete", *excludes, "-e", shlex.join(_rsh()), source, dest])
 
 
-def _run(command: list[str]) -> None:
+def _run(command: list[str]) -> str:
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise StoreError(f"{shlex.join(command)} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    return done.stdout
 
 
 # ------------------------------------------------------------------------------ runs

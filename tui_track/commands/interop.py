@@ -87,6 +87,9 @@ def sync_cmd(source: str, dest: str) -> None:
     from tracker_core.sync import sync
 
     report = sync(source, dest)
+    if report.remote_output is not None:
+        click.echo(report.remote_output, nl=False)
+        return
     emit(
         ["runs copied", "runs updated", "unchanged", "experiments", "model versions"],
         [[report.copied, report.updated, report.unchanged, report.experiments_created, report.versions_added]],
