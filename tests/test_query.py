@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from tracker_core.query import (
     sort_runs,
     value_of,
 )
+from tracker_core.query.literals import parse_duration, parse_time
 from tracker_core.records import MetricSummary, RunSummary
 
 HOUR = 3600.0
@@ -439,3 +440,34 @@ def test_random_filters_never_raise_anything_but_query_error() -> None:
         for run in runs:
             predicate(run)
     assert compiled > 10  # the generator does produce valid filters too
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90", 90.0),
+        ("90s", 90.0),
+        ("5m", 300.0),
+        ("1h30m", 5400.0),
+        ("1h 30m", 5400.0),
+        ("2d", 172800.0),
+        ("250ms", 0.25),
+    ],
+)
+def test_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "m", "5 apples", "1h30", "-"])
+def test_not_durations(text: str) -> None:
+    assert parse_duration(text) is None
+
+
+def test_times() -> None:
+    assert parse_time("2026-11-01T12:00:00Z") == (datetime(2026, 11, 1, 12, tzinfo=timezone.utc).timestamp(), False)
+    assert parse_time("2026-11-01 12:00+02:00") == (datetime(2026, 11, 1, 10, tzinfo=timezone.utc).timestamp(), False)
+    assert parse_time("2026-11-01") == (datetime(2026, 11, 1).timestamp(), True)
+    assert parse_time("1790000000") == (1_790_000_000.0, False)
+    assert parse_time("90m ago", now=10_000.0) == (4_600.0, False)
+    assert parse_time("yesterday", now=local(3, 3)) == (datetime(2026, 11, 2).timestamp(), True)
+    assert parse_time("next week") is None
