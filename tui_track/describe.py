@@ -13,16 +13,6 @@ from tracker_core.records import RunSummary
 from .output import cell, duration, timestamp
 
 
-def size_text(size: int) -> str:
-    """Bytes as ``512 B``, ``1.5 KB``, ``12.0 MB``..."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"  # pragma: no cover - unreachable
-
-
 def run_rows(run: RunSummary, experiment_name: str | None = None) -> list[tuple[str, str]]:
     """Identity, status and times of a run."""
     rows = [

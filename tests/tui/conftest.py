@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import inspect
+import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -61,6 +63,76 @@ async def _settle(pilot: Any) -> None:
 def settle() -> Callable[[Any], Awaitable[None]]:
     """``await settle(pilot)``: the app is idle (workers done, their messages handled)."""
     return _settle
+
+
+PINNED_ENV = {
+    "python": "3.11.9",
+    "implementation": "CPython",
+    "platform": "Linux-6.8-x86_64",
+    "executable": "/opt/venv/bin/python",
+    "command": ["/opt/venv/bin/python", "train.py", "--config", "churn.toml"],
+    "cwd": "/home/ada/churn",
+    "git": {
+        "root": "/home/ada/churn",
+        "commit": "3f2a9c1d0b7e4a5f8c6d2e1b0a9f8e7d6c5b4a39",
+        "branch": "main",
+        "dirty": False,
+    },
+    "packages": {"numpy": "2.1.0", "scikit-learn": "1.5.2"},
+}
+
+
+def pinned_id(*parts: str) -> str:
+    """A run or experiment id derived from names, the same on every machine."""
+    return hashlib.md5("/".join(parts).encode()).hexdigest()
+
+
+@pytest.fixture
+def pinned_store(demo_store: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The demo store with ids from :func:`pinned_id` (experiment name, run name), host ``trainbox``,
+    user ``ada``, pid 4242 and :data:`PINNED_ENV`; local time is UTC while it is in use."""
+    from tracker_core import Store
+    from tracker_core.jsonio import read_json, write_json_atomic
+
+    experiments = demo_store.experiments_dir
+    for exp_dir in list(experiments.iterdir()):
+        meta = read_json(exp_dir / "experiment.json")
+        exp_id = meta["id"] = pinned_id(meta["name"])
+        write_json_atomic(exp_dir / "experiment.json", meta)
+        for run_dir in list((exp_dir / "runs").iterdir()):
+            data = read_json(run_dir / "run.json")
+            data["id"] = pinned_id(meta["name"], data["name"])
+            data.update(experiment_id=exp_id, host="trainbox", user="ada", env=PINNED_ENV)
+            if data["status"] != "running":  # the crashed run keeps its dead pid
+                data["pid"] = 4242
+            write_json_atomic(run_dir / "run.json", data)
+            os.rename(run_dir, run_dir.parent / data["id"])
+        os.rename(exp_dir, experiments / exp_id)
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield Store(demo_store.root, create=False)
+    monkeypatch.undo()
+    time.tzset()
+
+
+def _register_demo_models(store: Any) -> Any:
+    """``churn``: three versions of logreg's model, v1 in production with alias ``champion``; ``fraud``: one."""
+    from tracker_core.registry import Registry
+
+    run = next(r for r in store.list_runs() if r.name == "logreg")
+    registry = Registry(store)
+    for _ in range(3):
+        registry.register("churn", run.id)
+    registry.promote("churn", 1, "production")
+    registry.set_alias("churn", "champion", 1)
+    registry.register("fraud", run.id)
+    return registry
+
+
+@pytest.fixture
+def register_demo_models() -> Callable[[Any], Any]:
+    """``register_demo_models(store) -> Registry`` (see :func:`_register_demo_models`)."""
+    return _register_demo_models
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,16 +17,9 @@ from tui_track.screens.stage_picker import StagePickerScreen
 
 
 @pytest.fixture
-def registry(demo_store: tc.Store) -> Registry:
-    """``churn`` with three versions from logreg (v1 in production, alias champion on v1) and ``other`` with one."""
-    run = next(r for r in demo_store.list_runs() if r.name == "logreg")
-    reg = Registry(demo_store)
-    for _ in range(3):
-        reg.register("churn", run.id)
-    reg.promote("churn", 1, "production")
-    reg.set_alias("churn", "champion", 1)
-    reg.register("other", run.id)
-    return reg
+def registry(demo_store: tc.Store, register_demo_models: Callable[[tc.Store], Registry]) -> Registry:
+    """``churn`` v1 (production, alias champion), v2 and v3 (development); ``fraud`` v1."""
+    return register_demo_models(demo_store)
 
 
 def stages(reg: Registry, name: str = "churn") -> dict[int, str]:
@@ -51,7 +45,7 @@ async def test_models_and_versions_are_listed(registry: Registry, demo_store: tc
         models = screen.query_one("#registry-models", DataTable)
         assert [cells(models, i) for i in range(models.row_count)] == [
             ["churn", "3", "v3", "v1", "champion→v1"],
-            ["other", "1", "v1", "-", ""],
+            ["fraud", "1", "v1", "-", ""],
         ]
         versions = screen.query_one("#registry-versions", DataTable)
         rows = [cells(versions, i) for i in range(versions.row_count)]
@@ -64,7 +58,7 @@ async def test_models_and_versions_are_listed(registry: Registry, demo_store: tc
 
         await pilot.press("j")  # the other model
         await settle(pilot)
-        assert screen.model_name == "other"
+        assert screen.model_name == "fraud"
         assert versions.row_count == 1
 
 

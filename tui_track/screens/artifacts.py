@@ -27,7 +27,7 @@ from tracker_core.model_io import SIDECAR_FILE, SIDECAR_FORMAT
 from tracker_core.records import ArtifactInfo
 from tracker_core.store import Store
 
-from ..describe import size_text
+from ..widgets.details import human_size as size_text
 from .base import TrackerScreen
 
 MAX_TEXT_BYTES = 256 * 1024

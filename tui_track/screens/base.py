@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+
+from tracker_core.errors import TrackerError
+from tracker_core.records import RunSummary
+from tracker_core.store import Store
 
 
 class TrackerScreen(Screen[None]):
@@ -35,3 +40,13 @@ class TrackerScreen(Screen[None]):
         from .help import HelpScreen
 
         self.app.push_screen(HelpScreen(self.HELP_TITLE, key_actions(self, self.focused)))
+
+    def read_runs(self, store: Store, run_ids: Sequence[str]) -> list[RunSummary]:
+        """The runs that can still be read (call from a worker); a toast names each one left out."""
+        runs: list[RunSummary] = []
+        for run_id in run_ids:
+            try:
+                runs.append(store.get_run(run_id))
+            except TrackerError as exc:
+                self.notify(f"run {run_id[:8]} left out: {exc}", severity="warning")
+        return runs

@@ -93,12 +93,7 @@ class ChartScreen(TrackerScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="chart-runs")
     def load_runs(self) -> None:
         """Read the runs' summaries (worker thread)."""
-        runs: list[RunSummary] = []
-        for run_id in self.run_ids:
-            try:
-                runs.append(self.store.get_run(run_id))
-            except TrackerError as exc:
-                self.notify(f"run {run_id[:8]} left out: {exc}", severity="warning")
+        runs = self.read_runs(self.store, self.run_ids)
         self.post_message(self.RunsLoaded(runs))
 
     @on(RunsLoaded)

@@ -91,12 +91,7 @@ class CompareScreen(TrackerScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="compare-load")
     def load(self) -> None:
         """Read the runs and the config (worker thread)."""
-        runs: list[RunSummary] = []
-        for run_id in self.run_ids:
-            try:
-                runs.append(self.store.get_run(run_id))
-            except TrackerError as exc:
-                self.notify(f"run {run_id[:8]} left out: {exc}", severity="warning")
+        runs = self.read_runs(self.store, self.run_ids)
         try:
             settings: Settings | None = load_settings()
         except TrackerError as exc:

@@ -309,25 +309,27 @@ class RegistryScreen(TrackerScreen):
         self.app.push_screen(ConfirmScreen(question, title=title, yes_label="Yes, do it"), answered)
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="registry-write")
-    def promote(self, name: str, version: int, stage: str) -> None:
-        """Promote through the registry (worker thread)."""
+    def write(self, name: str, what: str, change: Callable[[Registry], str]) -> None:
+        """Apply ``change`` through the registry (worker thread); it returns what it did, in words."""
         try:
-            entries = self.registry.promote(name, version, stage)
+            done = change(self.registry)
         except (TrackerError, OSError) as exc:
-            self.notify(f"promote failed: {exc}", severity="error", timeout=10)
+            self.notify(f"{what} failed: {exc}", severity="error", timeout=10)
             return
-        done = "; ".join(e.describe() for e in entries) or "nothing changed"
         self.post_message(self.Written(name, f"{name}: {done}"))
 
-    @work(thread=True, exclusive=False, exit_on_error=False, group="registry-write")
+    def promote(self, name: str, version: int, stage: str) -> None:
+        """Move a version to ``stage`` (production archives the one there before)."""
+
+        def change(registry: Registry) -> str:
+            entries = registry.promote(name, version, stage)
+            return "; ".join(e.describe() for e in entries) or "nothing changed"
+
+        self.write(name, "promote", change)
+
     def set_alias(self, name: str, alias: str, version: int) -> None:
-        """Set or move an alias through the registry (worker thread)."""
-        try:
-            entry = self.registry.set_alias(name, alias, version)
-        except (TrackerError, OSError) as exc:
-            self.notify(f"alias not set: {exc}", severity="error", timeout=10)
-            return
-        self.post_message(self.Written(name, f"{name}: {entry.describe()}"))
+        """Point ``alias`` at a version, moving it if it pointed elsewhere."""
+        self.write(name, "set alias", lambda registry: registry.set_alias(name, alias, version).describe())
 
     @on(Written)
     def _written(self, message: Written) -> None:

@@ -16,9 +16,10 @@ from tracker_core.errors import TrackerError
 from tracker_core.records import ArtifactInfo, MetricPoint, RunSummary
 from tracker_core.store import Store
 
-from ..describe import environment_rows, metric_rows, run_rows, size_text
+from ..describe import environment_rows, metric_rows, run_rows
 from ..output import cell
 from ..widgets.chart import MetricChart, MetricPicker, Series
+from ..widgets.details import human_size
 from .base import TrackerScreen
 
 VIEWS = ("both", "chart", "details")
@@ -156,7 +157,7 @@ class RunScreen(TrackerScreen):
         fill_table(
             self.query_one("#run-artifacts", DataTable),
             ("path", "size"),
-            ((a.path + ("/" if a.is_dir else ""), "" if a.is_dir else size_text(a.size)) for a in message.artifacts),
+            ((a.path + ("/" if a.is_dir else ""), "" if a.is_dir else human_size(a.size)) for a in message.artifacts),
             "no artifacts",
         )
         self._fill_metric_list(run)
