@@ -94,16 +94,18 @@ def sort_runs(runs: Iterable[RunSummary], keys: Sequence[OrderKey] | str | None)
     """A new list of ``runs`` sorted by ``keys``; stable, missing values and NaN last in every direction."""
     result = list(runs)
     order = parse_order_by(keys) if isinstance(keys, str) or keys is None else keys
+    # One stable pass per key, last key first, over positions into ``result``: no per-run tuples
+    # for the garbage collector, and the runs themselves are reordered once at the end.
+    index: Sequence[int] = range(len(result))
     for key, descending in reversed(order):
         get = getter_for(key)
         values = [get(run) for run in result]
-        # Sort positions rather than (value, run) pairs: no per-run tuples for the garbage collector.
-        present = [i for i, v in enumerate(values) if v is not None and v == v]  # NaN != NaN
-        missing = [i for i, v in enumerate(values) if v is None or v != v]
+        present = [i for i in index if (v := values[i]) is not None and v == v]  # NaN != NaN
+        missing = [] if len(present) == len(index) else [i for i in index if (v := values[i]) is None or v != v]
         if set(map(type, values)) <= _NUMERIC_OR_NONE:
             present.sort(key=values.__getitem__, reverse=descending)
         else:
             ranks = [_rank(v) for v in values]
             present.sort(key=ranks.__getitem__, reverse=descending)
-        result = [result[i] for i in present + missing]
-    return result
+        index = present + missing
+    return [result[i] for i in index]
