@@ -8,6 +8,7 @@ import inspect
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -63,6 +64,34 @@ async def _settle(pilot: Any) -> None:
 def settle() -> Callable[[Any], Awaitable[None]]:
     """``await settle(pilot)``: the app is idle (workers done, their messages handled)."""
     return _settle
+
+
+@asynccontextmanager
+async def _open_screen(store: Any, make_screen: Callable[[], Screen[None]], size: tuple[int, int] = (80, 24)) -> Any:
+    """Run the real app on ``store``, push ``make_screen()`` over its main screen and wait until it has loaded."""
+    from tui_track.app import TuiTrackApp
+
+    app = TuiTrackApp(store.root)
+    async with app.run_test(size=size) as pilot:
+        await app.push_screen(make_screen())
+        await _settle(pilot)
+        yield pilot
+
+
+@pytest.fixture
+def open_screen() -> Callable[..., Any]:
+    """``async with open_screen(store, lambda: SomeScreen(...), size) as pilot``: the app with that screen on top."""
+    return _open_screen
+
+
+def _run_named(store: Any, name: str) -> Any:
+    return next(r for r in store.list_runs() if r.name == name)
+
+
+@pytest.fixture
+def run_named() -> Callable[[Any, str], Any]:
+    """``run_named(store, "rf_large")``: the run summary of that name."""
+    return _run_named
 
 
 PINNED_ENV = {

@@ -13,12 +13,7 @@ from textual.widgets import DataTable, TextArea, Tree
 
 import tracker_core as tc
 from tracker_core.records import ArtifactInfo
-from tui_track.app import TuiTrackApp
 from tui_track.screens.artifacts import ArtifactsScreen, read_preview
-
-
-def run_named(store: tc.Store, name: str) -> tc.RunSummary:
-    return next(r for r in store.list_runs() if r.name == name)
 
 
 @pytest.fixture
@@ -33,12 +28,12 @@ def no_unpickling(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pickle, "loads", refuse)
 
 
-async def test_browse_and_preview_every_kind(demo_store: tc.Store, settle: Any, no_unpickling: None) -> None:
+async def test_browse_and_preview_every_kind(
+    demo_store: tc.Store, settle: Any, no_unpickling: None, open_screen: Any, run_named: Any
+) -> None:
     run = run_named(demo_store, "logreg")
-    app = TuiTrackApp(demo_store.root)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await app.push_screen(ArtifactsScreen(demo_store, run.id))
-        await settle(pilot)
+    async with open_screen(demo_store, lambda: ArtifactsScreen(demo_store, run.id)) as pilot:
+        app = pilot.app
         screen = app.screen
         assert isinstance(screen, ArtifactsScreen)
         tree = screen.query_one(Tree)
@@ -85,12 +80,12 @@ async def test_browse_and_preview_every_kind(demo_store: tc.Store, settle: Any, 
         assert tree.has_focus
 
 
-async def test_run_without_artifacts_says_how_to_log_some(demo_store: tc.Store, settle: Any) -> None:
+async def test_run_without_artifacts_says_how_to_log_some(
+    demo_store: tc.Store, open_screen: Any, run_named: Any
+) -> None:
     run = run_named(demo_store, "lr_0")
-    app = TuiTrackApp(demo_store.root)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await app.push_screen(ArtifactsScreen(demo_store, run.id))
-        await settle(pilot)
+    async with open_screen(demo_store, lambda: ArtifactsScreen(demo_store, run.id)) as pilot:
+        app = pilot.app
         assert "no artifacts" in app.screen.query_one("#preview-summary").visual.plain
         assert not app.screen.query_one(Tree).root.children
 

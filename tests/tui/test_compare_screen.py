@@ -8,7 +8,6 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 import tracker_core as tc
-from tui_track.app import TuiTrackApp
 from tui_track.screens.chart import ChartScreen
 from tui_track.screens.compare import BEST_MARK, CompareScreen
 
@@ -22,13 +21,11 @@ def table_rows(table: DataTable[Any]) -> dict[str, list[str]]:
     return out
 
 
-async def test_compare_three_runs_with_best_values_and_differences_only(demo_store: tc.Store, settle: Any) -> None:
+async def test_compare_three_runs_with_best_values_and_differences_only(demo_store: tc.Store, open_screen: Any) -> None:
     by_name = {r.name: r for r in demo_store.list_runs("churn_prediction")}
     names = ["logreg", "rf_small", "gbm"]
-    app = TuiTrackApp(demo_store.root)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await app.push_screen(CompareScreen(demo_store, [by_name[n].id for n in names]))
-        await settle(pilot)
+    async with open_screen(demo_store, lambda: CompareScreen(demo_store, [by_name[n].id for n in names])) as pilot:
+        app = pilot.app
         screen = app.screen
         assert isinstance(screen, CompareScreen)
         table = screen.query_one("#compare-table", DataTable)
@@ -59,12 +56,12 @@ def screen_row_differs(table: DataTable[Any], key: str) -> bool:
     return str(table.get_row(key)[0]).startswith("≠")
 
 
-async def test_plot_from_compare_charts_the_metric_under_the_cursor(demo_store: tc.Store, settle: Any) -> None:
+async def test_plot_from_compare_charts_the_metric_under_the_cursor(
+    demo_store: tc.Store, settle: Any, open_screen: Any
+) -> None:
     runs = demo_store.list_runs("mnist_mlp")
-    app = TuiTrackApp(demo_store.root)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await app.push_screen(CompareScreen(demo_store, [r.id for r in runs]))
-        await settle(pilot)
+    async with open_screen(demo_store, lambda: CompareScreen(demo_store, [r.id for r in runs])) as pilot:
+        app = pilot.app
         table = app.screen.query_one("#compare-table", DataTable)
         table.move_cursor(row=table.get_row_index("metrics:train_loss.max"))
         await pilot.press("p")

@@ -10,7 +10,6 @@ from textual.widgets import DataTable
 
 import tracker_core as tc
 from tracker_core.registry import Registry
-from tui_track.app import TuiTrackApp
 from tui_track.screens.confirm import ConfirmScreen
 from tui_track.screens.registry import RegistryScreen
 from tui_track.screens.stage_picker import StagePickerScreen
@@ -30,18 +29,11 @@ def cells(table: DataTable[Any], row: int) -> list[str]:
     return [str(c) for c in table.get_row_at(row)]
 
 
-async def open_registry(app: TuiTrackApp, pilot: Any, settle: Any) -> RegistryScreen:
-    """Push the registry screen over the main screen of the real app and wait until it is loaded."""
-    await app.push_screen(RegistryScreen(tc.Store(app.store_path, create=False)))
-    await settle(pilot)
-    assert isinstance(app.screen, RegistryScreen)
-    return app.screen
-
-
-async def test_models_and_versions_are_listed(registry: Registry, demo_store: tc.Store, settle: Any) -> None:
-    app = TuiTrackApp(demo_store.root)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_registry(app, pilot, settle)
+async def test_models_and_versions_are_listed(
+    registry: Registry, demo_store: tc.Store, settle: Any, open_screen: Any
+) -> None:
+    async with open_screen(demo_store, lambda: RegistryScreen(demo_store)) as pilot:
+        screen = pilot.app.screen
         models = screen.query_one("#registry-models", DataTable)
         assert [cells(models, i) for i in range(models.row_count)] == [
             ["churn", "3", "v3", "v1", "champion→v1"],
@@ -63,11 +55,10 @@ async def test_models_and_versions_are_listed(registry: Registry, demo_store: tc
 
 
 async def test_promote_to_production_archives_the_previous_one(
-    registry: Registry, demo_store: tc.Store, settle: Any
+    registry: Registry, demo_store: tc.Store, settle: Any, open_screen: Any
 ) -> None:
-    app = TuiTrackApp(demo_store.root)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_registry(app, pilot, settle)
+    async with open_screen(demo_store, lambda: RegistryScreen(demo_store)) as pilot:
+        app, screen = pilot.app, pilot.app.screen
         await pilot.press("enter")  # into the versions of churn, cursor on v3
         assert screen.query_one("#registry-versions", DataTable).has_focus
         await pilot.press("p")
@@ -87,10 +78,11 @@ async def test_promote_to_production_archives_the_previous_one(
         assert cells(versions, 0)[:2] == ["v3", "production"] and cells(versions, 2)[:2] == ["v1", "archived"]
 
 
-async def test_declining_a_confirmation_changes_nothing(registry: Registry, demo_store: tc.Store, settle: Any) -> None:
-    app = TuiTrackApp(demo_store.root)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await open_registry(app, pilot, settle)
+async def test_declining_a_confirmation_changes_nothing(
+    registry: Registry, demo_store: tc.Store, settle: Any, open_screen: Any
+) -> None:
+    async with open_screen(demo_store, lambda: RegistryScreen(demo_store)) as pilot:
+        app = pilot.app
         await pilot.press("enter", "j", "p", "enter")  # v2 to staging
         assert "churn v2 from development to staging" in app.screen.question
         await pilot.press("n")
@@ -102,10 +94,9 @@ async def test_declining_a_confirmation_changes_nothing(registry: Registry, demo
         assert len(registry.history("churn")) == 5
 
 
-async def test_set_then_move_an_alias(registry: Registry, demo_store: tc.Store, settle: Any) -> None:
-    app = TuiTrackApp(demo_store.root)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await open_registry(app, pilot, settle)
+async def test_set_then_move_an_alias(registry: Registry, demo_store: tc.Store, settle: Any, open_screen: Any) -> None:
+    async with open_screen(demo_store, lambda: RegistryScreen(demo_store)) as pilot:
+        app = pilot.app
         await pilot.press("enter", "a", *"candidate", "enter")
         assert app.screen.question == "Set the new alias 'candidate' on churn v3."
         await pilot.press("y")
@@ -121,10 +112,11 @@ async def test_set_then_move_an_alias(registry: Registry, demo_store: tc.Store, 
         assert cells(versions, 0)[2] == "candidate, champion"
 
 
-async def test_history_shows_every_change_newest_first(registry: Registry, demo_store: tc.Store, settle: Any) -> None:
-    app = TuiTrackApp(demo_store.root)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_registry(app, pilot, settle)
+async def test_history_shows_every_change_newest_first(
+    registry: Registry, demo_store: tc.Store, settle: Any, open_screen: Any
+) -> None:
+    async with open_screen(demo_store, lambda: RegistryScreen(demo_store)) as pilot:
+        screen = pilot.app.screen
         history = screen.query_one("#registry-history", DataTable)
         assert not history.display
         await pilot.press("h")
@@ -134,10 +126,9 @@ async def test_history_shows_every_change_newest_first(registry: Registry, demo_
         assert "champion" in expected[0]
 
 
-async def test_empty_registry_says_how_to_register(demo_store: tc.Store, settle: Any) -> None:
-    app = TuiTrackApp(demo_store.root)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_registry(app, pilot, settle)
+async def test_empty_registry_says_how_to_register(demo_store: tc.Store, settle: Any, open_screen: Any) -> None:
+    async with open_screen(demo_store, lambda: RegistryScreen(demo_store)) as pilot:
+        app, screen = pilot.app, pilot.app.screen
         assert "tui-track models register" in screen.query_one("#registry-versions-title").visual.plain
         await pilot.press("p")  # nothing to promote: a warning, no modal
         assert app.screen is screen

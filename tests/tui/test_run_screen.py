@@ -10,15 +10,10 @@ from textual.widgets import DataTable, Static
 
 import tracker_core as tc
 from tracker_core.records import MetricPoint
-from tui_track.app import TuiTrackApp
 from tui_track.screens.chart import ChartScreen
 from tui_track.screens.help import HelpScreen
 from tui_track.screens.run import RunScreen
 from tui_track.widgets.chart import MetricChart, MetricPicker, Series
-
-
-def run_named(store: tc.Store, name: str) -> tc.RunSummary:
-    return next(r for r in store.list_runs() if r.name == name)
 
 
 def column(table: DataTable[Any], index: int) -> list[str]:
@@ -29,12 +24,12 @@ def rows(table: DataTable[Any]) -> dict[str, list[str]]:
     return {str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)[1:]] for i in range(table.row_count)}
 
 
-async def test_run_screen_shows_everything_about_the_run(demo_store: tc.Store, settle: Any) -> None:
+async def test_run_screen_shows_everything_about_the_run(
+    demo_store: tc.Store, settle: Any, open_screen: Any, run_named: Any
+) -> None:
     run = run_named(demo_store, "rf_large")
-    app = TuiTrackApp(demo_store.root)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await app.push_screen(RunScreen(demo_store, run.id))
-        await settle(pilot)
+    async with open_screen(demo_store, lambda: RunScreen(demo_store, run.id)) as pilot:
+        app = pilot.app
         screen = app.screen
         assert isinstance(screen, RunScreen)
         assert screen.query_one("#run-title", Static).visual.plain.startswith("rf_large  finished")
@@ -63,12 +58,12 @@ async def test_run_screen_shows_everything_about_the_run(demo_store: tc.Store, s
         assert not isinstance(app.screen, (RunScreen, HelpScreen))
 
 
-async def test_run_chart_toggles_axis_and_scale_and_picks_metrics(demo_store: tc.Store, settle: Any) -> None:
+async def test_run_chart_toggles_axis_and_scale_and_picks_metrics(
+    demo_store: tc.Store, settle: Any, open_screen: Any, run_named: Any
+) -> None:
     run = run_named(demo_store, "rf_small")
-    app = TuiTrackApp(demo_store.root)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await app.push_screen(RunScreen(demo_store, run.id))
-        await settle(pilot)
+    async with open_screen(demo_store, lambda: RunScreen(demo_store, run.id)) as pilot:
+        app = pilot.app
         chart = app.screen.query_one(MetricChart)
         assert [s.label for s in chart.series] == ["loss"]  # the longest history comes first
         assert chart.series[0].steps == tuple(float(s) for s in range(20))
@@ -95,12 +90,12 @@ async def test_run_chart_toggles_axis_and_scale_and_picks_metrics(demo_store: tc
         assert [s.label for s in chart.series] == ["accuracy", "auc_roc"]
 
 
-async def test_run_screen_layout_cycles_and_opens_artifacts(demo_store: tc.Store, settle: Any) -> None:
+async def test_run_screen_layout_cycles_and_opens_artifacts(
+    demo_store: tc.Store, settle: Any, open_screen: Any, run_named: Any
+) -> None:
     run = run_named(demo_store, "logreg")
-    app = TuiTrackApp(demo_store.root)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await app.push_screen(RunScreen(demo_store, run.id))
-        await settle(pilot)
+    async with open_screen(demo_store, lambda: RunScreen(demo_store, run.id)) as pilot:
+        app = pilot.app
         details, plot = app.screen.query_one("#run-details"), app.screen.query_one("#run-plot")
         assert details.display and plot.display
         await pilot.press("v")
@@ -112,12 +107,12 @@ async def test_run_screen_layout_cycles_and_opens_artifacts(demo_store: tc.Store
         assert type(app.screen).__name__ == "ArtifactsScreen"
 
 
-async def test_chart_screen_overlays_one_metric_across_runs(demo_store: tc.Store, settle: Any) -> None:
+async def test_chart_screen_overlays_one_metric_across_runs(
+    demo_store: tc.Store, settle: Any, open_screen: Any
+) -> None:
     runs = [r for r in demo_store.list_runs("churn_prediction") if r.status == "finished"]
-    app = TuiTrackApp(demo_store.root)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await app.push_screen(ChartScreen(demo_store, [r.id for r in runs]))
-        await settle(pilot)
+    async with open_screen(demo_store, lambda: ChartScreen(demo_store, [r.id for r in runs])) as pilot:
+        app = pilot.app
         screen = app.screen
         assert isinstance(screen, ChartScreen)
         chart = screen.query_one(MetricChart)
@@ -134,12 +129,12 @@ async def test_chart_screen_overlays_one_metric_across_runs(demo_store: tc.Store
         assert (chart.x_axis, chart.log_scale) == ("time", True)
 
 
-async def test_chart_screen_starts_on_the_metric_asked_for(demo_store: tc.Store, settle: Any) -> None:
+async def test_chart_screen_starts_on_the_metric_asked_for(demo_store: tc.Store, open_screen: Any) -> None:
     runs = demo_store.list_runs("mnist_mlp")
-    app = TuiTrackApp(demo_store.root)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await app.push_screen(ChartScreen(demo_store, [r.id for r in runs], metric="val_acc"))
-        await settle(pilot)
+    async with open_screen(
+        demo_store, lambda: ChartScreen(demo_store, [r.id for r in runs], metric="val_acc"), (120, 40)
+    ) as pilot:
+        app = pilot.app
         chart = app.screen.query_one(MetricChart)
         assert {s.label for s in chart.series} == {"lr_0", "lr_1", "lr_2"}
         assert all(s.values == pytest.approx((0.9, 0.91, 0.92, 0.93, 0.94)) for s in chart.series)

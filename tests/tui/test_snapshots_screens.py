@@ -24,10 +24,6 @@ SIZES = [(80, 24), (120, 40)]
 REGISTRY_CLOCK = 1_790_003_600.0  # an hour after the demo runs
 
 
-def run_id(store: tc.Store, name: str) -> str:
-    return next(r.id for r in store.list_runs() if r.name == name)
-
-
 def opener(make: Callable[[], Any]) -> Callable[[Any], Any]:
     """A ``run_before`` that pushes a screen over the app and waits until it has loaded."""
 
@@ -41,15 +37,15 @@ def opener(make: Callable[[], Any]) -> Callable[[Any], Any]:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_run_screen(snap_compare: Any, pinned_store: tc.Store, size: tuple[int, int]) -> None:
-    rf_large = run_id(pinned_store, "rf_large")
+def test_run_screen(snap_compare: Any, pinned_store: tc.Store, run_named: Any, size: tuple[int, int]) -> None:
+    rf_large = run_named(pinned_store, "rf_large").id
     app = TuiTrackApp(pinned_store.root)
     assert snap_compare(app, terminal_size=size, run_before=opener(lambda: RunScreen(pinned_store, rf_large)))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_compare_screen(snap_compare: Any, pinned_store: tc.Store, size: tuple[int, int]) -> None:
-    ids = [run_id(pinned_store, n) for n in ("logreg", "rf_small", "gbm")]
+def test_compare_screen(snap_compare: Any, pinned_store: tc.Store, run_named: Any, size: tuple[int, int]) -> None:
+    ids = [run_named(pinned_store, n).id for n in ("logreg", "rf_small", "gbm")]
     app = TuiTrackApp(pinned_store.root)
     screen = opener(lambda: CompareScreen(pinned_store, ids))
     assert snap_compare(app, terminal_size=size, run_before=screen, press=["d"])
