@@ -121,7 +121,7 @@ def read_preview(store: Store, run_id: str, info: ArtifactInfo, is_model: bool =
 class ArtifactsScreen(TrackerScreen):
     """The artifact tree of one run on the left, a preview of the highlighted file on the right."""
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (100, "-wide")]  # type: ignore[misc]
     HELP_TITLE: ClassVar[str] = "artifacts"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "switch_pane", "Tree/preview"),

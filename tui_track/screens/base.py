@@ -39,7 +39,7 @@ class TrackerScreen(Screen[None]):
         from ..commands_palette import key_actions
         from .help import HelpScreen
 
-        self.app.push_screen(HelpScreen(self.HELP_TITLE, key_actions(self, self.focused)))
+        self.app.push_screen(HelpScreen(self.HELP_TITLE, key_actions(self, self.focused)))  # type: ignore[arg-type]
 
     def read_runs(self, store: Store, run_ids: Sequence[str]) -> list[RunSummary]:
         """The runs that can still be read (call from a worker); a toast names each one left out."""

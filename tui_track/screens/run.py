@@ -48,7 +48,7 @@ def default_metric(run: RunSummary) -> str | None:
 class RunScreen(TrackerScreen):
     """Everything about one run, and its metric histories on a chart (choose the metrics with space)."""
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (110, "-wide")]  # type: ignore[misc]
     HELP_TITLE: ClassVar[str] = "run"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "toggle_x_axis", "X: step/time"),
