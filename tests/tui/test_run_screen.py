@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from textual.widgets import DataTable, Static
 
 import tracker_core as tc
 from tracker_core.records import MetricPoint
+from tui_track.app import TuiTrackApp
 from tui_track.screens.chart import ChartScreen
 from tui_track.screens.help import HelpScreen
 from tui_track.screens.run import RunScreen
@@ -145,3 +147,27 @@ def test_log_scale_leaves_out_what_it_cannot_draw() -> None:
     series = Series.from_points("x", points, start=99.0)
     assert series.xy("step", log_scale=False) == ([0.0, 1.0, 2.0, 4.0], [2.0, 0.0, -1.0, 4.0], 1)
     assert series.xy("time", log_scale=True) == ([1.0, 5.0], [2.0, 4.0], 3)
+
+
+async def test_run_screen_follows_a_run_being_written(tmp_path: Path, settle: Any, wait_until: Any) -> None:
+    store = tc.Store(tmp_path / "store")
+    run = store.start_run("live", "training")
+    for step in range(3):
+        run.log_metric("loss", 1.0 / (step + 1), step=step)
+    run.flush()
+    app = TuiTrackApp(store.root, refresh_interval=0.1)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.push_screen(RunScreen(store, run.id))
+            await settle(pilot)
+            chart = app.screen.query_one(MetricChart)
+            assert len(chart.series[0].values) == 3
+            for step in range(3, 8):
+                run.log_metric("loss", 1.0 / (step + 1), step=step)
+            run.flush()
+            await wait_until(pilot, lambda: len(chart.series[0].values) == 8, what="the new points on the chart")
+            run.end()
+            await wait_until(pilot, lambda: app.screen.run.status == "finished", what="the run to read finished")
+    finally:
+        if not run.ended:
+            run.end()

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from tracker_core.errors import TrackerError
-from tracker_core.records import ArtifactInfo, MetricPoint, RunSummary
+from tracker_core.records import RUNNING, ArtifactInfo, MetricPoint, RunSummary
 from tracker_core.store import Store
 
 from ..describe import environment_rows, metric_rows, run_rows
@@ -23,11 +23,13 @@ from ..widgets.details import human_size
 from .base import TrackerScreen
 
 VIEWS = ("both", "chart", "details")
+DEFAULT_REFRESH = 2.0
 KEY_VALUE_TABLES = ("run-attributes", "run-env")
 
 
 def fill_table(table: DataTable[str], columns: Sequence[str], rows: Iterable[Sequence[str]], empty: str) -> None:
-    """Replace a table's columns and rows (one placeholder row when there is nothing)."""
+    """Replace a table's columns and rows (one placeholder row when there is nothing); the cursor stays."""
+    cursor = table.cursor_row
     table.clear(columns=True)
     table.add_columns(*columns)
     added = 0
@@ -36,6 +38,7 @@ def fill_table(table: DataTable[str], columns: Sequence[str], rows: Iterable[Seq
         added += 1
     if not added:
         table.add_row(empty, *([""] * (len(columns) - 1)))
+    table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
 
 
 def default_metric(run: RunSummary) -> str | None:
@@ -110,6 +113,13 @@ class RunScreen(TrackerScreen):
 
     def on_mount(self) -> None:
         self.load()
+        interval = float(getattr(self.app, "refresh_interval", DEFAULT_REFRESH))
+        self.set_interval(interval, self._refresh_if_running)
+
+    def _refresh_if_running(self) -> None:
+        """Follow a run that is still being written: new points, metrics and status appear by themselves."""
+        if self.run is not None and self.run.status == RUNNING and self.is_current:
+            self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="run-load")
     def load(self) -> None:
