@@ -69,3 +69,12 @@ async def test_plot_from_compare_charts_the_metric_under_the_cursor(
         assert isinstance(app.screen, ChartScreen)
         assert app.screen.metric == "train_loss"
         assert len(app.screen.chart.series) == 3
+
+
+async def test_runs_that_vanished_are_left_out_with_a_message(demo_store: tc.Store, open_screen: Any) -> None:
+    gbm = next(r for r in demo_store.list_runs() if r.name == "gbm")
+    async with open_screen(demo_store, lambda: CompareScreen(demo_store, ["feedc0de" * 4])) as pilot:
+        assert "can be read" in pilot.app.screen.query_one("#compare-title").visual.plain
+    async with open_screen(demo_store, lambda: CompareScreen(demo_store, [gbm.id, "feedc0de" * 4])) as pilot:
+        table = pilot.app.screen.query_one("#compare-table", DataTable)
+        assert [str(c.label) for c in table.ordered_columns] == ["", "gbm"]

@@ -103,6 +103,9 @@ class CompareScreen(TrackerScreen):
     def _loaded(self, message: Loaded) -> None:
         self.runs = message.runs
         self.settings = message.settings
+        if not self.runs:
+            self.query_one("#compare-title", Static).update("None of these runs can be read any more; esc goes back.")
+            return
         self._show()
 
     def _show(self) -> None:
