@@ -13,6 +13,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Footer, Static
 
+from tracker_core.compare import Comparison
 from tracker_core.errors import TrackerError
 from tracker_core.records import MetricPoint, RunSummary
 from tracker_core.store import Store
@@ -20,11 +21,8 @@ from tracker_core.store import Store
 from ..widgets.chart import MetricChart, MetricPicker, Series
 from .base import TrackerScreen
 
-
-def run_labels(runs: Sequence[RunSummary]) -> list[str]:
-    """Run names, with a short id added where two runs share a name."""
-    counts = Counter(r.name for r in runs)
-    return [r.name if counts[r.name] == 1 else f"{r.name} {r.id[:6]}" for r in runs]
+MAX_SERIES = 12
+"""Lines on one chart at most: more are unreadable in a terminal."""
 
 
 def shared_metric(runs: Sequence[RunSummary]) -> str | None:
@@ -125,13 +123,16 @@ class ChartScreen(TrackerScreen):
     def _histories_loaded(self, message: HistoriesLoaded) -> None:
         if message.metric != self.metric:
             return  # an older answer: another metric was picked meanwhile
-        labels = dict(zip((r.id for r in self.runs), run_labels(self.runs), strict=True))
+        labels = dict(zip((r.id for r in self.runs), Comparison(self.runs).headers(), strict=True))
         series = [Series.from_points(labels[run.id], points, run.start_time) for run, points in message.histories]
-        self.chart.set_series(series, message.metric)
+        self.chart.set_series(series[:MAX_SERIES], message.metric)
         missing = len(self.runs) - len(message.histories)
+        notes = [f"{missing} never logged it"] if missing else []
+        if len(series) > MAX_SERIES:
+            notes.append(f"first {MAX_SERIES} drawn")
         self._set_title(
             f"[b]{message.metric}[/b] across {len(message.histories)} runs"
-            + (f" ({missing} never logged it)" if missing else "")
+            + (f" ({'; '.join(notes)})" if notes else "")
         )
 
     def _set_title(self, text: str) -> None:
