@@ -10,9 +10,9 @@ from textual.widgets import DataTable
 
 import tracker_core as tc
 from tracker_core.registry import Registry
+from tui_track.screens.choice import ChoiceScreen
 from tui_track.screens.confirm import ConfirmScreen
 from tui_track.screens.registry import RegistryScreen
-from tui_track.screens.stage_picker import StagePickerScreen
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ async def test_promote_to_production_archives_the_previous_one(
         await pilot.press("enter")  # into the versions of churn, cursor on v3
         assert screen.query_one("#registry-versions", DataTable).has_focus
         await pilot.press("p")
-        assert isinstance(app.screen, StagePickerScreen)
+        assert isinstance(app.screen, ChoiceScreen)
         await pilot.press("j", "enter")  # staging -> production
         assert isinstance(app.screen, ConfirmScreen)
         question = app.screen.question
@@ -132,3 +132,19 @@ async def test_empty_registry_says_how_to_register(demo_store: tc.Store, settle:
         assert "tui-track models register" in screen.query_one("#registry-versions-title").visual.plain
         await pilot.press("p")  # nothing to promote: a warning, no modal
         assert app.screen is screen
+
+
+async def test_remove_an_alias(registry: Registry, demo_store: tc.Store, settle: Any, open_screen: Any) -> None:
+    registry.set_alias("churn", "candidate", 1)
+    async with open_screen(demo_store, lambda: RegistryScreen(demo_store)) as pilot:
+        app = pilot.app
+        await pilot.press("enter", "x")  # v3 has no alias: a warning, nothing to confirm
+        assert isinstance(app.screen, RegistryScreen)
+        await pilot.press("j", "j", "x")  # v1 has two: pick one
+        assert isinstance(app.screen, ChoiceScreen) and app.screen.choices == ["candidate", "champion"]
+        await pilot.press("j", "enter")
+        assert app.screen.question == "Remove alias 'champion' from churn v1; nothing will point at it."
+        await pilot.press("y")
+        await settle(pilot)
+        assert registry.get_model("churn").aliases == {"candidate": 1}
+        assert registry.history("churn")[-1].action == "alias_delete"

@@ -23,8 +23,8 @@ from tracker_core.store import Store
 from ..output import cell, timestamp
 from .alias_input import AliasInputScreen
 from .base import TrackerScreen
+from .choice import ChoiceScreen
 from .confirm import ConfirmScreen
-from .stage_picker import StagePickerScreen
 
 KEY_METRICS = 3
 PRODUCTION = "production"
@@ -77,6 +77,7 @@ class RegistryScreen(TrackerScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "promote", "Promote"),
         Binding("a", "alias", "Set alias"),
+        Binding("x", "remove_alias", "Remove alias"),
         Binding("h", "toggle_history", "History"),
         Binding("r", "reload", "Reload", show=False),
     ]
@@ -279,7 +280,9 @@ class RegistryScreen(TrackerScreen):
             question = promote_question(name, version, stage, self.versions)
             self._confirm(question, "Promote?", lambda: self.promote(name, version.version, stage))
 
-        self.app.push_screen(StagePickerScreen(f"{name} v{version.version}", STAGES, version.stage), picked)
+        label = f"{name} v{version.version}"
+        prompt = f"Move {label} (now {version.stage}) to which stage?"
+        self.app.push_screen(ChoiceScreen("Promote", prompt, STAGES, version.stage), picked)
 
     def action_alias(self) -> None:
         """Point an alias at the highlighted version, new or moved (after a confirmation)."""
@@ -300,6 +303,27 @@ class RegistryScreen(TrackerScreen):
             self._confirm(question, "Set alias?", lambda: self.set_alias(name, alias, version.version))
 
         self.app.push_screen(AliasInputScreen(f"{name} v{version.version}", aliases), typed)
+
+    def action_remove_alias(self) -> None:
+        """Remove one of the highlighted version's aliases (after a confirmation)."""
+        target = self._target()
+        if target is None:
+            return
+        name, version = target
+        if not version.aliases:
+            self.notify(f"{name} v{version.version} has no alias", severity="warning")
+            return
+
+        def picked(alias: str | None) -> None:
+            if alias:
+                question = f"Remove alias '{alias}' from {name} v{version.version}; nothing will point at it."
+                self._confirm(question, "Remove alias?", lambda: self.delete_alias(name, alias))
+
+        if len(version.aliases) == 1:
+            picked(version.aliases[0])
+        else:
+            prompt = f"Remove which alias of {name} v{version.version}?"
+            self.app.push_screen(ChoiceScreen("Remove alias", prompt, sorted(version.aliases)), picked)
 
     def _confirm(self, question: str, title: str, then: Callable[[], object]) -> None:
         def answered(yes: bool | None) -> None:
@@ -330,6 +354,10 @@ class RegistryScreen(TrackerScreen):
     def set_alias(self, name: str, alias: str, version: int) -> None:
         """Point ``alias`` at a version, moving it if it pointed elsewhere."""
         self.write(name, "set alias", lambda registry: registry.set_alias(name, alias, version).describe())
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        """Remove ``alias`` from the model."""
+        self.write(name, "remove alias", lambda registry: registry.delete_alias(name, alias).describe())
 
     @on(Written)
     def _written(self, message: Written) -> None:

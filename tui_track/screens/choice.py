@@ -1,4 +1,4 @@
-"""Pick the stage to move a model version to."""
+"""Pick one of a few choices from a list (a stage to promote to, an alias to remove)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 
-class StagePickerScreen(ModalScreen[str | None]):
-    """Lists ``stages`` (the current one marked); dismisses with the chosen stage, or None on escape."""
+class ChoiceScreen(ModalScreen[str | None]):
+    """Lists ``choices`` (``current`` marked and not highlighted first); dismisses with the pick, None on escape."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
@@ -23,32 +23,33 @@ class StagePickerScreen(ModalScreen[str | None]):
         Binding("k", "move('up')", "Up", show=False),
     ]
 
-    def __init__(self, label: str, stages: Sequence[str], current: str) -> None:
+    def __init__(self, title: str, prompt: str, choices: Sequence[str], current: str | None = None) -> None:
         super().__init__()
-        self.label = label
-        self.stages = list(stages)
+        self.title_text = title
+        self.prompt = prompt
+        self.choices = list(choices)
         self.current = current
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="stage-dialog", classes="dialog") as dialog:
-            dialog.border_title = "Promote"
-            yield Static(f"Move {self.label} (now {self.current}) to which stage? enter picks, escape cancels.")
+        with Vertical(id="choice-dialog", classes="dialog") as dialog:
+            dialog.border_title = self.title_text
+            yield Static(f"{self.prompt} enter picks, escape cancels.")
             yield OptionList(
-                *(Option(f"{s}  (current)" if s == self.current else s, id=s) for s in self.stages),
-                id="stage-options",
+                *(Option(f"{c}  (current)" if c == self.current else c, id=c) for c in self.choices),
+                id="choice-options",
             )
 
     def on_mount(self) -> None:
-        options = self.query_one("#stage-options", OptionList)
-        options.highlighted = next((i for i, s in enumerate(self.stages) if s != self.current), 0)
+        options = self.query_one("#choice-options", OptionList)
+        options.highlighted = next((i for i, c in enumerate(self.choices) if c != self.current), 0)
         options.focus()
 
-    @on(OptionList.OptionSelected, "#stage-options")
+    @on(OptionList.OptionSelected, "#choice-options")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
     def action_move(self, direction: str) -> None:
-        options = self.query_one("#stage-options", OptionList)
+        options = self.query_one("#choice-options", OptionList)
         options.action_cursor_down() if direction == "down" else options.action_cursor_up()
 
     def action_cancel(self) -> None:
