@@ -104,16 +104,10 @@ def param_from_text(text: str) -> Any:
 
 
 def value_to_text(value: Any) -> str:
-    """A tui-track param or tag value as MLflow text (JSON for lists, dicts and null)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    from ..jsonio import dumps
+    """A tui-track param or tag value as MLflow text: the text the query language compares it as."""
+    from ..query.compiler import text_of
 
-    return dumps(value)
+    return text_of(value)
 
 
 def metric_from_mlflow(value: float) -> float:

@@ -316,11 +316,14 @@ def _restore_original(record: dict[str, Any], meta: dict[str, Any], mlflow_id: s
 
 def _local_path(artifact_uri: str | None) -> Path | None:
     """The directory of a local artifact location (``file:`` URI or plain path), else None."""
-    if not artifact_uri or ("://" in artifact_uri and not artifact_uri.startswith("file:")):
-        return None
     from urllib.parse import unquote, urlparse
 
-    return Path(unquote(urlparse(artifact_uri).path)) if artifact_uri.startswith("file:") else Path(artifact_uri)
+    if not artifact_uri:
+        return None
+    parsed = urlparse(artifact_uri)
+    if parsed.scheme == "file":
+        return Path(unquote(parsed.path))
+    return Path(artifact_uri) if parsed.scheme == "" else None  # mlflow-artifacts:, s3:, http: go through MLflow
 
 
 def _download_artifacts(client: Any, uri: str, run: Any, dest: Path, models: list[Any]) -> None:
