@@ -77,7 +77,7 @@ class RegistryScreen(TrackerScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "promote", "Promote"),
         Binding("a", "alias", "Set alias"),
-        Binding("x", "remove_alias", "Remove alias"),
+        Binding("x", "remove_alias", "Remove alias", show=False),
         Binding("h", "toggle_history", "History"),
         Binding("r", "reload", "Reload", show=False),
     ]
