@@ -58,7 +58,7 @@ class CompareScreen(TrackerScreen):
     class Loaded(Message):
         """The runs to compare and the settings that give metric directions."""
 
-        def __init__(self, runs: list[RunSummary], settings: Settings | None) -> None:
+        def __init__(self, runs: list[RunSummary], settings: Settings) -> None:
             super().__init__()
             self.runs = runs
             self.settings = settings
@@ -68,7 +68,7 @@ class CompareScreen(TrackerScreen):
         self.store = store
         self.run_ids = list(run_ids)
         self.runs: list[RunSummary] = []
-        self.settings: Settings | None = None
+        self.settings = Settings()
         self.differences_only = False
         self.comparison: Comparison | None = None
 
@@ -93,10 +93,10 @@ class CompareScreen(TrackerScreen):
         """Read the runs and the config (worker thread)."""
         runs = self.read_runs(self.store, self.run_ids)
         try:
-            settings: Settings | None = load_settings()
+            settings = load_settings()
         except TrackerError as exc:
             self.notify(f"config ignored: {exc}", severity="warning")
-            settings = None
+            settings = Settings()  # built-in directions; never read the config on the UI thread
         self.post_message(self.Loaded(runs, settings))
 
     @on(Loaded)
