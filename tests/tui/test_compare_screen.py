@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.text import Text
 from textual.widgets import DataTable
 
@@ -78,3 +80,16 @@ async def test_runs_that_vanished_are_left_out_with_a_message(demo_store: tc.Sto
     async with open_screen(demo_store, lambda: CompareScreen(demo_store, [gbm.id, "feedc0de" * 4])) as pilot:
         table = pilot.app.screen.query_one("#compare-table", DataTable)
         assert [str(c.label) for c in table.ordered_columns] == ["", "gbm"]
+
+
+async def test_metric_directions_come_from_the_config(
+    demo_store: tc.Store, open_screen: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "tui-track.toml").write_text('[metrics]\naccuracy = "min"\n')
+    monkeypatch.chdir(tmp_path)
+    by_name = {r.name: r for r in demo_store.list_runs("churn_prediction")}
+    ids = [by_name[n].id for n in ("logreg", "gbm")]
+    async with open_screen(demo_store, lambda: CompareScreen(demo_store, ids)) as pilot:
+        rows = table_rows(pilot.app.screen.query_one("#compare-table", DataTable))
+        assert rows["metrics:accuracy"] == ["0.82" + BEST_MARK, "0.9"]  # lower is better, as configured
+        assert rows["metrics:auc_roc"] == ["0.88", "0.95" + BEST_MARK]
