@@ -342,6 +342,11 @@ def _download_artifacts(client: Any, uri: str, run: Any, dest: Path, models: lis
         import mlflow.artifacts
 
         dest.mkdir(exist_ok=True)
-        mlflow.artifacts.download_artifacts(
-            artifact_uri=model.artifact_location, dst_path=str(target), tracking_uri=uri
-        )
+        tmp = dest.with_name(f".model-{model.model_id}")
+        try:
+            fetched = mlflow.artifacts.download_artifacts(
+                artifact_uri=model.artifact_location, dst_path=str(tmp), tracking_uri=uri
+            )
+            Path(fetched).rename(target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
