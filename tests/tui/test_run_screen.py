@@ -34,7 +34,7 @@ async def test_run_screen_shows_everything_about_the_run(
         app = pilot.app
         screen = app.screen
         assert isinstance(screen, RunScreen)
-        assert screen.query_one("#run-title", Static).visual.plain.startswith("rf_large  finished")
+        assert screen.query_one("#run-title", Static).visual.plain.startswith("rf_large finished")
         assert rows(screen.query_one("#run-params", DataTable)) == {
             "max_depth": ["15"],
             "model_type": ["RandomForest"],

@@ -17,7 +17,7 @@ from tracker_core.records import RUNNING, ArtifactInfo, MetricPoint, RunSummary
 from tracker_core.store import Store
 
 from ..describe import environment_rows, metric_rows, run_rows
-from ..output import cell
+from ..output import cell, duration, timestamp
 from ..widgets.chart import MetricChart, MetricPicker, Series
 from ..widgets.details import human_size
 from .base import TrackerScreen
@@ -91,9 +91,9 @@ class RunScreen(TrackerScreen):
         with Horizontal(id="run-body"):
             with VerticalScroll(id="run-details"):
                 for table_id, title in (
-                    ("run-attributes", "Run"),
                     ("run-params", "Params"),
                     ("run-metrics", "Metrics"),
+                    ("run-attributes", "Run"),
                     ("run-tags", "Tags"),
                     ("run-env", "Environment"),
                     ("run-artifacts", "Artifacts"),
@@ -142,7 +142,8 @@ class RunScreen(TrackerScreen):
         run = self.run = message.run
         self.histories = message.histories
         self.query_one("#run-title", Static).update(
-            f"[b]{run.name}[/b]  {run.status}  {run.id[:8]}  ·  {message.experiment_name or run.experiment_id}"
+            f"[b]{run.name}[/b] {run.status} {run.id[:8]} · {message.experiment_name or run.experiment_id}"
+            f" · {timestamp(run.start_time)} · {duration(run.duration)}"
         )
         fill_table(self.query_one("#run-attributes", DataTable), ("", ""), run_rows(run, message.experiment_name), "-")
         fill_table(
