@@ -41,6 +41,8 @@ from .mlflow_histories import prefetch
 _HEX_ID = re.compile(r"[0-9a-f]{32}")
 _STATUS = {"RUNNING": RUNNING, "SCHEDULED": RUNNING, "FINISHED": FINISHED, "FAILED": FAILED, "KILLED": KILLED}
 PAGE_SIZE = 1000
+CHUNK = 500
+"""Runs whose metric histories are held in memory at once during an import."""
 
 
 @dataclass
@@ -184,7 +186,7 @@ def _import_experiment(
     runs_dir = store.experiments_dir / target.id / "runs"
     run_files.clean_leftovers(runs_dir)
 
-    histories = prefetch(uri, [(exp.experiment_id, run.info.run_id) for run, _, _ in todo])
+    histories: dict[str, list[MetricPoint]] | None = None
 
     def one(item: tuple[Any, str, bool]) -> tuple[str, bool, list[str]]:
         run, our_id, replace = item
@@ -195,16 +197,19 @@ def _import_experiment(
         return our_id, replace, warnings
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        results = pool.map(one, todo) if workers > 1 else map(one, todo)
-        for (run, _, _), (our_id, replace, warnings) in zip(todo, results, strict=True):
-            report.warnings.extend(warnings)
-            if replace:
-                report.updated += 1
-            else:
-                report.imported += 1
-            existing.by_mlflow_id[run.info.run_id] = (our_id, _STATUS.get(run.info.status, RUNNING))
-            if run.info.lifecycle_stage == "deleted":
-                store.delete_run(our_id)
+        for start in range(0, len(todo), CHUNK):  # bounded memory: one chunk's histories at a time
+            chunk = todo[start : start + CHUNK]
+            histories = prefetch(uri, [(exp.experiment_id, run.info.run_id) for run, _, _ in chunk])
+            results = pool.map(one, chunk) if workers > 1 else map(one, chunk)
+            for (run, _, _), (our_id, replace, warnings) in zip(chunk, results, strict=True):
+                report.warnings.extend(warnings)
+                if replace:
+                    report.updated += 1
+                else:
+                    report.imported += 1
+                existing.by_mlflow_id[run.info.run_id] = (our_id, _STATUS.get(run.info.status, RUNNING))
+                if run.info.lifecycle_stage == "deleted":
+                    store.delete_run(our_id)
     return len(runs)
 
 
