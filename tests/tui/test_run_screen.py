@@ -171,3 +171,15 @@ async def test_run_screen_follows_a_run_being_written(tmp_path: Path, settle: An
     finally:
         if not run.ended:
             run.end()
+
+
+async def test_an_unreadable_run_opens_with_its_reason_and_history(
+    demo_store: tc.Store, open_screen: Any, run_named: Any
+) -> None:
+    run = run_named(demo_store, "rf_large")
+    (demo_store.experiments_dir / run.experiment_id / "runs" / run.id / "run.json").write_text('{"id": "tru')
+    async with open_screen(demo_store, lambda: RunScreen(demo_store, run.id)) as pilot:
+        screen = pilot.app.screen
+        attributes = rows(screen.query_one("#run-attributes", DataTable))
+        assert attributes["status"] == ["unreadable"] and "run.json" in attributes["error"][0]
+        assert [s.label for s in screen.query_one(MetricChart).series] == ["loss"]  # metrics.jsonl still reads

@@ -41,11 +41,11 @@ def fill_table(table: DataTable[str], columns: Sequence[str], rows: Iterable[Seq
     table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
 
 
-def default_metric(run: RunSummary) -> str | None:
+def default_metric(histories: dict[str, list[MetricPoint]]) -> str | None:
     """The metric to chart first: the one with the longest history (ties: by name)."""
-    if not run.metrics:
+    if not histories:
         return None
-    return min(run.metrics, key=lambda k: (-run.metrics[k].count, k.lower()))
+    return min(histories, key=lambda k: (-len(histories[k]), k.lower()))
 
 
 class RunScreen(TrackerScreen):
@@ -176,7 +176,7 @@ class RunScreen(TrackerScreen):
     def _fill_metric_list(self, run: RunSummary) -> None:
         picker = self.query_one("#run-metric-list", MetricPicker)
         chosen = set(picker.chosen) & set(self.histories)
-        if not chosen and (first := default_metric(run)) is not None and first in self.histories:
+        if not chosen and (first := default_metric(self.histories)) is not None:
             chosen = {first}
         picker.set_metrics(sorted(set(run.metrics) | set(self.histories), key=str.lower), chosen)
         self._draw_chart()
