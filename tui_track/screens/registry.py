@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from tracker_core.errors import TrackerError
 from tracker_core.registry import STAGES, HistoryEntry, ModelVersion, RegisteredModel, Registry
+from tracker_core.registry.records import PRODUCTION
 from tracker_core.store import Store
 
 from ..output import cell, timestamp
@@ -27,7 +28,6 @@ from .choice import ChoiceScreen
 from .confirm import ConfirmScreen
 
 KEY_METRICS = 3
-PRODUCTION = "production"
 EMPTY_HELP = (
     "No registered models yet. Register a model logged on a run with\n"
     "  tui-track models register NAME RUN_ID\n"
