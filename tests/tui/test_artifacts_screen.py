@@ -115,3 +115,14 @@ def test_binary_and_large_files_are_described_not_dumped(tmp_path: Path) -> None
 
     directory = read_preview(store, run.id, ArtifactInfo("nowhere", 0, True))
     assert directory.kind == "dir"
+
+
+async def test_names_with_brackets_show_as_typed(tmp_path: Path, open_screen: Any, settle: Any) -> None:
+    store = tc.Store(tmp_path / "store")
+    with store.start_run("e", "sweep[lr=0.1]") as run:
+        run.log_text("[bold]not markup[/bold]\n", "notes[1].txt")
+    async with open_screen(store, lambda: ArtifactsScreen(store, run.id)) as pilot:
+        screen = pilot.app.screen
+        assert "sweep[lr=0.1]" in screen.query_one("#artifacts-title").visual.plain
+        assert screen.query_one("#preview-summary").visual.plain.startswith("notes[1].txt · text")
+        assert screen.query_one("#preview-text", TextArea).text == "[bold]not markup[/bold]\n"

@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import ContentSwitcher, DataTable, Footer, Static, TextArea, Tree
 from textual.widgets.tree import TreeNode
@@ -186,7 +187,7 @@ class ArtifactsScreen(TrackerScreen):
         total = sum(a.size for a in message.artifacts)
         files = sum(1 for a in message.artifacts if not a.is_dir)
         self.query_one("#artifacts-title", Static).update(
-            f"Artifacts of [b]{message.run_name}[/b] · {files} files · {size_text(total)}"
+            f"Artifacts of [b]{escape(message.run_name)}[/b] · {files} files · {size_text(total)}"
         )
         tree: Tree[ArtifactInfo] = self.query_one("#artifacts-tree", Tree)
         tree.clear()
@@ -224,7 +225,7 @@ class ArtifactsScreen(TrackerScreen):
     @on(Previewed)
     def _previewed(self, message: Previewed) -> None:
         preview = self.preview = message.preview
-        self.query_one("#preview-summary", Static).update(f"[b]{preview.path}[/b] · {preview.summary}")
+        self.query_one("#preview-summary", Static).update(f"[b]{escape(preview.path)}[/b] · {escape(preview.summary)}")
         switcher = self.query_one("#preview-switcher", ContentSwitcher)
         if preview.kind == "csv":
             table: DataTable[str] = self.query_one("#preview-table", DataTable)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tracker_core.errors import TrackerError
@@ -23,6 +24,18 @@ class TrackerScreen(Screen[None]):
         Binding("j", "cursor('down')", "Down", show=False),
         Binding("k", "cursor('up')", "Up", show=False),
     ]
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast, plain text unless asked: messages carry error texts and names that may hold brackets."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def action_back(self) -> None:
         """Return to the screen underneath."""

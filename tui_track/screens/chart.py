@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Footer, Static
 
@@ -131,7 +132,7 @@ class ChartScreen(TrackerScreen):
         if len(series) > MAX_SERIES:
             notes.append(f"first {MAX_SERIES} drawn")
         self._set_title(
-            f"[b]{message.metric}[/b] across {len(message.histories)} runs"
+            f"[b]{escape(message.metric)}[/b] across {len(message.histories)} runs"
             + (f" ({'; '.join(notes)})" if notes else "")
         )
 

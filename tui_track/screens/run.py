@@ -9,6 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
@@ -141,8 +142,9 @@ class RunScreen(TrackerScreen):
     def _show(self, message: Loaded) -> None:
         run = self.run = message.run
         self.histories = message.histories
+        experiment = escape(message.experiment_name or run.experiment_id)
         self.query_one("#run-title", Static).update(
-            f"[b]{run.name}[/b] {run.status} {run.id[:8]} · {message.experiment_name or run.experiment_id}"
+            f"[b]{escape(run.name)}[/b] {run.status} {run.id[:8]} · {experiment}"
             f" · {timestamp(run.start_time)} · {duration(run.duration)}"
         )
         fill_table(self.query_one("#run-attributes", DataTable), ("", ""), run_rows(run, message.experiment_name), "-")
