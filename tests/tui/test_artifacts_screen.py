@@ -14,6 +14,7 @@ from textual.widgets import DataTable, TextArea, Tree
 import tracker_core as tc
 from tracker_core.records import ArtifactInfo
 from tui_track.screens.artifacts import ArtifactsScreen, read_preview
+from tui_track.screens.run import RunScreen
 
 
 @pytest.fixture
@@ -121,8 +122,18 @@ async def test_names_with_brackets_show_as_typed(tmp_path: Path, open_screen: An
     store = tc.Store(tmp_path / "store")
     with store.start_run("e", "sweep[lr=0.1]") as run:
         run.log_text("[bold]not markup[/bold]\n", "notes[1].txt")
+        run.log_text("[x],b\n[red]1[/red],2\n", "z.csv")
+        run.log_param("style", "[b]bold?[/b]")
     async with open_screen(store, lambda: ArtifactsScreen(store, run.id)) as pilot:
         screen = pilot.app.screen
         assert "sweep[lr=0.1]" in screen.query_one("#artifacts-title").visual.plain
         assert screen.query_one("#preview-summary").visual.plain.startswith("notes[1].txt · text")
         assert screen.query_one("#preview-text", TextArea).text == "[bold]not markup[/bold]\n"
+        await pilot.press("j")
+        await settle(pilot)
+        table = screen.query_one("#preview-table", DataTable)
+        assert [str(c.label) for c in table.ordered_columns] == ["[x]", "b"]
+        assert [str(c) for c in table.get_row_at(0)] == ["[red]1[/red]", "2"]
+    async with open_screen(store, lambda: RunScreen(store, run.id)) as pilot:
+        params = pilot.app.screen.query_one("#run-params", DataTable)
+        assert [str(c) for c in params.get_row_at(0)] == ["style", "[b]bold?[/b]"]

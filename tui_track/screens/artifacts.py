@@ -29,7 +29,7 @@ from tracker_core.records import ArtifactInfo
 from tracker_core.store import Store
 
 from ..widgets.details import human_size as size_text
-from .base import TrackerScreen
+from .base import TrackerScreen, plain
 
 MAX_TEXT_BYTES = 256 * 1024
 MAX_CSV_ROWS = 200
@@ -161,7 +161,7 @@ class ArtifactsScreen(TrackerScreen):
                 yield Static("Highlight a file to preview it.", id="preview-summary", classes="note")
                 with ContentSwitcher(initial="preview-text", id="preview-switcher"):
                     yield TextArea("", id="preview-text", read_only=True, soft_wrap=False)
-                    table: DataTable[str] = DataTable(id="preview-table", zebra_stripes=True)
+                    table: DataTable[Any] = DataTable(id="preview-table", zebra_stripes=True)
                     yield table
         yield Footer()
 
@@ -228,10 +228,10 @@ class ArtifactsScreen(TrackerScreen):
         self.query_one("#preview-summary", Static).update(f"[b]{escape(preview.path)}[/b] · {escape(preview.summary)}")
         switcher = self.query_one("#preview-switcher", ContentSwitcher)
         if preview.kind == "csv":
-            table: DataTable[str] = self.query_one("#preview-table", DataTable)
+            table: DataTable[Any] = self.query_one("#preview-table", DataTable)
             table.clear(columns=True)
-            table.add_columns(*preview.columns)
-            table.add_rows(preview.rows)
+            table.add_columns(*plain(*preview.columns))
+            table.add_rows(plain(*row) for row in preview.rows)
             switcher.current = "preview-table"
         else:
             self.query_one("#preview-text", TextArea).load_text(preview.text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -12,6 +13,11 @@ from textual.screen import Screen
 from tracker_core.errors import TrackerError
 from tracker_core.records import RunSummary
 from tracker_core.store import Store
+
+
+def plain(*cells: object) -> list[Text]:
+    """Cells or column labels for a DataTable, shown as typed (it reads plain strings as markup)."""
+    return [c if isinstance(c, Text) else Text(str(c)) for c in cells]
 
 
 class TrackerScreen(Screen[None]):

@@ -117,7 +117,7 @@ class CompareScreen(TrackerScreen):
         table.clear(columns=True)
         table.add_column("", key="key")
         for label, run in zip(comparison.headers(), comparison.runs, strict=True):
-            table.add_column(label, key=run.id)
+            table.add_column(Text(label), key=run.id)
         section = None
         for row in comparison.rows:
             if row.section != section:

@@ -23,7 +23,7 @@ from tracker_core.store import Store
 
 from ..output import cell, timestamp
 from .alias_input import AliasInputScreen
-from .base import TrackerScreen
+from .base import TrackerScreen, plain
 from .choice import ChoiceScreen
 from .confirm import ConfirmScreen
 
@@ -179,12 +179,12 @@ class RegistryScreen(TrackerScreen):
         table.clear()
         for m in self.models:
             if m.error:
-                table.add_row(m.name, Text(f"unreadable: {m.error}", style="red"), "", "", "", key=m.name)
+                table.add_row(*plain(m.name, Text(f"unreadable: {m.error}", style="red"), "", "", ""), key=m.name)
                 continue
             aliases = ", ".join(f"{a}→v{v}" for a, v in sorted(m.aliases.items()))
             production = f"v{m.production_version}" if m.production_version is not None else "-"
             latest = f"v{m.latest_version}" if m.latest_version is not None else "-"
-            table.add_row(m.name, str(m.version_count), latest, production, aliases, key=m.name)
+            table.add_row(*plain(m.name, m.version_count, latest, production, aliases), key=m.name)
         count = len(self.models)
         self.query_one("#registry-title", Static).update(
             f"Model registry · {count} model{'s' if count != 1 else ''} · p promote · a alias · h history"
@@ -224,15 +224,15 @@ class RegistryScreen(TrackerScreen):
         for v in sorted(self.versions, key=lambda x: -x.version):
             stage = Text(v.stage, style="bold green" if v.stage == PRODUCTION else "")
             run = f"{message.run_names.get(v.source_run_id, '?')} {v.source_run_id[:8]}" if v.source_run_id else "-"
-            table.add_row(
+            cells = (
                 f"v{v.version}",
                 stage,
                 ", ".join(sorted(v.aliases)),
                 run,
                 key_metrics(v),
                 timestamp(v.registered_at),
-                key=str(v.version),
             )
+            table.add_row(*plain(*cells), key=str(v.version))
         if keep is not None and str(keep.version) in table.rows:
             table.move_cursor(row=table.get_row_index(str(keep.version)))
         model = next((m for m in self.models if m.name == message.name), None)
@@ -245,7 +245,7 @@ class RegistryScreen(TrackerScreen):
         history: DataTable[Any] = self.query_one("#registry-history", DataTable)
         history.clear()
         for entry in reversed(self.history):
-            history.add_row(*history_line(entry))
+            history.add_row(*plain(*history_line(entry)))
 
     @property
     def highlighted_version(self) -> ModelVersion | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,21 +21,21 @@ from ..describe import environment_rows, metric_rows, run_rows
 from ..output import cell, duration, timestamp
 from ..widgets.chart import MetricChart, MetricPicker, Series
 from ..widgets.details import human_size
-from .base import TrackerScreen
+from .base import TrackerScreen, plain
 
 VIEWS = ("both", "chart", "details")
 DEFAULT_REFRESH = 2.0
 KEY_VALUE_TABLES = ("run-attributes", "run-env")
 
 
-def fill_table(table: DataTable[str], columns: Sequence[str], rows: Iterable[Sequence[str]], empty: str) -> None:
+def fill_table(table: DataTable[Any], columns: Sequence[str], rows: Iterable[Sequence[str]], empty: str) -> None:
     """Replace a table's columns and rows (one placeholder row when there is nothing); the cursor stays."""
     cursor = table.cursor_row
     table.clear(columns=True)
-    table.add_columns(*columns)
+    table.add_columns(*plain(*columns))
     added = 0
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*plain(*row))
         added += 1
     if not added:
         table.add_row(empty, *([""] * (len(columns) - 1)))
@@ -99,7 +99,7 @@ class RunScreen(TrackerScreen):
                     ("run-env", "Environment"),
                     ("run-artifacts", "Artifacts"),
                 ):
-                    table: DataTable[str] = DataTable(
+                    table: DataTable[Any] = DataTable(
                         id=table_id, cursor_type="row", classes="facts", show_header=table_id not in KEY_VALUE_TABLES
                     )
                     table.border_title = title
