@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -35,7 +36,7 @@ class ChoiceScreen(ModalScreen[str | None]):
             dialog.border_title = self.title_text
             yield Static(f"{self.prompt} enter picks, escape cancels.")
             yield OptionList(
-                *(Option(f"{c}  (current)" if c == self.current else c, id=c) for c in self.choices),
+                *(Option(Text(f"{c}  (current)" if c == self.current else c), id=c) for c in self.choices),
                 id="choice-options",
             )
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
@@ -172,7 +173,7 @@ class MetricPicker(OptionList):
     def _redraw(self) -> None:
         highlighted = self.highlighted
         self.clear_options()
-        self.add_options([Option(("● " if k in self._chosen else "○ ") + k, id=k) for k in self.keys])
+        self.add_options([Option(Text(("● " if k in self._chosen else "○ ") + k), id=k) for k in self.keys])
         if highlighted is not None and self.keys:
             self.highlighted = min(highlighted, len(self.keys) - 1)
 
