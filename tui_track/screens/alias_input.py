@@ -26,7 +26,9 @@ class AliasInputScreen(ModalScreen[str | None]):
         existing = ", ".join(f"{a} → v{v}" for a, v in sorted(self.aliases.items())) or "none yet"
         with Vertical(id="alias-dialog", classes="dialog") as dialog:
             dialog.border_title = "Set alias"
-            yield Static(f"Alias to point at {self.label} (existing: {existing}). enter sets, escape cancels.")
+            yield Static(
+                f"Alias to point at {self.label} (existing: {existing}). enter sets, escape cancels.", markup=False
+            )
             yield Input(placeholder="e.g. champion", id="alias-input")
 
     def on_mount(self) -> None:

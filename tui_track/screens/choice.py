@@ -34,7 +34,7 @@ class ChoiceScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="choice-dialog", classes="dialog") as dialog:
             dialog.border_title = self.title_text
-            yield Static(f"{self.prompt} enter picks, escape cancels.")
+            yield Static(f"{self.prompt} enter picks, escape cancels.", markup=False)
             yield OptionList(
                 *(Option(Text(f"{c}  (current)" if c == self.current else c), id=c) for c in self.choices),
                 id="choice-options",
