@@ -172,12 +172,14 @@ def test_command_line_import(source: tuple[str, dict[str, str]], tmp_path: Path)
     assert again.exit_code == 0 and len(tc.Store(store_dir).list_runs()) == 2
 
 
-def test_mlflow3_logged_model_comes_along_as_artifacts(tmp_path: Path):
+def test_mlflow3_logged_model_comes_along_as_artifacts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     import mlflow.sklearn
     from sklearn.linear_model import LogisticRegression
 
+    monkeypatch.chdir(tmp_path)  # MLflow's fluent API falls back to ./mlflow.db for anything not pointed elsewhere
     uri = (tmp_path / "mlruns").as_uri()
     mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
     try:
         model = LogisticRegression().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])
         with mlflow.start_run(run_name="sk") as run:
@@ -186,6 +188,7 @@ def test_mlflow3_logged_model_comes_along_as_artifacts(tmp_path: Path):
         mlflow.register_model(info.model_uri, "churn-clf")
     finally:
         mlflow.set_tracking_uri(None)
+        mlflow.set_registry_uri(None)
     store = tc.Store(tmp_path / "store")
     report = import_mlflow(store, tmp_path / "mlruns")
 
