@@ -276,10 +276,7 @@ class Run:
                 self._write_run_file(snapshot)
 
     def _write_run_file(self, data: dict[str, Any]) -> None:
-        data["metrics"] = {
-            k: {"last": s.last, "min": s.min, "max": s.max, "step": s.step, "count": s.count, "t": s.timestamp}
-            for k, s in self._metrics.items()
-        }
+        data["metrics"] = summaries_to_json(self._metrics)
         data["metrics_offset"] = self._offset
         write_json_atomic(self.dir / RUN_FILE, data)
 
@@ -345,6 +342,57 @@ def failure_summary(
     import traceback
 
     return "".join(traceback.format_exception(exc_type, exc, tb, limit=-limit)).strip()
+
+
+def run_record(
+    *,
+    run_id: str,
+    experiment_id: str,
+    name: str,
+    status: str,
+    start_time: float | None,
+    end_time: float | None = None,
+    parent_id: str | None = None,
+    user: str | None = None,
+    host: str | None = None,
+    pid: int | None = None,
+    params: dict[str, Any] | None = None,
+    tags: dict[str, Any] | None = None,
+    models: list[str] | None = None,
+    env: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """A ``run.json`` document: the one schema of a run's file, for writers, imports and merges.
+
+    ``pid`` is None for a run with no local writer (imported or merged).
+    """
+    return {
+        "id": run_id,
+        "experiment_id": experiment_id,
+        "name": name,
+        "status": status,
+        "start_time": start_time,
+        "end_time": end_time,
+        "parent_id": parent_id,
+        "user": user,
+        "host": host,
+        "pid": pid,
+        "params": dict(params or {}),
+        "tags": dict(tags or {}),
+        "models": list(models or ()),
+        "env": dict(env or {}),
+        "error": error,
+        "metrics": {},
+        "metrics_offset": 0,
+    }
+
+
+def summaries_to_json(summaries: dict[str, MetricSummary]) -> dict[str, dict[str, Any]]:
+    """The ``metrics`` field of ``run.json``: each metric's last, min, max, step, count and time."""
+    return {
+        k: {"last": s.last, "min": s.min, "max": s.max, "step": s.step, "count": s.count, "t": s.timestamp}
+        for k, s in summaries.items()
+    }
 
 
 def load_run_file(run_dir: Path) -> dict[str, Any]:

@@ -41,7 +41,7 @@ from .records import (
     MetricSummary,
     RunSummary,
 )
-from .run import ARTIFACTS_DIR, DEFAULT_FLUSH_INTERVAL, HEARTBEAT_FILE, RUN_FILE, Run, load_run_file
+from .run import ARTIFACTS_DIR, DEFAULT_FLUSH_INTERVAL, HEARTBEAT_FILE, RUN_FILE, Run, load_run_file, run_record
 from .validation import safe_join, validate_key, validate_name
 
 MARKER_FILE = "tui-track-store.json"
@@ -300,25 +300,18 @@ class Store:
         tmp = runs_dir / f".creating-{run_id}"
         tmp.mkdir()
         now = time.time()
-        data: dict[str, Any] = {
-            "id": run_id,
-            "experiment_id": exp.id,
-            "name": name,
-            "status": RUNNING,
-            "start_time": now,
-            "end_time": None,
-            "parent_id": parent_id,
-            "user": environment.username(),
-            "host": environment.hostname(),
-            "pid": os.getpid(),
-            "params": {},
-            "tags": {},
-            "models": [],
-            "env": environment.capture(),
-            "error": None,
-            "metrics": {},
-            "metrics_offset": 0,
-        }
+        data = run_record(
+            run_id=run_id,
+            experiment_id=exp.id,
+            name=name,
+            status=RUNNING,
+            start_time=now,
+            parent_id=parent_id,
+            user=environment.username(),
+            host=environment.hostname(),
+            pid=os.getpid(),
+            env=environment.capture(),
+        )
         # Not fsynced: the directory appears by an atomic rename, so a reader never sees it
         # half-written, and the first flush (at most flush_interval later) or the end fsyncs it.
         write_json_atomic(tmp / RUN_FILE, data, fsync=False)

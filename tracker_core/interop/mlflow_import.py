@@ -23,6 +23,7 @@ from typing import Any
 
 from ..errors import NotFoundError, ValidationError
 from ..records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, MetricPoint
+from ..run import run_record
 from ..store import Store, new_id
 from ..validation import validate_key, validate_name
 from . import run_files
@@ -260,7 +261,7 @@ def _write_run(
     tags.pop(TUI_RUN_ID_TAG, None)
     tags[MLFLOW_RUN_ID_TAG] = mlflow_id
     parent = data.tags.get("mlflow.parentRunId")
-    record = run_files.run_record(
+    record = run_record(
         run_id=our_id,
         experiment_id=experiment_id,
         name=info.run_name or data.tags.get("mlflow.runName") or f"run-{our_id[:8]}",

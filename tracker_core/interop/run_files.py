@@ -5,7 +5,8 @@ then renamed into place; a replaced run is renamed aside first. A process killed
 worst a dot-named leftover (removed by :func:`clean_leftovers`) and never a half-written run.
 
 This writes files the public writer API cannot express (another process's times, user, status
-and run id); it follows ``tracker_core.run`` and ``tracker_core.metrics_log`` exactly.
+and run id), with the schema of :func:`tracker_core.run.run_record` and the line format of
+:mod:`tracker_core.metrics_log`.
 """
 
 from __future__ import annotations
@@ -13,65 +14,17 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from .. import metrics_log
 from ..jsonio import write_bytes_atomic, write_json_atomic
 from ..records import MetricPoint
-from ..run import ARTIFACTS_DIR, HEARTBEAT_FILE, RUN_FILE
+from ..run import ARTIFACTS_DIR, HEARTBEAT_FILE, RUN_FILE, summaries_to_json
 
 LEFTOVER_PREFIXES = (".importing-", ".syncing-", ".replaced-")
 LEFTOVER_AGE = 3600.0
 """Seconds after which a dot-named leftover of a killed import or sync may be removed."""
-
-
-def summaries_json(points: Iterable[MetricPoint]) -> dict[str, dict[str, Any]]:
-    """The ``metrics`` field of ``run.json`` for these points (same fields the writer stores)."""
-    return {
-        k: {"last": s.last, "min": s.min, "max": s.max, "step": s.step, "count": s.count, "t": s.timestamp}
-        for k, s in metrics_log.summarize(points).items()
-    }
-
-
-def run_record(
-    *,
-    run_id: str,
-    experiment_id: str,
-    name: str,
-    status: str,
-    start_time: float | None,
-    end_time: float | None,
-    params: dict[str, Any],
-    tags: dict[str, Any],
-    user: str | None = None,
-    host: str | None = None,
-    parent_id: str | None = None,
-    env: dict[str, Any] | None = None,
-    error: str | None = None,
-    models: list[str] | None = None,
-) -> dict[str, Any]:
-    """A ``run.json`` document with every field the store's writer sets (pid is None: no local writer)."""
-    return {
-        "id": run_id,
-        "experiment_id": experiment_id,
-        "name": name,
-        "status": status,
-        "start_time": start_time,
-        "end_time": end_time,
-        "parent_id": parent_id,
-        "user": user,
-        "host": host,
-        "pid": None,
-        "params": params,
-        "tags": tags,
-        "models": list(models or ()),
-        "env": dict(env or {}),
-        "error": error,
-        "metrics": {},
-        "metrics_offset": 0,
-    }
 
 
 def staging_dir(runs_dir: Path, prefix: str, run_id: str) -> Path:
@@ -86,7 +39,7 @@ def write_run_dir(target: Path, record: dict[str, Any], points: list[MetricPoint
     data = metrics_log.format_points((p.key, p.value, p.step, p.timestamp) for p in points)
     if data:
         write_bytes_atomic(target / metrics_log.FILENAME, data)
-    record = {**record, "metrics": summaries_json(points), "metrics_offset": len(data)}
+    record = {**record, "metrics": summaries_to_json(metrics_log.summarize(points)), "metrics_offset": len(data)}
     write_json_atomic(target / RUN_FILE, record)
     heartbeat = target / HEARTBEAT_FILE
     heartbeat.touch()
