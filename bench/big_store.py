@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
 import time
@@ -21,6 +20,8 @@ import tracker_core as tc
 
 def build(root: Path, n_runs: int, *, experiment: str = "bench", seed: int = 0, steps: int = 20) -> tc.Store:
     """A store at ``root`` with ``n_runs`` finished runs (10 params, 5 metrics, 2 tags) in one experiment."""
+    if root.exists() and any(root.iterdir()):
+        raise SystemExit(f"{root} exists and is not empty; give a new directory")
     rng = random.Random(seed)
     store = tc.Store(root)
     templates = min(n_runs, 1000)
@@ -43,7 +44,7 @@ def build(root: Path, n_runs: int, *, experiment: str = "bench", seed: int = 0, 
         data["id"] = run_id
         data["name"] = f"run-{templates + i}"
         data["start_time"] = data["start_time"] + i * 0.001
-        for k, m in data["metrics"].items():
+        for m in data["metrics"].values():
             m["last"] = rng.random()
         (dst / "run.json").write_text(json.dumps(data))
         shutil.copyfile(src / "metrics.jsonl", dst / "metrics.jsonl")

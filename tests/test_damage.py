@@ -72,7 +72,7 @@ def test_unknown_format_version_is_refused(tmp_path: Path) -> None:
     store = tc.Store(tmp_path / "s")
     marker = store.root / "tui-track-store.json"
     marker.write_text(json.dumps({"format": "tui-track", "version": 99}))
-    with pytest.raises(tc.StoreError, match="format version 99; this tui-track reads version 1. Upgrade"):
+    with pytest.raises(tc.StoreError, match=r"format version 99; this tui-track reads version 1\. Upgrade"):
         tc.Store(store.root)
 
 

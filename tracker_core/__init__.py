@@ -87,4 +87,12 @@ def __getattr__(name: str) -> object:
         from .registry import Registry
 
         return Registry
+    if name == "search_runs":
+        from .query import search_runs
+
+        return search_runs
+    if name in ("compare_runs", "best_run"):
+        from . import compare
+
+        return getattr(compare, name)
     raise AttributeError(f"module 'tracker_core' has no attribute {name!r}")
