@@ -261,3 +261,70 @@ async def test_keys_open_the_other_screens(demo_store: tc.Store, wait_until, key
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, expected), what=screen_class)
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen), what="back to the main screen")
+
+
+def test_config_sets_theme_and_refresh_interval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui_track.app_entry import app_settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TUI_TRACK_STORE", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    (tmp_path / "tui-track.toml").write_text('store = "runs"\ntheme = "nord"\nrefresh_interval = 0.5\n')
+    settings = app_settings(None)
+    assert settings == {"store_path": tmp_path / "runs", "refresh_interval": 0.5, "theme": "nord"}
+    app = TuiTrackApp(**settings)
+    assert app.theme == "nord" and app.refresh_interval == 0.5
+    (tmp_path / "tui-track.toml").write_text("refresh_interval = 0\n")
+    with pytest.raises(tc.TrackerError, match="refresh_interval must be a positive number"):
+        app_settings(None)
+    with pytest.raises(ValueError, match="unknown theme 'no-such-theme'"):
+        TuiTrackApp(tmp_path, theme="no-such-theme")
+
+
+def test_command_line_takes_the_store_as_argument_or_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    import tui_track.app_entry
+    from tui_track.cli import main
+
+    opened: list[str | None] = []
+
+    def fake_run_app(store: str | None) -> int:
+        opened.append(store)
+        return 0
+
+    monkeypatch.setattr(tui_track.app_entry, "run_app", fake_run_app)
+    runner = CliRunner()
+    assert runner.invoke(main, ["/data/store"]).exit_code == 0
+    assert runner.invoke(main, ["--store", "/data/other"]).exit_code == 0
+    assert runner.invoke(main, []).exit_code == 0
+    assert opened == ["/data/store", "/data/other", None]
+    assert runner.invoke(main, ["models", "--help"]).exit_code == 0  # subcommands still win over a path
+    assert opened == ["/data/store", "/data/other", None]
+
+
+async def test_big_experiment_preview_merges_into_the_full_listing(
+    demo_store: tc.Store,
+    monkeypatch: pytest.MonkeyPatch,
+    wait_until,  # type: ignore[no-untyped-def]
+) -> None:
+    import tui_track.screens.main as main_module
+
+    monkeypatch.setattr(main_module, "PREVIEW_RUNS", 5)  # the demo's 6 runs count as "big"
+    gone = {"gbm", "logreg"}  # 5 of 6 run directories preview: at least one of these is among them
+    for run in demo_store.list_runs("churn_prediction"):
+        if run.name in gone:
+            demo_store.delete_run(run.id)
+    previews: dict[int, int] = {}  # by message identity: a bubbling message passes the hook twice
+    app = make_app(demo_store.root)
+    async with app.run_test(size=(80, 24), message_hook=lambda m: _count_preview(m, previews)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        assert list(previews.values()) == [5]  # a first batch was shown before the whole listing
+        assert sorted(names(screen.table)) == sorted(set(CHURN_BY_START) - gone)
+
+
+def _count_preview(message: object, previews: dict[int, int]) -> None:
+    from tui_track.messages import RunsChanged
+
+    if isinstance(message, RunsChanged) and message.first:
+        previews[id(message)] = len(message.changed)

@@ -7,6 +7,7 @@ thread update the widgets. A timer refreshes every ``refresh_interval`` seconds 
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -22,8 +23,8 @@ from textual.widgets import Footer, OptionList, Static
 
 from tracker_core.errors import StoreError, TrackerError
 from tracker_core.index import RunIndex
-from tracker_core.records import Experiment
-from tracker_core.store import Store
+from tracker_core.records import Experiment, RunSummary
+from tracker_core.store import Store, read_run_summary
 
 from ..messages import DetailsLoaded, ExperimentsLoaded, RunsChanged, StoreMissing
 from ..widgets.details import DetailsPane
@@ -43,6 +44,9 @@ Log a first run from Python, then it shows up here within a couple of seconds:
 
 Run it in this directory (the store is ./tui-track-store), or point TUI_TRACK_STORE at
 {path} first. Press q to quit."""
+
+PREVIEW_RUNS = 2000
+"""Runs shown before the whole of a bigger experiment is read (its first load only)."""
 
 DETAILS_DELAY = 0.12
 """Seconds the cursor must rest on a run before its history and artifacts are read."""
@@ -130,20 +134,44 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="runs")
     def load_runs(self, experiment_id: str) -> None:
-        """Refresh the runs of ``experiment_id`` through its index (a first call reads them all)."""
+        """Refresh the runs of ``experiment_id`` through its index (a first call reads them all).
+
+        A first load of a big experiment posts a preview of a few thousand runs before the
+        index has read them all, so the table is on screen and answering keys meanwhile.
+        """
         assert self.store is not None
         with self._index_lock:
             started = time.perf_counter()
             index = self._index
             first = index is None or index.experiment_id != experiment_id
+            preview: dict[str, RunSummary] = {}
             if index is None or first:
                 index = self._index = RunIndex(self.store, experiment_id)
+                preview = self._preview(experiment_id)
+                if preview:
+                    self.post_message(RunsChanged(experiment_id, preview, [], first=True))
+                    first = False  # the full listing merges into the preview
             changes = index.refresh()
-            if not first and not changes:
+            removed = changes.removed + [i for i in preview if i not in index.runs]  # e.g. deleted runs
+            if not first and not changes and not removed:
                 return
             changed = {i: index.runs[i] for i in (*changes.added, *changes.updated)}
             seconds = time.perf_counter() - started
-        self.post_message(RunsChanged(experiment_id, changed, changes.removed, first=first, seconds=seconds))
+        self.post_message(RunsChanged(experiment_id, changed, removed, first=first, seconds=seconds))
+
+    def _preview(self, experiment_id: str) -> dict[str, RunSummary]:
+        """Up to PREVIEW_RUNS runs read directly, when the experiment has more than that."""
+        assert self.store is not None
+        runs_dir = self.store.experiments_dir / experiment_id / "runs"
+        try:
+            names = [n for n in os.listdir(runs_dir) if not n.startswith(".")]
+        except FileNotFoundError:
+            return {}
+        if len(names) <= PREVIEW_RUNS:
+            return {}
+        now = time.time()
+        runs = (read_run_summary(runs_dir / n, experiment_id, False, now, with_env=False) for n in names[:PREVIEW_RUNS])
+        return {r.id: r for r in runs if not r.deleted}
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="details")
     def load_details(self, run_id: str) -> None:
