@@ -19,14 +19,16 @@ class TuiTrackApp(App[None]):
     """Browse a tui-track store from the keyboard; ``q`` quits, ``?`` lists the keys."""
 
     TITLE = "tui-track"
-    CSS_PATH: ClassVar[list[str | Path]] = ["app.tcss", "screens.tcss"]  # type: ignore[misc]
+    CSS_PATH = ["app.tcss", "screens.tcss"]  # noqa: RUF012 (typed by App; a ClassVar annotation clashes)
     COMMANDS = App.COMMANDS | {ScreenActions}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("ctrl+p", "command_palette", "Commands", show=False),
     ]
 
-    def __init__(self, store_path: str | Path, *, refresh_interval: float = DEFAULT_REFRESH, theme: str | None = None):
+    def __init__(
+        self, store_path: str | Path, *, refresh_interval: float = DEFAULT_REFRESH, theme: str | None = None
+    ) -> None:
         super().__init__()
         self.store_path = Path(store_path)
         self.refresh_interval = refresh_interval

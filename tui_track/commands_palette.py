@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -30,7 +31,7 @@ class KeyAction:
     node: DOMNode
 
 
-def key_actions(screen: Screen[object], focused: Widget | None = None) -> list[KeyAction]:
+def key_actions(screen: Screen[Any], focused: Widget | None = None) -> list[KeyAction]:
     """Every bound action active on ``screen`` (focused widget first, then up to the app), keys merged."""
     app = screen.app
     chain: list[DOMNode] = list(focused.ancestors_with_self) if focused is not None else [screen, app]

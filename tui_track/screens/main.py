@@ -55,7 +55,7 @@ DETAILS_DELAY = 0.12
 class MainScreen(Screen[None]):
     """Experiments · runs table · details, with sort, filter, marks and live refresh."""
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (typed by Screen)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter"),
