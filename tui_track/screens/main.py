@@ -276,7 +276,8 @@ class MainScreen(Screen[None]):
 
     @on(RunsTable.Selected)
     def run_selected(self, event: RunsTable.Selected) -> None:
-        self._open("run", event.run_id)
+        if event.run_id is not None:
+            self._open("run", event.run_id)
 
     def _show_details(self, run_id: str, reload: bool) -> None:
         run = self.table.runs.get(run_id)

@@ -117,6 +117,19 @@ class ColumnStats:
         return sorted(k for k, c in self.param_count.items() if k in self.param_varies or c < n_runs)
 
 
+class _RunMessage(Message):
+    """A message about one run of a :class:`RunsTable`."""
+
+    def __init__(self, table: RunsTable, run_id: str | None) -> None:
+        super().__init__()
+        self.table = table
+        self.run_id = run_id
+
+    @property
+    def control(self) -> RunsTable:
+        return self.table
+
+
 class RunsTable(ScrollView, can_focus=True):
     """Runs of one experiment: status, name, start, duration, metrics and the params that vary."""
 
@@ -171,29 +184,11 @@ class RunsTable(ScrollView, can_focus=True):
     cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)
     cursor_col: reactive[int] = reactive(0, repaint=False)
 
-    class Highlighted(Message):
+    class Highlighted(_RunMessage):
         """The run under the cursor changed (None when the table is empty)."""
 
-        def __init__(self, table: RunsTable, run_id: str | None) -> None:
-            super().__init__()
-            self.table = table
-            self.run_id = run_id
-
-        @property
-        def control(self) -> RunsTable:
-            return self.table
-
-    class Selected(Message):
-        """Enter was pressed on a run."""
-
-        def __init__(self, table: RunsTable, run_id: str) -> None:
-            super().__init__()
-            self.table = table
-            self.run_id = run_id
-
-        @property
-        def control(self) -> RunsTable:
-            return self.table
+    class Selected(_RunMessage):
+        """Enter was pressed on a run (``run_id`` is never None)."""
 
     class ViewChanged(Message):
         """Sort, filter, columns or marks changed (the screen updates its status line)."""
