@@ -328,3 +328,35 @@ def _count_preview(message: object, previews: dict[int, int]) -> None:
 
     if isinstance(message, RunsChanged) and message.first:
         previews[id(message)] = len(message.changed)
+
+
+async def test_column_picker_shows_tags_and_hides_metrics(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    from textual.widgets import SelectionList
+
+    from tui_track.screens.columns import ColumnPicker
+
+    async with make_app(demo_store.root).run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        await pilot.press("o")
+        picker = pilot.app.screen
+        assert isinstance(picker, ColumnPicker)
+        choices = picker.query_one(SelectionList)
+        labels = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
+        assert "tags.team" in labels and "metrics.f1" in labels  # tags are not shown by default: offered here
+        for label in ("metrics.f1", "tags.team"):
+            await pilot.press("home", *["down"] * labels.index(label), "space")
+        await pilot.press("enter")
+        assert isinstance(pilot.app.screen, MainScreen)
+        shown = [c.label for c in screen.table.columns]
+        assert "f1" not in shown and "team" in shown and "accuracy" in shown, shown
+        team_column = shown.index("team")
+        assert all(
+            column_cell == "growth" for column_cell in _column_cells(screen.table, team_column, {"gbm", "logreg"})
+        )
+
+
+def _column_cells(table: RunsTable, index: int, run_names: set[str]) -> list[str]:
+    from tui_track.widgets.runs_table import column_text
+
+    key = table.columns[index].key
+    return [column_text(table.runs[i], key) for i in table.order if table.runs[i].name in run_names]

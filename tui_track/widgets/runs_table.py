@@ -96,6 +96,7 @@ class ColumnStats:
 
     def __init__(self) -> None:
         self.metrics: set[str] = set()
+        self.tags: set[str] = set()
         self.param_first: dict[str, Any] = {}
         self.param_count: dict[str, int] = {}
         self.param_varies: set[str] = set()
@@ -103,6 +104,7 @@ class ColumnStats:
     def add(self, run: RunSummary) -> None:
         """Fold in one run (new or updated)."""
         self.metrics.update(run.metrics)
+        self.tags.update(run.tags)
         for key, value in run.params.items():
             if key not in self.param_first:
                 self.param_first[key] = value
@@ -150,7 +152,8 @@ class RunsTable(ScrollView, can_focus=True):
         Binding("space", "toggle_mark", "Mark"),
         Binding("u", "clear_marks", "Unmark all", show=False),
         Binding("minus", "hide_column", "Hide column", show=False),
-        Binding("equals_sign", "show_columns", "Show all columns", show=False),
+        Binding("equals_sign", "show_columns", "Show hidden columns", show=False),
+        Binding("o", "pick_columns", "Pick columns", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -200,6 +203,7 @@ class RunsTable(ScrollView, can_focus=True):
         self.marks: set[str] = set()
         self.columns: list[Column] = []
         self.hidden: set[str] = set()
+        self.extra: set[str] = set()
         self.sort_column: str | None = None
         self.sort_descending = False
         self.predicate: Predicate | None = None
@@ -253,11 +257,34 @@ class RunsTable(ScrollView, can_focus=True):
         return sorted(self._stats.metrics)
 
     # ------------------------------------------------------------------ building the view
-    def _auto_columns(self) -> list[Column]:
-        sample = [self.runs[i] for i in self.order[:MAX_SAMPLE]]
+    def column_choices(self) -> list[tuple[str, str, bool]]:
+        """Every column the runs could show, as (key, label, shown): attributes, metrics, params, tags."""
+        auto = dict(self._auto_keys())
+        shown = {key for key in auto if key not in self.hidden} | self.extra
+        choices = {key: label if key.startswith("attributes.") else key.replace("`", "") for key, label in auto.items()}
+        choices.update((f"params.{quote_part(k)}", f"params.{k}") for k in sorted(self._stats.param_first))
+        choices.update((f"tags.{quote_part(k)}", f"tags.{k}") for k in sorted(self._stats.tags))
+        return [(key, label, key in shown) for key, label in choices.items()]
+
+    def show_columns(self, keys: Iterable[str]) -> None:
+        """Show exactly these columns (status and name always show), in the usual order."""
+        wanted = set(keys) | set(FIXED_KEYS)
+        auto = {key for key, _ in self._auto_keys()}
+        self.hidden = auto - wanted
+        self.extra = wanted - auto
+        self._rebuild(keep_cursor=True)
+
+    def _auto_keys(self) -> list[tuple[str, str]]:
         keys = [(STATUS, "status"), (NAME, "name"), (START, "start"), (DURATION, "duration")]
         keys += [(f"metrics.{quote_part(k)}", k) for k in sorted(self._stats.metrics)]
         keys += [(f"params.{quote_part(k)}", k) for k in self._stats.varying_params(len(self.runs))]
+        return keys
+
+    def _auto_columns(self) -> list[Column]:
+        sample = [self.runs[i] for i in self.order[:MAX_SAMPLE]]
+        keys = self._auto_keys()
+        known = {key for key, _ in keys}
+        keys += [(key, key.split(".", 1)[1].strip("`")) for key in sorted(self.extra - known)]
         columns = []
         for key, label in keys:
             if key in self.hidden:
@@ -438,6 +465,16 @@ class RunsTable(ScrollView, can_focus=True):
     def action_show_columns(self) -> None:
         self.hidden.clear()
         self._rebuild(keep_cursor=True)
+
+    def action_pick_columns(self) -> None:
+        """Choose the columns from a list of every metric, param and tag."""
+        from ..screens.columns import ColumnPicker
+
+        def chosen(keys: list[str] | None) -> None:
+            if keys is not None:
+                self.show_columns(keys)
+
+        self.app.push_screen(ColumnPicker(self.column_choices()), chosen)
 
     # ------------------------------------------------------------------ rendering
     def _cells(self, run: RunSummary | None, row: int, base: Style) -> tuple[list[Segment], list[Segment]]:
