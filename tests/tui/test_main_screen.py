@@ -360,3 +360,28 @@ def _column_cells(table: RunsTable, index: int, run_names: set[str]) -> list[str
 
     key = table.columns[index].key
     return [column_text(table.runs[i], key) for i in table.order if table.runs[i].name in run_names]
+
+
+async def test_layout_stacks_at_80x24_and_spreads_at_120x40(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    async with make_app(demo_store.root).run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        table, details = screen.table, screen.query_one(DetailsPane)
+        assert not screen.query_one("#experiments").display  # collapsed: `e` brings it in
+        assert table.region.width == 80 and table.region.height >= 5
+        assert details.region.y > table.region.y and details.region.width == 80  # stacked under the table
+        assert table.region.bottom <= details.region.y and details.region.bottom <= 23  # the footer keeps its line
+        await pilot.press("d")
+        assert not details.display and table.region.height > 15
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        experiments = screen.query_one("#experiments")
+        assert experiments.display and experiments.region.x == 0 and table.region.x >= experiments.region.right
+
+
+async def test_empty_store_says_how_to_log_a_first_run(empty_store_path: Path, wait_until) -> None:  # type: ignore[no-untyped-def]
+    tc.Store(empty_store_path)  # exists, holds nothing yet
+    async with make_app(empty_store_path).run_test(size=(80, 24)) as pilot:
+        screen = pilot.app.main_screen
+        await wait_until(pilot, lambda: screen.has_class("-no-runs"), what="the welcome message")
+        text = str(screen.query_one("#welcome").content)
+        assert "has no runs yet" in text and "tc.start_run(" in text
