@@ -29,7 +29,10 @@ from .store import Store, read_run_summary
 CACHE_FILE = ".summaries.jsonl"
 CACHE_VERSION = 1
 CACHE_REWRITE_AFTER = 100
-"""Rewrite an experiment's cache when a refresh had to parse at least this many run files."""
+"""Rewrite an experiment's cache when a refresh parsed at least this many ended runs it lacked.
+
+Open and crashed runs are re-read at every refresh (their liveness can change) and never
+count, so a store full of crashed runs does not rewrite its cache on every listing."""
 
 
 @dataclass
@@ -123,7 +126,8 @@ class RunIndex:
                 summary.deleted = is_deleted
             else:
                 summary = read_run_summary(run_dir, exp_id, is_deleted, now, with_env=False)
-                parsed += 1
+                if summary.status in END_STATUSES:
+                    parsed += 1  # an ended run the cache lacked or had stale: worth saving
             stamps[run_id] = stamp
             runs[run_id] = summary
             if old is None:

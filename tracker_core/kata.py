@@ -7,6 +7,7 @@ replaced by ``from tracker_core import ExperimentTracker, ModelRegistry``.
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 import time
@@ -104,14 +105,13 @@ class ExperimentTracker:
         """Pickle ``obj`` with joblib as artifact ``filename``; return the file's path."""
         import joblib
 
-        from .jsonio import write_bytes_atomic
-
         run = self._active()
         path = run.artifact_path_for(filename)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         joblib.dump(obj, tmp)
-        write_bytes_atomic(path, tmp.read_bytes())
-        tmp.unlink()
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
         assert self.current_run is not None
         self.current_run["artifacts"].append(filename)
         return os.fspath(path)
@@ -127,12 +127,11 @@ class ExperimentTracker:
         return record
 
     def compare_runs(self, metric: str = "accuracy") -> list[dict[str, Any]]:
-        """All runs sorted by ``metric``, best (highest) first; runs without it last."""
+        """All runs sorted by ``metric``, highest first; as in the kata, a missing value counts as 0."""
 
-        def key(r: dict[str, Any]) -> tuple[bool, float]:
-            v = r["metrics"].get(metric)
-            missing = v is None or v != v
-            return (not missing, v if not missing else 0.0)
+        def key(r: dict[str, Any]) -> float:
+            v = r["metrics"].get(metric, 0)
+            return -math.inf if v != v else float(v)  # NaN: last
 
         return sorted(self.runs, key=key, reverse=True)
 

@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Any
 from . import lifecycle, metrics_log
 from .errors import ConflictError, RunStateError, ValidationError
 from .jsonio import read_json, write_bytes_atomic, write_json_atomic
+from .locking import WriterLock
 from .records import END_STATUSES, FAILED, FINISHED, KILLED, MetricSummary, RunSummary
 from .validation import (
     artifact_relpath,
     json_value,
     metric_step,
+    metric_timestamp,
     metric_value,
     safe_join,
     same_value,
@@ -48,7 +50,9 @@ class Run:
     killed on KeyboardInterrupt).
     """
 
-    def __init__(self, store: Store, run_dir: Path, data: dict[str, Any], *, flush_interval: float) -> None:
+    def __init__(
+        self, store: Store, run_dir: Path, data: dict[str, Any], *, flush_interval: float, writer_lock: WriterLock
+    ) -> None:
         self.store = store
         self.dir = run_dir
         self._data = data
@@ -63,6 +67,10 @@ class Run:
         self._ended = False
         self._metrics_fd: int | None = None
         self._known_keys: set[str] = set(self._metrics)
+        self._writer_lock = writer_lock
+        self._owner_pid = os.getpid()
+        self._foreign = False
+        self._last_flush = self._last_beat = time.monotonic()
         lifecycle.register(self)
 
     # ----------------------------------------------------------------- identity
@@ -107,9 +115,29 @@ class Run:
         return f"<Run {self.id[:8]} {self.name!r} {'ended' if self._ended else 'running'}>"
 
     # ------------------------------------------------------------------ logging
-    def _check_open(self) -> None:
-        if self._ended:
-            raise RunStateError(f"run {self.id} has ended; resume it with start_run(run_id=...) to log more")
+    def _check_open(self) -> bool:
+        """True when the run takes logging; False to drop it quietly (SIGTERM is ending it)."""
+        if not self._ended:
+            return True
+        if self._foreign:
+            raise RunStateError(
+                f"run {self.id[:8]} belongs to process {self._owner_pid}, which forked this one; "
+                "start a run here (tracker_core.start_run(nested=True) for a child run)"
+            )
+        if lifecycle.terminating():
+            return False
+        raise RunStateError(f"run {self.id} has ended; resume it with start_run(run_id=...) to log more")
+
+    def _disown(self) -> None:
+        """In a forked child: this run is the parent's; never write it from here."""
+        self._foreign = True
+        self._ended = True
+        self._buffer = []
+        for fd in (self._metrics_fd,):
+            if fd is not None:
+                os.close(fd)
+        self._metrics_fd = None
+        self._writer_lock.release()  # the child's copy only: POSIX locks stay with the parent
 
     def log_param(self, key: str, value: Any) -> None:
         """Record a param; JSON types are kept. Re-logging a different value is an error."""
@@ -117,19 +145,17 @@ class Run:
 
     def log_params(self, params: dict[str, Any]) -> None:
         """Record several params at once (all checked before any is recorded)."""
-        self._check_open()
-        current = self._data["params"]
-        staged = {}
-        for key, value in params.items():
-            validate_key(key, "param")
-            value = json_value(value)
-            if key in current and not same_value(current[key], value):
-                raise ConflictError(
-                    f"param {key!r} was already logged as {current[key]!r} in run {self.id[:8]}; "
-                    f"cannot change it to {value!r} (params are immutable; use a tag or a new run)"
-                )
-            staged[key] = value
+        if not self._check_open():
+            return
+        staged = {validate_key(key, "param"): json_value(value) for key, value in params.items()}
         with self._buffer_lock:
+            current = self._data["params"]
+            for key, value in staged.items():
+                if key in current and not same_value(current[key], value):
+                    raise ConflictError(
+                        f"param {key!r} was already logged as {current[key]!r} in run {self.id[:8]}; "
+                        f"cannot change it to {value!r} (params are immutable; use a tag or a new run)"
+                    )
             current.update(staged)
             self._dirty = True
 
@@ -139,7 +165,8 @@ class Run:
 
     def set_tags(self, tags: dict[str, Any]) -> None:
         """Set several tags at once."""
-        self._check_open()
+        if not self._check_open():
+            return
         staged = {validate_key(k, "tag"): json_value(v) for k, v in tags.items()}
         with self._buffer_lock:
             self._data["tags"].update(staged)
@@ -151,8 +178,8 @@ class Run:
         ``step`` defaults to one past the metric's last step (0 for the first point);
         ``timestamp`` (unix seconds) to now. Points reach disk within ``flush_interval``.
         """
-        if self._ended:
-            self._check_open()
+        if self._ended and not self._check_open():
+            return
         if key not in self._known_keys:
             validate_key(key, "metric")
             self._known_keys.add(key)
@@ -161,7 +188,7 @@ class Run:
             step = self._next_step.get(key, 0)
         elif type(step) is not int:
             step = metric_step(key, step)
-        ts = time.time() if timestamp is None else float(timestamp)
+        ts = time.time() if timestamp is None else metric_timestamp(key, timestamp)
         with self._buffer_lock:
             self._buffer.append((key, v, step, ts))
             if step >= self._next_step.get(key, 0):
@@ -182,7 +209,9 @@ class Run:
         return self._artifact_target(artifact_relpath(relpath))
 
     def _artifact_target(self, relpath: str) -> Path:
-        self._check_open()
+        if self._ended:
+            self._check_open()
+            raise RunStateError(f"run {self.id[:8]} is ending; artifacts can no longer be added")
         self.artifact_dir.mkdir(exist_ok=True)
         target = safe_join(self.artifact_dir, relpath)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -200,7 +229,8 @@ class Run:
         source = Path(local_path)
         if not source.exists():
             raise ValidationError(f"cannot log artifact {source}: no such file or directory")
-        rel = artifact_relpath(f"{artifact_path}/{source.name}" if artifact_path else source.name)
+        name = source.resolve().name  # "." and ".." name their directory
+        rel = artifact_relpath(f"{artifact_path}/{name}" if artifact_path else name)
         target = self._artifact_target(rel)
         if source.is_dir():
             tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -242,7 +272,11 @@ class Run:
 
     # --------------------------------------------------------- flushing, ending
     def flush(self) -> None:
-        """Write buffered points (appended) and changed params/tags/summaries (replaced)."""
+        """Write buffered points (appended) and changed params/tags/summaries (replaced).
+
+        On a write error (a full disk) nothing is lost: a partly appended batch is cut back,
+        the points return to the buffer, and the next flush tries again.
+        """
         with self._io_lock:
             with self._buffer_lock:
                 points, self._buffer = self._buffer, []
@@ -253,27 +287,45 @@ class Run:
                     "tags": dict(self._data["tags"]),
                     "models": list(self._data.get("models", ())),
                 }
-            if points:
-                data = metrics_log.format_points(points)
-                fd = self._metrics_fd
-                if fd is None:
-                    fd = self._metrics_fd = os.open(
-                        self.dir / metrics_log.FILENAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644
-                    )
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fdatasync(fd)
-                self._offset += len(data)
-                summaries = self._metrics
-                for key, value, step, ts in points:
-                    s = summaries.get(key)
-                    if s is None:
-                        summaries[key] = MetricSummary.first(value, step, ts)
-                    else:
-                        s.add(value, step, ts)
-            if points or dirty:
-                self._write_run_file(snapshot)
+            appended = False
+            try:
+                if points:
+                    self._append(metrics_log.format_points(points))
+                    appended = True
+                    summaries = self._metrics
+                    for key, value, step, ts in points:
+                        s = summaries.get(key)
+                        if s is None:
+                            summaries[key] = MetricSummary.first(value, step, ts)
+                        else:
+                            s.add(value, step, ts)
+                if points or dirty:
+                    self._write_run_file(snapshot)
+            except BaseException:
+                with self._buffer_lock:
+                    if not appended:
+                        self._buffer[:0] = points
+                    self._dirty = True
+                raise
+
+    def _append(self, data: bytes) -> None:
+        fd = self._metrics_fd
+        if fd is None:
+            fd = self._metrics_fd = os.open(
+                self.dir / metrics_log.FILENAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644
+            )
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fdatasync(fd)
+        except BaseException:
+            try:  # never leave half a batch (and a torn line) for the next append to glue onto
+                os.ftruncate(fd, self._offset)
+            except OSError:
+                pass
+            raise
+        self._offset += len(data)
 
     def _write_run_file(self, data: dict[str, Any]) -> None:
         data["metrics"] = summaries_to_json(self._metrics)
@@ -287,14 +339,21 @@ class Run:
         except FileNotFoundError:
             (self.dir / HEARTBEAT_FILE).touch()
 
-    def tick(self) -> None:
-        """Periodic work of the background thread: flush and heartbeat."""
-        if not self._ended:
+    def tick(self, now: float) -> None:
+        """Periodic work of the background thread: flush each interval, heartbeat regularly."""
+        if self._ended:
+            return
+        if now - self._last_flush >= self.flush_interval:
+            self._last_flush = now
             self.flush()
+        if now - self._last_beat >= lifecycle.HEARTBEAT_INTERVAL:
+            self._last_beat = now
             self.heartbeat()
 
     def end(self, status: str = FINISHED, error: str | None = None) -> None:
         """End the run with ``status`` (finished, failed or killed), flushing everything."""
+        if self._foreign:
+            self._check_open()
         status = status.lower()
         if status not in END_STATUSES:
             raise ValidationError(f"cannot end a run as {status!r}; choose one of {', '.join(END_STATUSES)}")
@@ -312,6 +371,7 @@ class Run:
             if self._metrics_fd is not None:
                 os.close(self._metrics_fd)
                 self._metrics_fd = None
+            self._writer_lock.release()
         lifecycle.unregister(self)
 
     end_run = end

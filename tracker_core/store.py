@@ -26,11 +26,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import metrics_log
+from . import lifecycle, metrics_log
 from .config import resolve_store_path
 from .errors import AmbiguousIdError, ConflictError, CorruptFileError, NotFoundError, StoreError, ValidationError
 from .jsonio import decode_float, read_json, restore, restore_values, write_json_atomic
-from .locking import FileLock
+from .locking import FileLock, WriterLock, writer_alive
 from .records import (
     CRASHED,
     RUNNING,
@@ -200,11 +200,17 @@ class Store:
         """
         name = validate_name(name, "experiment name")
         exp_id = self._exp_by_name.get(name)
-        if exp_id and (self.experiments_dir / exp_id / "runs").is_dir():
-            return Experiment(id=exp_id, name=name, created=0.0)
-        if len(name) == 32 and (self.experiments_dir / name / EXPERIMENT_FILE).is_file():
-            return self._read_experiment(self.experiments_dir / name)
-        return self._get_or_create(name, None)[0]
+        if exp_id is None and len(name) == 32 and (self.experiments_dir / name / EXPERIMENT_FILE).is_file():
+            exp_id = name  # an experiment id
+        if exp_id is not None:
+            try:  # re-read: another process may have renamed or deleted it since
+                exp = self._read_experiment(self.experiments_dir / exp_id)
+            except (OSError, CorruptFileError, KeyError, TypeError):
+                exp = None
+            if exp is not None and name in (exp.name, exp.id):
+                return _refuse_deleted(exp)
+            self._exp_by_name.pop(name, None)
+        return _refuse_deleted(self._get_or_create(name, None)[0])
 
     def _get_or_create(self, name: str, tags: dict[str, Any] | None) -> tuple[Experiment, bool]:
         name = validate_name(name, "experiment name")
@@ -316,23 +322,30 @@ class Store:
         # half-written, and the first flush (at most flush_interval later) or the end fsyncs it.
         write_json_atomic(tmp / RUN_FILE, data, fsync=False)
         (tmp / HEARTBEAT_FILE).touch()
+        writer_lock = WriterLock(tmp)
+        writer_lock.try_acquire()  # a fresh file: always free; the lock follows the inode on rename
         os.rename(tmp, runs_dir / run_id)
         self._run_exp[run_id] = exp.id
         data["metrics"] = {}
-        return Run(self, runs_dir / run_id, data, flush_interval=flush_interval)
+        return Run(self, runs_dir / run_id, data, flush_interval=flush_interval, writer_lock=writer_lock)
 
     def _resume(self, run_id: str, flush_interval: float) -> Run:
         from . import environment
 
         exp_id, run_id = self._locate(run_id)
         run_dir = self._run_dir(exp_id, run_id)
-        current = self.get_run(run_id)
-        if current.status == RUNNING:
+        writer_lock = WriterLock(run_dir)
+        if lifecycle.is_open_here(run_id) or not writer_lock.try_acquire():
+            current = self.get_run(run_id)
             raise ConflictError(
                 f"run {run_id[:8]} is still running (pid {current.pid} on {current.host}); "
-                "a run has one writer at a time"
+                "a run has one writer at a time: end it there first"
             )
-        data = load_run_file(run_dir)
+        try:
+            data = load_run_file(run_dir)
+        except BaseException:
+            writer_lock.release()
+            raise
         # Bring the summaries up to date with points a killed writer appended but never summarized.
         path = run_dir / metrics_log.FILENAME
         size = metrics_log.truncate_torn_tail(path)
@@ -350,7 +363,7 @@ class Store:
             user=environment.username(),
         )
         data.setdefault("resumed", []).append(time.time())
-        run = Run(self, run_dir, data, flush_interval=flush_interval)
+        run = Run(self, run_dir, data, flush_interval=flush_interval, writer_lock=writer_lock)
         run.heartbeat()
         with run._buffer_lock:
             run._dirty = True
@@ -454,13 +467,13 @@ class Store:
         root = self.artifact_root(run_id)
         found: list[ArtifactInfo] = []
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            dirnames[:] = sorted(d for d in dirnames if not (d.startswith(".") and d.endswith(".tmp")))
             rel_dir = os.path.relpath(dirpath, root)
             for d in dirnames:
                 found.append(ArtifactInfo(_rel(rel_dir, d), 0, True))
             for f in filenames:
-                if f.startswith("."):
-                    continue
+                if f.startswith(".") and f.endswith(".tmp"):
+                    continue  # a write in progress (temp file beside its target)
                 try:
                     size = os.stat(os.path.join(dirpath, f)).st_size
                 except FileNotFoundError:
@@ -501,11 +514,21 @@ class Store:
         exp_id, run_id = self._locate(run_id)
         if run_id not in self._deleted_runs(self.experiments_dir / exp_id):
             raise ConflictError(f"run {run_id[:8]} is not deleted; delete it before purging it")
+        if self.get_run(run_id).status == RUNNING:
+            raise ConflictError(f"run {run_id[:8]} is still being written; end it before purging it")
         import shutil
 
         shutil.rmtree(self._run_dir(exp_id, run_id))
         os.unlink(self.experiments_dir / exp_id / "deleted-runs" / run_id)
         self._run_exp.pop(run_id, None)
+
+
+def _refuse_deleted(exp: Experiment) -> Experiment:
+    if exp.deleted:
+        raise ConflictError(
+            f"experiment {exp.name!r} is deleted; restore it (Store.restore_experiment) or log to another name"
+        )
+    return exp
 
 
 def _rel(rel_dir: str, name: str) -> str:
@@ -538,6 +561,26 @@ def _unreadable(run_id: str, exp_id: str, deleted: bool, reason: str) -> RunSumm
     return RunSummary(run_id, exp_id, run_id[:8], UNREADABLE, None, error=reason, deleted=deleted)
 
 
+def _writer_is_alive(run_dir: str, summary: RunSummary, now: float) -> bool:
+    """Whether the process writing a ``running`` run still lives.
+
+    The writer holds a lock on ``.writer.lock`` for the run's life: on any host (NFS included)
+    a held lock means alive, a free one means dead, whatever the heartbeat (a suspended job or a
+    long C call stays alive). Without a usable lock: dead pid on this host, or no heartbeat for
+    ``STALE_AFTER`` seconds.
+    """
+    from .environment import hostname
+
+    if lifecycle.is_open_here(summary.id):
+        return True  # never probe our own lock: closing the probe would drop it
+    alive = writer_alive(run_dir)
+    if alive is not None:
+        return alive
+    if summary.host == hostname() and summary.pid is not None and not process_alive(summary.pid):
+        return False
+    return summary.heartbeat is not None and now - summary.heartbeat <= STALE_AFTER
+
+
 def read_run_summary(
     run_dir: str | os.PathLike[str], exp_id: str, deleted: bool, now: float, *, with_env: bool = True
 ) -> RunSummary:
@@ -545,8 +588,6 @@ def read_run_summary(
 
     ``with_env=False`` leaves out the environment record (listings of many runs don't need it).
     """
-    from .environment import hostname
-
     run_dir = os.fspath(run_dir)
     run_id = os.path.basename(run_dir)
     try:
@@ -585,9 +626,7 @@ def read_run_summary(
             summary.heartbeat = os.stat(os.path.join(run_dir, HEARTBEAT_FILE)).st_mtime
         except FileNotFoundError:
             summary.heartbeat = summary.start_time
-        stale = summary.heartbeat is None or now - summary.heartbeat > STALE_AFTER
-        dead = summary.host == hostname() and summary.pid is not None and not process_alive(summary.pid)
-        if stale or dead:
+        if not _writer_is_alive(run_dir, summary, now):
             summary.status = CRASHED
         # Points appended after the last summary (a writer killed between the two writes).
         offset = data.get("metrics_offset", 0)

@@ -18,20 +18,28 @@ def validate_key(key: object, kind: str) -> str:
     A key is a non-empty string of at most 250 characters, without control characters, and
     without ``.``/``..`` path parts or a leading ``/`` (keys may name files of the store).
     """
+    what = kind if kind.endswith("name") else f"{kind} key"
     if not isinstance(key, str):
-        raise ValidationError(f"{kind} key must be a string, got {type(key).__name__}: {key!r}")
+        raise ValidationError(f"{what} must be a string, got {type(key).__name__}: {key!r}")
     if not key or not key.strip():
-        raise ValidationError(f"{kind} key must not be empty")
+        raise ValidationError(f"{what} must not be empty")
     if len(key) > MAX_KEY_LENGTH:
-        raise ValidationError(
-            f"{kind} key is {len(key)} characters long; the limit is {MAX_KEY_LENGTH}: {key[:40]!r}..."
-        )
+        raise ValidationError(f"{what} is {len(key)} characters long; the limit is {MAX_KEY_LENGTH}: {key[:40]!r}...")
     for ch in key:
         if ord(ch) < 32 or ord(ch) == 127:
-            raise ValidationError(f"{kind} key {key!r} contains the control character {ch!r}")
+            raise ValidationError(f"{what} {key!r} contains the control character {ch!r}")
     if key.startswith("/") or any(part in (".", "..") for part in key.split("/")):
-        raise ValidationError(f"{kind} key {key!r} must not start with '/' or contain '.' or '..' path parts")
-    return key
+        raise ValidationError(f"{what} {key!r} must not start with '/' or contain '.' or '..' path parts")
+    return check_text(key, what)
+
+
+def check_text(text: str, what: str) -> str:
+    """Refuse strings that cannot be written as UTF-8 (lone surrogates from bad decoding)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(f"{what} {text!r} is not valid Unicode text (it holds a lone surrogate)") from None
+    return text
 
 
 def validate_name(name: object, kind: str) -> str:
@@ -62,19 +70,34 @@ def metric_step(key: str, step: object) -> int:
     return int(step.__index__())
 
 
+def metric_timestamp(key: str, timestamp: object) -> float:
+    """A point's time: finite unix seconds."""
+    if isinstance(timestamp, (str, bytes, bool)) or timestamp is None:
+        raise ValidationError(f"timestamp of metric {key!r} must be unix seconds, got {timestamp!r}")
+    try:
+        value = float(timestamp)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValidationError(f"timestamp of metric {key!r} must be unix seconds, got {timestamp!r}") from None
+    if not math.isfinite(value):
+        raise ValidationError(f"timestamp of metric {key!r} must be a finite number, got {value!r}")
+    return value
+
+
 def json_value(value: Any) -> Any:
     """A param/tag/dict value as a plain JSON type, keeping numbers numbers.
 
     numpy scalars and arrays become Python numbers and lists, paths become strings, and any
     other object becomes its ``str()`` (so ``log_param("model", SomeClass)`` works).
     """
-    if value is None or type(value) in (bool, int, float, str):
+    if type(value) is str:
+        return check_text(value, "text value")
+    if value is None or type(value) in (bool, int, float):
         return value
     for plain in (bool, int, float, str):  # subclasses: IntEnum, numpy.float64, StrEnum...
         if isinstance(value, plain):
-            return plain(value)
+            return json_value(plain(value))
     if isinstance(value, dict):
-        return {str(k): json_value(v) for k, v in value.items()}
+        return {check_text(str(k), "key"): json_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_value(v) for v in value]
     item = getattr(value, "item", None)
@@ -86,8 +109,8 @@ def json_value(value: Any) -> Any:
     if isinstance(value, (set, frozenset)):
         return sorted((json_value(v) for v in value), key=repr)
     if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    return str(value)
+        return json_value(os.fspath(value))
+    return json_value(str(value))
 
 
 def same_value(a: Any, b: Any) -> bool:
