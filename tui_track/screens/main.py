@@ -48,6 +48,9 @@ Run it in this directory (the store is ./tui-track-store), or point TUI_TRACK_ST
 PREVIEW_RUNS = 2000
 """Runs shown before the whole of a bigger experiment is read (its first load only)."""
 
+EXPERIMENT_DELAY = 0.15
+"""Seconds the cursor must rest on an experiment before its runs are read."""
+
 DETAILS_DELAY = 0.12
 """Seconds the cursor must rest on a run before its history and artifacts are read."""
 
@@ -81,6 +84,7 @@ class MainScreen(Screen[None]):
         self._index: RunIndex | None = None
         self._index_lock = threading.Lock()
         self._details_timer: Timer | None = None
+        self._experiment_timer: Timer | None = None
         self._refreshing = False
 
     # ------------------------------------------------------------------ layout
@@ -255,11 +259,18 @@ class MainScreen(Screen[None]):
 
     @on(OptionList.OptionHighlighted, "#experiments")
     def experiment_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option.id is not None:
-            self.select_experiment(event.option.id)
+        """Show the highlighted experiment once the cursor rests (scrolling past one reads nothing)."""
+        experiment_id = event.option.id
+        if experiment_id is None or experiment_id == self.experiment_id:
+            return
+        if self._experiment_timer is not None:
+            self._experiment_timer.stop()
+        self._experiment_timer = self.set_timer(EXPERIMENT_DELAY, lambda: self.select_experiment(experiment_id))
 
     @on(OptionList.OptionSelected, "#experiments")
     def experiment_chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.select_experiment(event.option.id)
         self.remove_class("-show-experiments")
         self.set_focus(self.table)
 
