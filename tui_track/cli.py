@@ -19,12 +19,12 @@ from .commands import runs as runs_cmd
 
 
 class _Group(click.Group):
-    """A group whose library errors become one-line messages and exit code 1."""
+    """A group whose library and file-system errors become one-line messages and exit code 1."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except TrackerError as exc:
+        except (TrackerError, OSError) as exc:  # OSError: a read-only store, a denied lock file...
             click.echo(f"tui-track: error: {exc}", err=True)
             ctx.exit(1)
 

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import click
 
-from tracker_core.store import Store
-
 from ..output import emit
-
-
-def _store(ctx: click.Context, create: bool = True) -> Store:
-    return Store(ctx.obj.get("store") if ctx.obj else None, create=create)
+from . import open_store
 
 
 @click.group("import")
@@ -30,7 +25,7 @@ def import_mlflow_cmd(ctx: click.Context, source: str, experiment: str | None, n
     """
     from tracker_core.interop.mlflow_import import import_mlflow
 
-    store = _store(ctx)
+    store = open_store(ctx, create=True)
     report = import_mlflow(store, source, experiment, artifacts=not no_artifacts)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -61,7 +56,7 @@ def export_mlflow_cmd(ctx: click.Context, uri: str, experiment: str | None) -> N
     """Push finished runs and registry versions to MLflow (only what is not there yet)."""
     from tracker_core.interop.mlflow_export import export_mlflow
 
-    store = _store(ctx, create=False)
+    store = open_store(ctx)
     report = export_mlflow(store, uri, experiment)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -14,14 +14,13 @@ import click
 from tracker_core.registry import STAGES, HistoryEntry, ModelVersion, Registry
 
 from ..output import cell, emit, format_option, timestamp
+from . import open_store
 
 KEY_METRICS_SHOWN = 4
 
 
 def _registry(ctx: click.Context) -> Registry:
-    from tracker_core import Store
-
-    return Registry(Store(ctx.obj.get("store") if ctx.obj else None, create=False))
+    return Registry(open_store(ctx))
 
 
 def _confirm(question: str, yes: bool, what: str) -> None:

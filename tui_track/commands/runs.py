@@ -20,6 +20,7 @@ from tracker_core.errors import NotFoundError, ValidationError
 from tracker_core.query import QueryError, columns_of, filter_keys, parse_key, search_runs, value_of
 
 from ..output import cell, duration, emit, format_option, resolve_format, timestamp
+from . import open_store
 
 if TYPE_CHECKING:
     from tracker_core import RunSummary, Store
@@ -28,12 +29,6 @@ DEFAULT_LIMIT = 50
 DEFAULT_METRIC_COLUMNS = 6
 BASE_COLUMNS = ("attributes.id", "attributes.name", "attributes.status", "attributes.start_time", "attributes.duration")
 HEADERS = {"start_time": "started", "end_time": "ended", "experiment_id": "experiment id", "parent_id": "parent"}
-
-
-def _store(ctx: click.Context) -> Store:
-    from tracker_core import Store
-
-    return Store(ctx.obj.get("store") if ctx.obj else None, create=False)
 
 
 def _checked(what: str, fn: Any, *args: Any) -> Any:
@@ -86,7 +81,7 @@ def _columns(spec: str | None, runs: Sequence[RunSummary], extra: Sequence[str])
 @click.pass_context
 def experiments_cmd(ctx: click.Context, include_deleted: bool, fmt: str | None) -> None:
     """Experiments with their run counts and last activity."""
-    found = _store(ctx).list_experiments(include_deleted=include_deleted)
+    found = open_store(ctx).list_experiments(include_deleted=include_deleted)
     fmt = resolve_format(fmt)
     columns = ["name", "id", "runs", "last activity", "created"]
     rows = [
@@ -159,7 +154,7 @@ def runs_cmd(
     fmt = resolve_format(fmt)
     predicate = _checked("--filter", compile_filter, filter_text)
     order = _checked("--sort", parse_order_by, list(sort))
-    store = _store(ctx)
+    store = open_store(ctx)
     matched = search_runs(store, experiment, filter=predicate, order_by=order)
     default_limit = limit is None and not show_all
     limit = None if show_all else (DEFAULT_LIMIT if limit is None else limit)
@@ -191,7 +186,7 @@ def show_cmd(ctx: click.Context, run_id: str, fmt: str | None) -> None:
     """Everything about one run (id or unique prefix): attributes, params, metrics, tags, env, artifacts."""
     from tracker_core.compare import flatten
 
-    store = _store(ctx)
+    store = open_store(ctx)
     run = store.get_run(run_id)
     artifacts = store.list_artifacts(run.id)
     fmt = resolve_format(fmt)
@@ -270,7 +265,7 @@ def compare_cmd(
 
     if len(run_ids) < 2:
         raise ValidationError("give at least two runs to compare (ids or unique prefixes)")
-    store = _store(ctx)
+    store = open_store(ctx)
     comparison = compare_runs([store.get_run(r) for r in run_ids], differences_only=differences_only)
     if sections:
         comparison = replace(comparison, rows=[r for r in comparison.rows if r.section in sections])
@@ -315,7 +310,7 @@ def best_cmd(
     from tracker_core.query import compile_filter
 
     predicate = _checked("--filter", compile_filter, filter_text)
-    candidates = search_runs(_store(ctx), experiment, filter=predicate)
+    candidates = search_runs(open_store(ctx), experiment, filter=predicate)
     chosen = metric_direction(metric) if direction is None else ("min" if direction == "min" else "max")
     run = best_run(None, None, metric, aggregate=aggregate, direction=chosen, runs=candidates)
     if run is None:
@@ -393,7 +388,7 @@ def export_runs_cmd(
 
     predicate = _checked("--filter", compile_filter, filter_text)
     order = _checked("--sort", parse_order_by, list(sort))
-    runs = search_runs(_store(ctx), experiment, filter=predicate, order_by=order)
+    runs = search_runs(open_store(ctx), experiment, filter=predicate, order_by=order)
     if file_format is None:
         file_format = "json" if output and output.lower().endswith(".json") else "csv"
     if file_format == "json":
