@@ -486,10 +486,10 @@ class RunsTable(ScrollView, can_focus=True):
         moving: list[Segment] = []
         if run is None:
             fixed.append(Segment(" " * MARK_WIDTH, header))
-        elif run.id in self.marks:
-            fixed.append(Segment("* ", row_style + self.get_component_rich_style("runs-table--marked")))
-        else:
-            fixed.append(Segment(" " * MARK_WIDTH, row_style))
+        else:  # a mark and a cursor glyph: both readable without colour
+            mark = "*" if run.id in self.marks else " "
+            marked = self.get_component_rich_style("runs-table--marked") if run.id in self.marks else Style()
+            fixed.append(Segment(mark + ("›" if is_cursor else " "), row_style + marked))
         for index, column in enumerate(self.columns):
             target = fixed if column.key in FIXED_KEYS else moving
             if run is None:
