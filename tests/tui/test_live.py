@@ -120,3 +120,27 @@ async def test_store_created_while_open_replaces_the_welcome(tmp_path, wait_unti
             run.log_metric("loss", 0.25)
         await wait_until(pilot, lambda: names(app) == ["hello"], what="the first run")
         assert not screen.has_class("-no-runs")
+
+
+async def test_progress_of_a_running_run_updates_its_row_in_place(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    run = demo_store.start_run("churn_prediction", "still_training", flush_interval=60)
+    run.log_metric("loss", 1.0, step=0)
+    run.flush()
+    app = TuiTrackApp(demo_store.root, refresh_interval=INTERVAL)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            table = app.main_screen.table
+            await wait_until(pilot, lambda: run.id in table.runs, what="the running run")
+            await pilot.press("j", "j")
+            cursor, order = table.cursor_run_id, list(table.order)
+            for step in (1, 2, 3):
+                run.log_metric("loss", 1.0 / (step + 1), step=step)
+            run.log_metric("grad_norm", 0.5)  # a metric no run of the table had: a new column
+            run.flush()
+            await wait_until(pilot, lambda: table.runs[run.id].metrics["loss"].count == 4, what="the new points")
+            assert table.order == order and table.cursor_run_id == cursor
+            assert "grad_norm" in [c.label for c in table.columns]
+            assert table.runs[run.id].metrics["loss"].last == 0.25
+            assert "▶ running" in table.render_line(table.order.index(run.id) + 1).text
+    finally:
+        run.end()

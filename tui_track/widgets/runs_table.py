@@ -44,6 +44,8 @@ NAME = "attributes.name"
 START = "attributes.start_time"
 DURATION = "attributes.duration"
 FIXED_KEYS = (STATUS, NAME)
+ORDER_FIXED_KEYS = (None, NAME, START)
+"""Sorts that a run's progress cannot change (its name and start time are set once)."""
 MARK_WIDTH = 2
 MAX_SAMPLE = 500  # rows looked at to size a column
 Predicate = Callable[[RunSummary], bool]
@@ -227,10 +229,15 @@ class RunsTable(ScrollView, can_focus=True):
         for run_id in removed:
             self.runs.pop(run_id, None)
             self.marks.discard(run_id)
+        removed = list(removed)
+        # Runs that only progressed (new points, a status) keep their place when neither the
+        # filter nor the sort can move them: no need to re-sort 100,000 rows every tick.
+        in_place = not removed and self.predicate is None and self.sort_column in ORDER_FIXED_KEYS
+        in_place = in_place and all(i in self.runs for i in changed)
         for run_id, run in changed.items():
             self.runs[run_id] = run
             self._stats.add(run)
-        self._rebuild(keep_cursor=True)
+        self._rebuild(keep_cursor=True, resort=not in_place)
 
     def set_filter(self, predicate: Predicate | None) -> None:
         """Show only the runs ``predicate`` accepts (all when None)."""
@@ -296,15 +303,16 @@ class RunsTable(ScrollView, can_focus=True):
             columns.append(Column(key, label, width, numeric))
         return columns
 
-    def _rebuild(self, keep_cursor: bool) -> None:
+    def _rebuild(self, keep_cursor: bool, resort: bool = True) -> None:
         old_id = self.cursor_run_id if keep_cursor else None
         screen_offset = self.cursor_row - int(self.scroll_y) if keep_cursor else 0
         old_key = self.cursor_column.key if self.cursor_column else None
-        ids: Iterable[str] = self.runs.keys()
-        if self.predicate is not None:
-            predicate = self.predicate
-            ids = [i for i, r in self.runs.items() if _accepts(predicate, r)]
-        self.order = sort_ids(self.runs, ids, self.sort_column, self.sort_descending)
+        if resort:
+            ids: Iterable[str] = self.runs.keys()
+            if self.predicate is not None:
+                predicate = self.predicate
+                ids = [i for i, r in self.runs.items() if _accepts(predicate, r)]
+            self.order = sort_ids(self.runs, ids, self.sort_column, self.sort_descending)
         self.columns = self._auto_columns()
         self._fixed_width = MARK_WIDTH + sum(c.width + 1 for c in self.columns if c.key in FIXED_KEYS)
         keys = [c.key for c in self.columns]
