@@ -87,10 +87,10 @@ def short_time(value: float | None) -> str:
     return "-" if value is None else time.strftime("%m-%d %H:%M", time.localtime(value))
 
 
-def sort_ids(runs: dict[str, RunSummary], ids: Iterable[str], key: str | None, descending: bool) -> list[str]:
-    """Ids ordered by a column key (missing values last either way); newest first when ``key`` is None."""
+def sort_ids(runs: Iterable[RunSummary], key: str | None, descending: bool) -> list[str]:
+    """Run ids ordered by a column key (missing values last either way); newest first when ``key`` is None."""
     order = [OrderKey(START, True)] if key is None else [OrderKey(key, descending)]
-    return [r.id for r in sort_runs([runs[i] for i in ids], order)]
+    return [r.id for r in sort_runs(runs, order)]
 
 
 class ColumnStats:
@@ -308,11 +308,11 @@ class RunsTable(ScrollView, can_focus=True):
         screen_offset = self.cursor_row - int(self.scroll_y) if keep_cursor else 0
         old_key = self.cursor_column.key if self.cursor_column else None
         if resort:
-            ids: Iterable[str] = self.runs.keys()
+            runs: Iterable[RunSummary] = self.runs.values()
             if self.predicate is not None:
                 predicate = self.predicate
-                ids = [i for i, r in self.runs.items() if _accepts(predicate, r)]
-            self.order = sort_ids(self.runs, ids, self.sort_column, self.sort_descending)
+                runs = [r for r in runs if _accepts(predicate, r)]
+            self.order = sort_ids(runs, self.sort_column, self.sort_descending)
         self.columns = self._auto_columns()
         self._fixed_width = MARK_WIDTH + sum(c.width + 1 for c in self.columns if c.key in FIXED_KEYS)
         keys = [c.key for c in self.columns]
