@@ -54,9 +54,10 @@ def _load_toml(path: Path) -> dict[str, Any]:
         import tomli as tomllib
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            table: dict[str, Any] = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise TrackerError(f"{path}: invalid TOML ({exc}); fix or remove the file") from None
+    return table
 
 
 def config_files(cwd: Path | None = None) -> list[tuple[Path, dict[str, Any]]]:
