@@ -14,7 +14,7 @@ from tracker_core.records import ArtifactInfo, Experiment, MetricPoint, RunSumma
 
 
 class StoreMissing(Message):
-    """There is no store (yet) at ``path``; ``reason`` says why."""
+    """No store can be opened at ``path``: none yet (``reason`` empty), or ``reason`` says what is wrong."""
 
     def __init__(self, path: Path, reason: str) -> None:
         super().__init__()

@@ -385,3 +385,14 @@ async def test_empty_store_says_how_to_log_a_first_run(empty_store_path: Path, w
         await wait_until(pilot, lambda: screen.has_class("-no-runs"), what="the welcome message")
         text = str(screen.query_one("#welcome").content)
         assert "has no runs yet" in text and "tc.start_run(" in text
+
+
+async def test_store_of_another_format_version_says_so(tmp_path: Path, wait_until) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "future-store"
+    root.mkdir()
+    (root / "tui-track-store.json").write_text('{"format": "tui-track", "version": 99}')
+    async with make_app(root).run_test(size=(80, 24)) as pilot:
+        screen = pilot.app.main_screen
+        await wait_until(pilot, lambda: screen.has_class("-no-runs"), what="the error")
+        text = str(screen.query_one("#welcome").content)
+        assert "Cannot open the store" in text and "version 99" in text and "tc.start_run" not in text

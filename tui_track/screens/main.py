@@ -24,7 +24,7 @@ from textual.widgets import Footer, OptionList, Static
 from tracker_core.errors import StoreError, TrackerError
 from tracker_core.index import RunIndex
 from tracker_core.records import Experiment, RunSummary
-from tracker_core.store import Store, read_run_summary
+from tracker_core.store import MARKER_FILE, Store, read_run_summary
 
 from ..messages import DetailsLoaded, ExperimentsLoaded, RunsChanged, StoreMissing
 from ..widgets.details import DetailsPane
@@ -128,7 +128,8 @@ class MainScreen(Screen[None]):
             store = self.store or Store(self.store_path, create=False)
             experiments = store.list_experiments()
         except StoreError as exc:
-            self.post_message(StoreMissing(self.store_path, str(exc)))
+            missing = not (self.store_path / MARKER_FILE).exists()
+            self.post_message(StoreMissing(self.store_path, "" if missing else str(exc)))
             return
         except TrackerError as exc:
             self.post_message(StoreMissing(self.store_path, f"cannot read the store: {exc}"))
@@ -202,8 +203,12 @@ class MainScreen(Screen[None]):
     @on(StoreMissing)
     def show_missing_store(self, message: StoreMissing) -> None:
         welcome = self.query_one("#welcome", Static)
-        text = Text(f"No tui-track store at {message.path} yet.\n\n", style="bold")
-        text.append(FIRST_RUN_SNIPPET.replace("{path}", str(message.path)))
+        if message.reason:  # there is something at the path, but not a store this version can read
+            text = Text(f"Cannot open the store at {message.path}:\n\n", style="bold")
+            text.append(f"{message.reason}\n\nPress q to quit.")
+        else:
+            text = Text(f"No tui-track store at {message.path} yet.\n\n", style="bold")
+            text.append(FIRST_RUN_SNIPPET.replace("{path}", str(message.path)))
         welcome.update(text)
         self.add_class("-no-runs")
 
