@@ -93,7 +93,7 @@ def test_installed_command_browses_filters_and_quits(terminal: Terminal) -> None
         "the filtered runs, and the details of one of them",
     )
     terminal.keys("?")
-    terminal.wait_for(lambda s: "Keys — runs" in s and "Filter" in s, "the help screen")
+    terminal.wait_for(lambda s: "Keys — runs" in s and "Sort next metric" in s, "the help screen")
     terminal.keys("Escape")  # alone: a terminal reads Escape then q as alt+q
     terminal.wait_for(lambda s: "Keys — runs" not in s, "the help screen to close")
     terminal.keys("q")
