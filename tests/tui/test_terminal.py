@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -27,12 +26,12 @@ pytestmark = [
 class Terminal:
     """A tmux session on a private server socket, so no user session is ever touched."""
 
-    def __init__(self, socket: str) -> None:
+    def __init__(self, socket: Path) -> None:
         self.socket = socket
 
     def tmux(self, *args: str) -> str:
         assert TMUX is not None
-        done = subprocess.run([TMUX, "-L", self.socket, *args], capture_output=True, text=True, timeout=10)
+        done = subprocess.run([TMUX, "-S", str(self.socket), *args], capture_output=True, text=True, timeout=10)
         return done.stdout
 
     def screen(self) -> str:
@@ -60,13 +59,13 @@ class Terminal:
 
 
 @pytest.fixture
-def terminal(demo_store: tc.Store) -> Iterator[Terminal]:
-    term = Terminal(f"tui-track-test-{uuid.uuid4().hex[:8]}")
+def terminal(demo_store: tc.Store, tmp_path: Path) -> Iterator[Terminal]:
+    term = Terminal(tmp_path / "tmux.sock")
     env = {"TERM": "xterm-256color", "NO_COLOR": "1", "TZ": "UTC", "TUI_TRACK_STORE": "/nonexistent"}
     command = [str(ENTRY_POINT), str(demo_store.root)]
     assert TMUX is not None
     subprocess.run(
-        [TMUX, "-L", term.socket, "new-session", "-d", "-s", "app", "-x", "100", "-y", "30"]
+        [TMUX, "-S", str(term.socket), "new-session", "-d", "-s", "app", "-x", "100", "-y", "30"]
         + [arg for k, v in env.items() for arg in ("-e", f"{k}={v}")]
         + command,
         check=True,
