@@ -396,3 +396,18 @@ async def test_store_of_another_format_version_says_so(tmp_path: Path, wait_unti
         await wait_until(pilot, lambda: screen.has_class("-no-runs"), what="the error")
         text = str(screen.query_one("#welcome").content)
         assert "Cannot open the store" in text and "version 99" in text and "tc.start_run" not in text
+
+
+async def test_details_of_a_run_whose_files_vanished_say_so(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    async with make_app(demo_store.root).run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        await pilot.press("j", "j")
+        gbm = screen.table.cursor_run_id
+        assert gbm is not None
+        shutil.rmtree(demo_store.experiments_dir / demo_store.get_run(gbm).experiment_id / "runs" / gbm)
+        await pilot.press("k", "j")  # highlight it again: its files are read anew
+        pane = screen.query_one(DetailsPane)
+        await wait_until(pilot, lambda: "could not read all of this run" in _text(pane), what="the problem shown")
+        assert "gbm" in _text(pane)  # what the table knew is still shown

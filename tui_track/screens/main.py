@@ -248,7 +248,7 @@ class MainScreen(Screen[None]):
         run = message.run or self.table.runs.get(message.run_id)
         if run is None or message.run_id != self.table.cursor_run_id:
             return
-        self.query_one(DetailsPane).show(run, message.histories, message.artifacts)
+        self.query_one(DetailsPane).show(run, message.histories, message.artifacts, message.error)
 
     # ------------------------------------------------------------------ widget events
     def select_experiment(self, experiment_id: str) -> None:

@@ -63,8 +63,11 @@ def render_details(
     run: RunSummary,
     histories: dict[str, list[MetricPoint]] | None,
     artifacts: list[ArtifactInfo] | None,
+    problem: str | None = None,
 ) -> RenderableType:
-    """The run as a rich renderable; ``histories``/``artifacts`` are None while still loading."""
+    """The run as a rich renderable; ``histories``/``artifacts`` are None while still loading.
+
+    ``problem`` says why its files could not be read (shown instead of failing)."""
     head = Text()
     head.append(run.name, style="bold")
     head.append(f"  {STATUS_LABELS.get(run.status, run.status)}  ")
@@ -72,6 +75,8 @@ def render_details(
     parts: list[RenderableType] = [head]
     when = Text(f"started {timestamp(run.start_time)} · took {duration(run.duration)}", style="dim")
     parts.append(when)
+    if problem:
+        parts.append(Text(f"could not read all of this run: {problem}", style="bold red"))
     if run.error:
         parts.append(Text(run.error.strip().splitlines()[-1] if run.error.strip() else run.error, style="red"))
     if run.params:
@@ -140,6 +145,7 @@ class DetailsPane(VerticalScroll):
         run: RunSummary | None,
         histories: dict[str, list[MetricPoint]] | None = None,
         artifacts: list[ArtifactInfo] | None = None,
+        problem: str | None = None,
     ) -> None:
         body = self.query_one("#details-body", Static)
         if run is None:
@@ -149,4 +155,4 @@ class DetailsPane(VerticalScroll):
         if run.id != self.run_id:
             self.scroll_home(animate=False)
         self.run_id = run.id
-        body.update(render_details(run, histories, artifacts))
+        body.update(render_details(run, histories, artifacts, problem))
