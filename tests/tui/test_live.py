@@ -144,3 +144,21 @@ async def test_progress_of_a_running_run_updates_its_row_in_place(demo_store: tc
             assert "▶ running" in table.render_line(table.order.index(run.id) + 1).text
     finally:
         run.end()
+
+
+async def test_slow_refreshes_space_out(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    app = TuiTrackApp(demo_store.root, refresh_interval=3600.0)  # ticks by hand below
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.main_screen
+        await wait_until(pilot, lambda: len(screen.table.runs) == 6, what="the demo runs")
+        await app.workers.wait_for_complete()
+        with demo_store.start_run("churn_prediction", "newcomer") as run:
+            run.log_metric("loss", 0.5)
+        screen._refresh_cost, screen._refreshed_at = 10.0, time.monotonic()  # as if the last one took 10 s
+        screen.tick()
+        assert not [w for w in app.workers if w.is_running]  # no refresh before 50 s have passed
+        screen._refresh_cost = 0.0
+        screen.tick()
+        await wait_until(pilot, lambda: run.id in screen.table.runs, what="the next refresh")

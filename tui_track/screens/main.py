@@ -45,6 +45,10 @@ Log a first run from Python, then it shows up here within a couple of seconds:
 Run it in this directory (the store is ./tui-track-store), or point TUI_TRACK_STORE at
 {path} first. Press q to quit."""
 
+REFRESH_SHARE = 5
+"""Live refresh waits at least this many times as long as the last refresh took (so it uses at most
+a fifth of the time, e.g. 0.6 s of re-stat'ing 100,000 runs every 3 s instead of every 2 s)."""
+
 PREVIEW_RUNS = 2000
 """Runs shown before the whole of a bigger experiment is read (its first load only)."""
 
@@ -85,7 +89,8 @@ class MainScreen(Screen[None]):
         self._index_lock = threading.Lock()
         self._details_timer: Timer | None = None
         self._experiment_timer: Timer | None = None
-        self._refreshing = False
+        self._refresh_cost = 0.0
+        self._refreshed_at = 0.0
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> Any:
@@ -157,6 +162,8 @@ class MainScreen(Screen[None]):
                     self.post_message(RunsChanged(experiment_id, preview, [], first=True))
                     first = False  # the full listing merges into the preview
             changes = index.refresh()
+            self._refresh_cost = time.perf_counter() - started
+            self._refreshed_at = time.monotonic()
             removed = changes.removed + [i for i in preview if i not in index.runs]  # e.g. deleted runs
             if not first and not changes and not removed:
                 return
@@ -195,6 +202,8 @@ class MainScreen(Screen[None]):
         """Live refresh: relist experiments and re-read what changed in the shown one."""
         if any(w.group in ("store", "runs") and w.is_running for w in self.workers):
             return
+        if time.monotonic() - self._refreshed_at < REFRESH_SHARE * self._refresh_cost:
+            return  # a huge experiment: refresh less often rather than keep the CPU busy
         self.load_store()
         if self.store is not None and self.experiment_id is not None:
             self.load_runs(self.experiment_id)
