@@ -411,3 +411,22 @@ async def test_details_of_a_run_whose_files_vanished_say_so(demo_store: tc.Store
         pane = screen.query_one(DetailsPane)
         await wait_until(pilot, lambda: "could not read all of this run" in _text(pane), what="the problem shown")
         assert "gbm" in _text(pane)  # what the table knew is still shown
+
+
+async def test_names_and_values_show_as_typed_never_as_markup(tmp_path: Path, wait_until) -> None:  # type: ignore[no-untyped-def]
+    store = tc.Store(tmp_path / "store")
+    with store.start_run("[red]exp", "[bold]run[/]", params={"note": "[/]", "layers": "[64, 64]"}) as run:
+        run.set_tag("[i]tag", "[b]v")
+        run.log_metric("[loss]", 0.5)
+    async with make_app(store.root).run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        assert "[bold]run[/]" in screen.table.render_line(1).text
+        pane = screen.query_one(DetailsPane)
+        await wait_until(pilot, lambda: "none" in _text(pane), what="the details")  # no artifacts
+        text = _text(pane)
+        for typed in ("[bold]run[/]", "[/]", "[64, 64]", "[i]tag", "[b]v", "[loss]"):
+            assert typed in text, typed
+        await pilot.press("o")
+        await pilot.press("escape")
+        await pilot.press("question_mark")
+        await pilot.press("escape")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -39,7 +40,7 @@ class ColumnPicker(ModalScreen[list[str] | None]):
     def compose(self) -> Any:
         with Vertical() as box:
             box.border_title = "Columns"
-            yield SelectionList[str](*((label, key, shown) for key, label, shown in self.choices))
+            yield SelectionList[str](*((Text(label), key, shown) for key, label, shown in self.choices))
             yield Static("space ticks · enter applies · esc cancels", id="columns-hint")
 
     def on_mount(self) -> None:

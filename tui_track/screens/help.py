@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
@@ -34,7 +35,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
         for item in self.actions:
-            table.add_row(item.keys, item.description)
+            table.add_row(Text(item.keys), Text(item.description))  # "[" is a key, not markup
         with VerticalScroll(id="help-box") as box:
             box.border_title = f"Keys — {self.title_text}"
             box.border_subtitle = FOOTNOTE

@@ -411,7 +411,7 @@ class MainScreen(Screen[None]):
         try:
             screen = _make_screen(kind, self.store, target)
         except ImportError as exc:
-            self.notify(f"That screen is not available in this build ({exc})", severity="error")
+            self.notify(f"That screen is not available in this build ({exc})", severity="error", markup=False)
             return
         self.app.push_screen(screen)
 

@@ -55,7 +55,7 @@ def _pairs(items: dict[str, Any]) -> Table:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     for key, value in sorted(items.items()):
-        table.add_row(key, cell(value))
+        table.add_row(Text(key), Text(cell(value)))  # as typed: a value is never read as markup
     return table
 
 
@@ -89,7 +89,7 @@ def render_details(
         for key, m in sorted(run.metrics.items()):
             points = (histories or {}).get(key)
             spark = "…" if histories is None else sparkline([p.value for p in points or []])
-            table.add_row(key, cell(m.last), cell(m.min), cell(m.max), str(m.count), spark)
+            table.add_row(Text(key), cell(m.last), cell(m.min), cell(m.max), str(m.count), spark)
         parts.append(table)
     if run.tags:
         parts += [_section("Tags"), _pairs(run.tags)]
@@ -104,7 +104,7 @@ def render_details(
         table.add_column(overflow="fold")
         table.add_column(justify="right")
         for a in artifacts:
-            table.add_row(a.path + ("/" if a.is_dir else ""), "" if a.is_dir else human_size(a.size))
+            table.add_row(Text(a.path + ("/" if a.is_dir else "")), "" if a.is_dir else human_size(a.size))
         parts.append(table)
     return Group(*parts)
 
