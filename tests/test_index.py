@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -89,3 +91,29 @@ def test_damaged_or_copied_cache_is_ignored(store: tc.Store, monkeypatch: pytest
     monkeypatch.setattr(index_mod, "read_run_summary", lambda d, *a, **k: parsed.append(d) or real(d, *a, **k))
     assert sorted(r.name for r in tc.Store(copy).list_runs("e")) == ["r0", "r1", "r2"]
     assert len(parsed) == 3
+
+
+def test_quick_refresh_rereads_only_open_runs_until_a_sweep(store: tc.Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = _finished_runs(store, 30)
+    live = store.start_run("e", "live", flush_interval=60)
+    exp_dir = store.experiments_dir / store.get_experiment("e").id
+    old = time.time() - 10
+    os.utime(exp_dir / "runs", (old, old))  # no directory change "just now": quick refreshes trust it
+    idx = RunIndex(store, exp_dir.name)
+    assert len(idx.refresh().added) == 31
+    reads: list[str] = []
+    real = index_mod.read_run_summary
+    monkeypatch.setattr(index_mod, "read_run_summary", lambda d, *a, **k: reads.append(d) or real(d, *a, **k))
+    live.log_metric("loss", 1.0)
+    live.flush()
+    assert idx.refresh().updated == [live.id]
+    assert [Path(r).name for r in reads] == [live.id]
+    # An ended run rewritten in place (resumed elsewhere) shows at the next sweep.
+    with store.start_run(run_id=ids[0]) as resumed:
+        resumed.log_metric("loss", 99.0)
+    os.utime(exp_dir / "runs", (old, old))
+    idx.refresh()
+    assert idx.runs[ids[0]].metrics["loss"].last != 99.0
+    assert ids[0] in idx.refresh(full=True).updated
+    assert idx.runs[ids[0]].metrics["loss"].last == 99.0
+    live.end()

@@ -16,18 +16,22 @@ is ignored and the file re-read; a missing or damaged cache is rebuilt by the ne
 from __future__ import annotations
 
 import gc
+import math
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .jsonio import decode_float, dumps_bytes, loads, restore_values, write_bytes_atomic
-from .records import CRASHED, END_STATUSES, RUNNING, MetricSummary, RunSummary
+from .jsonio import decode_float, dumps_bytes, loads, restore_values, write_chunks_atomic
+from .records import END_STATUSES, MetricSummary, RunSummary
 from .run import RUN_FILE
 from .store import Store, read_run_summary
 
 CACHE_FILE = ".summaries.jsonl"
 CACHE_VERSION = 1
+FULL_SWEEP_EVERY = 15.0
+"""Seconds between refreshes that stat every run file (the others trust unchanged directories)."""
 CACHE_REWRITE_AFTER = 100
 """Rewrite an experiment's cache when a refresh parsed at least this many ended runs it lacked.
 
@@ -51,7 +55,13 @@ _Stamp = tuple[int, int, int]  # inode, size, mtime_ns of run.json
 
 
 class RunIndex:
-    """Summaries of the runs of one experiment (or of all when ``experiment_id`` is None)."""
+    """Summaries of the runs of one experiment (or of all when ``experiment_id`` is None).
+
+    Between full sweeps (every :data:`FULL_SWEEP_EVERY` seconds, or ``refresh(full=True)``)
+    an experiment whose ``runs/`` and ``deleted-runs/`` directories did not change costs two
+    stats plus a re-read of its open runs: that is how a live view of 100,000 runs stays cheap.
+    A sweep also catches the rare ended run rewritten in place (resumed by another process).
+    """
 
     def __init__(self, store: Store, experiment_id: str | None = None, *, include_deleted: bool = False) -> None:
         self.store = store
@@ -59,48 +69,112 @@ class RunIndex:
         self.include_deleted = include_deleted
         self.runs: dict[str, RunSummary] = {}
         self._stamps: dict[str, _Stamp] = {}
+        self._live: set[str] = set()  # runs whose state can change without a new directory entry
+        self._dir_stamps: dict[str, tuple[int, int]] = {}
         self._cache_checked: set[str] = set()
+        self._last_sweep = -math.inf
 
     def _experiment_ids(self) -> list[str]:
         if self.experiment_id is not None:
             return [self.experiment_id]
         return [p.name for p in self.store._experiment_dirs()]
 
-    def refresh(self) -> RunChanges:
+    def preview(self, limit: int) -> dict[str, RunSummary]:
+        """Up to ``limit`` runs read straight from their files, before a long first refresh.
+
+        Meant for showing something at once; :meth:`refresh` still reads everything.
+        """
+        found: dict[str, RunSummary] = {}
+        now = time.time()
+        for exp_id in self._experiment_ids():
+            exp_dir = self.store.experiments_dir / exp_id
+            deleted = self.store._deleted_runs(exp_dir)
+            try:
+                names = [n for n in os.listdir(exp_dir / "runs") if not n.startswith(".")]
+            except FileNotFoundError:
+                continue
+            for run_id in names:
+                if len(found) >= limit:
+                    return found
+                if run_id in deleted and not self.include_deleted:
+                    continue
+                found[run_id] = read_run_summary(
+                    exp_dir / "runs" / run_id, exp_id, run_id in deleted, now, with_env=False
+                )
+        return found
+
+    def refresh(self, *, full: bool = False) -> RunChanges:
         """Bring :attr:`runs` up to date; return what changed."""
         changes = RunChanges()
-        seen: set[str] = set()
+        sweep = full or time.monotonic() - self._last_sweep >= FULL_SWEEP_EVERY
+        exp_ids = self._experiment_ids()
         # Loading builds many small containers that all survive: cyclic collections over a
         # growing heap would only slow it down (several-fold at 100,000 runs).
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            for exp_id in self._experiment_ids():
-                self._refresh_experiment(exp_id, seen, changes)
+            for exp_id in exp_ids:
+                self._refresh_experiment(exp_id, changes, sweep)
         finally:
             if gc_was_enabled:
                 gc.enable()
-        for run_id in [r for r in self.runs if r not in seen]:
-            del self.runs[run_id]
-            self._stamps.pop(run_id, None)
-            changes.removed.append(run_id)
+        if sweep:
+            self._last_sweep = time.monotonic()
+            gone = set(exp_ids)
+            for run_id in [r for r, s in self.runs.items() if s.experiment_id not in gone]:
+                self._forget(run_id, changes)
         return changes
 
-    def _refresh_experiment(self, exp_id: str, seen: set[str], changes: RunChanges) -> None:
+    def _forget(self, run_id: str, changes: RunChanges) -> None:
+        del self.runs[run_id]
+        self._stamps.pop(run_id, None)
+        self._live.discard(run_id)
+        changes.removed.append(run_id)
+
+    def _directories_unchanged(self, exp_id: str, runs_dir: str, deleted_dir: str) -> bool:
+        """Whether no run was added, removed, deleted or restored since the last listing.
+
+        A directory changed less than a second ago is not trusted (its mtime may not have
+        ticked yet for a change made just after it was read).
+        """
+        try:
+            runs_mtime = os.stat(runs_dir).st_mtime_ns
+        except FileNotFoundError:
+            return False
+        try:
+            deleted_mtime = os.stat(deleted_dir).st_mtime_ns
+        except FileNotFoundError:
+            deleted_mtime = 0
+        key = (runs_mtime, deleted_mtime)
+        unchanged = self._dir_stamps.get(exp_id) == key
+        recent = time.time_ns() - max(key) < 1_000_000_000
+        self._dir_stamps[exp_id] = key if not recent else (0, 0)
+        return unchanged and not recent
+
+    def _refresh_experiment(self, exp_id: str, changes: RunChanges, sweep: bool) -> None:
         exp_dir = os.path.join(self.store.experiments_dir, exp_id)
         runs_dir = os.path.join(exp_dir, "runs")
-        try:
-            names = os.listdir(runs_dir)
-        except FileNotFoundError:
-            return
-        deleted = self.store._deleted_runs(self.store.experiments_dir / exp_id)
+        if not sweep and self._directories_unchanged(exp_id, runs_dir, os.path.join(exp_dir, "deleted-runs")):
+            names = [r for r in self._live if self.runs[r].experiment_id == exp_id]
+            deleted = {r for r in names if self.runs[r].deleted}
+            listed = False
+        else:
+            if sweep:
+                self._directories_unchanged(exp_id, runs_dir, os.path.join(exp_dir, "deleted-runs"))
+            try:
+                names = os.listdir(runs_dir)
+            except FileNotFoundError:
+                names = []
+            deleted = self.store._deleted_runs(self.store.experiments_dir / exp_id)
+            listed = True
         cached: dict[str, tuple[_Stamp, RunSummary]] = {}
         if exp_id not in self._cache_checked:
             self._cache_checked.add(exp_id)
             cached = _load_cache(exp_dir, exp_id)
         now = time.time()
         parsed = 0
-        runs, stamps = self.runs, self._stamps
+        runs, stamps, live = self.runs, self._stamps, self._live
+        seen: set[str] = set()
         for run_id in names:
             if run_id.startswith("."):
                 continue
@@ -115,7 +189,7 @@ class RunIndex:
             except FileNotFoundError:
                 stamp = (0, 0, 0)
             old = runs.get(run_id)
-            if old is not None and stamps.get(run_id) == stamp and old.status not in (RUNNING, CRASHED):
+            if old is not None and stamps.get(run_id) == stamp and run_id not in live:
                 if old.deleted != is_deleted:
                     old.deleted = is_deleted
                     changes.updated.append(run_id)
@@ -130,10 +204,17 @@ class RunIndex:
                     parsed += 1  # an ended run the cache lacked or had stale: worth saving
             stamps[run_id] = stamp
             runs[run_id] = summary
+            if summary.status in END_STATUSES:
+                live.discard(run_id)
+            else:
+                live.add(run_id)
             if old is None:
                 changes.added.append(run_id)
             elif _differs(old, summary):
                 changes.updated.append(run_id)
+        if listed:
+            for run_id in [r for r, s in runs.items() if s.experiment_id == exp_id and r not in seen]:
+                self._forget(run_id, changes)
         if parsed >= CACHE_REWRITE_AFTER:
             _save_cache(exp_dir, exp_id, runs, stamps)
 
@@ -208,14 +289,13 @@ def _load_cache(exp_dir: str, exp_id: str) -> dict[str, tuple[_Stamp, RunSummary
 
 
 def _save_cache(exp_dir: str, exp_id: str, runs: dict[str, RunSummary], stamps: dict[str, _Stamp]) -> None:
-    lines = [dumps_bytes({"version": CACHE_VERSION})]
-    lines.extend(
-        dumps_bytes([run_id, *_encode(s, stamps[run_id])])
-        for run_id, s in runs.items()
-        if s.experiment_id == exp_id and s.status in END_STATUSES and run_id in stamps
-    )
-    lines.append(b"")
+    def lines() -> Iterator[bytes]:  # one run at a time: 100,000 runs never sit in memory twice
+        yield dumps_bytes({"version": CACHE_VERSION}) + b"\n"
+        for run_id, s in runs.items():
+            if s.experiment_id == exp_id and s.status in END_STATUSES and run_id in stamps:
+                yield dumps_bytes([run_id, *_encode(s, stamps[run_id])]) + b"\n"
+
     try:
-        write_bytes_atomic(os.path.join(exp_dir, CACHE_FILE), b"\n".join(lines), fsync=False)
+        write_chunks_atomic(os.path.join(exp_dir, CACHE_FILE), lines(), fsync=False)
     except OSError:
         pass  # a read-only store lists fine without a cache

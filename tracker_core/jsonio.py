@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -114,13 +115,19 @@ def read_json(path: str | os.PathLike[str], *, raw: bool = False) -> Any:
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, fsync: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically (temp file beside it, fsync, rename)."""
+    write_chunks_atomic(path, (data,), fsync=fsync)
+
+
+def write_chunks_atomic(path: str | os.PathLike[str], chunks: Iterable[bytes], *, fsync: bool = True) -> None:
+    """Like :func:`write_bytes_atomic`, writing the chunks as they come (never all in memory)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        for chunk in chunks:
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view) :]
         if fsync:
             os.fsync(fd)
     except BaseException:

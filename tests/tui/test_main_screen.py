@@ -310,8 +310,8 @@ async def test_big_experiment_preview_merges_into_the_full_listing(
 ) -> None:
     import tui_track.screens.main as main_module
 
-    monkeypatch.setattr(main_module, "PREVIEW_RUNS", 5)  # the demo's 6 runs count as "big"
-    gone = {"gbm", "logreg"}  # 5 of 6 run directories preview: at least one of these is among them
+    monkeypatch.setattr(main_module, "PREVIEW_RUNS", 3)  # the 4 runs left count as "big"
+    gone = {"gbm", "logreg"}  # deleted: never shown, not even in the preview
     for run in demo_store.list_runs("churn_prediction"):
         if run.name in gone:
             demo_store.delete_run(run.id)
@@ -319,7 +319,7 @@ async def test_big_experiment_preview_merges_into_the_full_listing(
     app = make_app(demo_store.root)
     async with app.run_test(size=(80, 24), message_hook=lambda m: _count_preview(m, previews)) as pilot:
         screen = await loaded(pilot, wait_until)
-        assert list(previews.values()) == [5]  # a first batch was shown before the whole listing
+        assert list(previews.values()) == [3]  # a first batch was shown before the whole listing
         assert sorted(names(screen.table)) == sorted(set(CHURN_BY_START) - gone)
 
 

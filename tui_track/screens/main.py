@@ -7,7 +7,6 @@ thread update the widgets. A timer refreshes every ``refresh_interval`` seconds 
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ from textual.widgets import Footer, OptionList, Static
 from tracker_core.errors import StoreError, TrackerError
 from tracker_core.index import RunIndex
 from tracker_core.records import Experiment, RunSummary
-from tracker_core.store import MARKER_FILE, Store, read_run_summary
+from tracker_core.store import MARKER_FILE, Store
 
 from ..messages import DetailsLoaded, ExperimentsLoaded, RunsChanged, StoreMissing
 from ..widgets.details import DetailsPane
@@ -157,7 +156,7 @@ class MainScreen(Screen[None]):
             preview: dict[str, RunSummary] = {}
             if index is None or first:
                 index = self._index = RunIndex(self.store, experiment_id)
-                preview = self._preview(experiment_id)
+                preview = self._preview(index)
                 if preview:
                     self.post_message(RunsChanged(experiment_id, preview, [], first=True))
                     first = False  # the full listing merges into the preview
@@ -171,19 +170,10 @@ class MainScreen(Screen[None]):
             seconds = time.perf_counter() - started
         self.post_message(RunsChanged(experiment_id, changed, removed, first=first, seconds=seconds))
 
-    def _preview(self, experiment_id: str) -> dict[str, RunSummary]:
+    def _preview(self, index: RunIndex) -> dict[str, RunSummary]:
         """Up to PREVIEW_RUNS runs read directly, when the experiment has more than that."""
-        assert self.store is not None
-        runs_dir = self.store.experiments_dir / experiment_id / "runs"
-        try:
-            names = [n for n in os.listdir(runs_dir) if not n.startswith(".")]
-        except FileNotFoundError:
-            return {}
-        if len(names) <= PREVIEW_RUNS:
-            return {}
-        now = time.time()
-        runs = (read_run_summary(runs_dir / n, experiment_id, False, now, with_env=False) for n in names[:PREVIEW_RUNS])
-        return {r.id: r for r in runs if not r.deleted}
+        preview = index.preview(PREVIEW_RUNS + 1)
+        return dict(list(preview.items())[:PREVIEW_RUNS]) if len(preview) > PREVIEW_RUNS else {}
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="details")
     def load_details(self, run_id: str) -> None:
