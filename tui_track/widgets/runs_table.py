@@ -303,7 +303,7 @@ class RunsTable(ScrollView, can_focus=True):
             columns.append(Column(key, label, width, numeric))
         return columns
 
-    def _rebuild(self, keep_cursor: bool, resort: bool = True) -> None:
+    def _rebuild(self, keep_cursor: bool, resort: bool = True, from_top: bool = False) -> None:
         old_id = self.cursor_run_id if keep_cursor else None
         screen_offset = self.cursor_row - int(self.scroll_y) if keep_cursor else 0
         old_key = self.cursor_column.key if self.cursor_column else None
@@ -325,7 +325,10 @@ class RunsTable(ScrollView, can_focus=True):
                 row = min(self.cursor_row, max(len(self.order) - 1, 0))
         total = MARK_WIDTH + sum(c.width + 1 for c in self.columns)
         self.virtual_size = Size(total, len(self.order) + 1)
-        if keep_cursor:
+        if from_top:  # the cursor's run stays visible, with as much of the new order's top as fits
+            body = max(1, self.scrollable_content_region.height - 1)
+            self.scroll_to(y=max(0, row - body + 1), animate=False, immediate=True)
+        elif keep_cursor:
             self.scroll_to(y=max(0, row - screen_offset), animate=False, immediate=True)
         else:
             self.scroll_to(0, 0, animate=False, immediate=True)
@@ -417,9 +420,12 @@ class RunsTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ sorting
     def sort_by(self, key: str | None, descending: bool = False) -> None:
-        """Sort by a column key (None: newest first), keeping the cursor on its run."""
+        """Sort by a column key (None: newest first), keeping the cursor on its run.
+
+        The view shows the top of the new order whenever the cursor's run fits on that page.
+        """
         self.sort_column, self.sort_descending = key, descending
-        self._rebuild(keep_cursor=True)
+        self._rebuild(keep_cursor=True, from_top=True)
 
     def action_sort(self) -> None:
         """Sort by the column under the cursor; again on the same column flips the direction."""
