@@ -1,10 +1,11 @@
 """MLflow registered models into the tui-track registry: versions, stages, aliases, tags, descriptions.
 
 A version's model file is the registry copy when MLflow holds a version exported by tui-track
-(``model.joblib``), else the pickle of an MLflow model (``model.pkl``, which joblib also loads).
-Versions with neither (other flavors) are left out with a warning. A version already imported
-(tag ``mlflow.version`` on the tui-track version, or the same sha256 and registration time for one
-exported from tui-track) is skipped, so importing twice adds nothing.
+(``model.joblib``), else the pickle of an MLflow model (``model.pkl``, which joblib also loads),
+else a scikit-learn model in another serialization (MLflow 3 saves with skops), loaded with
+MLflow's sklearn flavor and saved again with joblib. Other flavors are left out with a warning.
+A version already imported (tag ``mlflow.version`` on the tui-track version, or the same sha256
+and registration time for one exported from tui-track) is skipped, so importing twice adds nothing.
 """
 
 from __future__ import annotations
@@ -77,27 +78,31 @@ def _import_model(
             source = client.get_model_version_download_uri(model.name, mv.version)
             local = Path(mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=tmp, tracking_uri=uri))
             found = next((p for name in _MODEL_FILES for p in sorted(local.rglob(name))), None)
-            if found is None:
+            loaded = _load_sklearn_flavor(local) if found is None else None
+            if found is None and loaded is None:
                 report.warnings.append(
-                    f"model {model.name} version {mv.version}: no model.joblib or model.pkl in {source}; left out"
+                    f"model {model.name} version {mv.version}: neither model.joblib, model.pkl nor a "
+                    f"scikit-learn flavor in {source}; left out"
                 )
                 continue
             metrics, params = _run_facts(registry.store, run_id)
             for key in ("tui_track.version", "tui_track.sha256", "tui_track.registered_at"):
                 tags.pop(key, None)
             tags[MLFLOW_VERSION_TAG] = str(mv.version)
+            facts: dict[str, Any] = {
+                "metrics": metrics,
+                "params": params,
+                "source_run_id": run_id,
+                "stage": mv.current_stage or "none",
+                "description": mv.description or None,
+                "tags": tags,
+                "reason": f"imported from MLflow version {mv.version}",
+            }
             try:
-                version = registry.register_file(
-                    model.name,
-                    found,
-                    metrics=metrics,
-                    params=params,
-                    source_run_id=run_id,
-                    stage=mv.current_stage or "none",
-                    description=mv.description or None,
-                    tags=tags,
-                    reason=f"imported from MLflow version {mv.version}",
-                )
+                if found is not None:
+                    version = registry.register_file(model.name, found, **facts)
+                else:
+                    version = registry.register_object(model.name, loaded, **facts)
             except TrackerError as exc:
                 report.warnings.append(f"model {model.name} version {mv.version}: {exc}; left out")
                 continue
@@ -112,6 +117,19 @@ def _import_model(
             registry.set_model_description(model.name, model.description)
         for key, value in (model.tags or {}).items():
             registry.set_model_tag(model.name, key, value)
+
+
+def _load_sklearn_flavor(local: Path) -> Any:
+    """The model of a downloaded MLflow model directory with a sklearn flavor, or None."""
+    import mlflow.sklearn
+
+    for mlmodel in sorted(local.rglob("MLmodel")):
+        if "sklearn:" in mlmodel.read_text(encoding="utf-8", errors="replace"):
+            try:
+                return mlflow.sklearn.load_model(str(mlmodel.parent))
+            except Exception:  # a flavor this MLflow cannot load: the caller says so
+                return None
+    return None
 
 
 def _aliases(model: Any) -> dict[str, str]:
