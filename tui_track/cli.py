@@ -6,6 +6,7 @@ terminal, plain text when piped, and JSON/CSV on request. Errors print one line 
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -24,6 +25,9 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:  # `tui-track runs | head`: the reader left; say nothing (Python docs' recipe)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(1)
         except (TrackerError, OSError) as exc:  # OSError: a read-only store, a denied lock file...
             click.echo(f"tui-track: error: {exc}", err=True)
             ctx.exit(1)
