@@ -98,14 +98,13 @@ def sort_runs(runs: Iterable[RunSummary], keys: Sequence[OrderKey] | str | None)
     # for the garbage collector, and the runs themselves are reordered once at the end.
     index: Sequence[int] = range(len(result))
     for key, descending in reversed(order):
-        get = getter_for(key)
-        values = [get(run) for run in result]
+        values = list(map(getter_for(key), result))
         present = [i for i in index if (v := values[i]) is not None and v == v]  # NaN != NaN
         missing = [] if len(present) == len(index) else [i for i in index if (v := values[i]) is None or v != v]
         if set(map(type, values)) <= _NUMERIC_OR_NONE:
             present.sort(key=values.__getitem__, reverse=descending)
         else:
-            ranks = [_rank(v) for v in values]
+            ranks = list(map(_rank, values))
             present.sort(key=ranks.__getitem__, reverse=descending)
         index = present + missing
-    return [result[i] for i in index]
+    return list(map(result.__getitem__, index))
