@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import lifecycle, metrics_log
 from .errors import ConflictError, RunStateError, ValidationError
-from .jsonio import read_json, write_bytes_atomic, write_json_atomic
+from .jsonio import decode_float, read_json, write_bytes_atomic, write_json_atomic
 from .locking import WriterLock
 from .records import END_STATUSES, FAILED, FINISHED, KILLED, MetricSummary, RunSummary
 from .validation import (
@@ -455,12 +455,9 @@ def summaries_to_json(summaries: dict[str, MetricSummary]) -> dict[str, dict[str
     }
 
 
-def load_run_file(run_dir: Path) -> dict[str, Any]:
-    """Read ``run.json`` for a writer, with metric summaries as objects."""
-    from .jsonio import decode_float
-
-    data: dict[str, Any] = read_json(run_dir / RUN_FILE)
-    data["metrics"] = {
+def summaries_from_json(metrics: dict[str, dict[str, Any]]) -> dict[str, MetricSummary]:
+    """Inverse of :func:`summaries_to_json` (tagged non-finite floats restored)."""
+    return {
         k: MetricSummary(
             decode_float(m["last"]),
             decode_float(m["min"]),
@@ -469,6 +466,12 @@ def load_run_file(run_dir: Path) -> dict[str, Any]:
             int(m["count"]),
             float(m["t"]),
         )
-        for k, m in data.get("metrics", {}).items()
+        for k, m in metrics.items()
     }
+
+
+def load_run_file(run_dir: Path) -> dict[str, Any]:
+    """Read ``run.json`` for a writer, with metric summaries as objects."""
+    data: dict[str, Any] = read_json(run_dir / RUN_FILE)
+    data["metrics"] = summaries_from_json(data.get("metrics") or {})
     return data

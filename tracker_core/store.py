@@ -29,7 +29,7 @@ from typing import Any
 from . import lifecycle, metrics_log
 from .config import resolve_store_path
 from .errors import AmbiguousIdError, ConflictError, CorruptFileError, NotFoundError, StoreError, ValidationError
-from .jsonio import decode_float, read_json, restore, restore_values, write_json_atomic
+from .jsonio import read_json, restore, restore_values, write_json_atomic
 from .locking import FileLock, WriterLock, writer_alive
 from .records import (
     CRASHED,
@@ -38,10 +38,18 @@ from .records import (
     ArtifactInfo,
     Experiment,
     MetricPoint,
-    MetricSummary,
     RunSummary,
 )
-from .run import ARTIFACTS_DIR, DEFAULT_FLUSH_INTERVAL, HEARTBEAT_FILE, RUN_FILE, Run, load_run_file, run_record
+from .run import (
+    ARTIFACTS_DIR,
+    DEFAULT_FLUSH_INTERVAL,
+    HEARTBEAT_FILE,
+    RUN_FILE,
+    Run,
+    load_run_file,
+    run_record,
+    summaries_from_json,
+)
 from .validation import safe_join, validate_key, validate_name
 
 MARKER_FILE = "tui-track-store.json"
@@ -535,17 +543,6 @@ def _rel(rel_dir: str, name: str) -> str:
     return name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
 
 
-def _summary_from_file(m: dict[str, Any]) -> MetricSummary:
-    return MetricSummary(
-        decode_float(m["last"]),
-        decode_float(m["min"]),
-        decode_float(m["max"]),
-        int(m["step"]),
-        int(m["count"]),
-        float(m["t"]),
-    )
-
-
 def process_alive(pid: int) -> bool:
     """Whether a process with that pid exists on this host."""
     try:
@@ -605,7 +602,7 @@ def read_run_summary(
             end_time=data.get("end_time"),
             params=restore_values(params),
             tags=restore_values(tags),
-            metrics={k: _summary_from_file(m) for k, m in (data.get("metrics") or {}).items()},
+            metrics=summaries_from_json(data.get("metrics") or {}),
             parent_id=data.get("parent_id"),
             user=data.get("user"),
             host=data.get("host"),
