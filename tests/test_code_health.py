@@ -37,3 +37,12 @@ def test_mypy_strict_on_tracker_core() -> None:
 def test_import_contract() -> None:
     result = _run(_tool("lint-imports"))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [line for line in readme.splitlines() if line.endswith(".venv/bin/python -m pytest")]
+    assert len(commands) == 1, "README.md states exactly one install-and-test command"
+    ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert commands[0] in ci_lines, ".ci/run must run README.md's test command verbatim"
+    assert commands[0].startswith("apt-get update && apt-get install -y "), "it installs the system tools itself"
