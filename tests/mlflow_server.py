@@ -18,9 +18,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One ``mlflow server`` on a free loopback port for the whole test module; its URL."""
+def run_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start one ``mlflow server`` on a free loopback port, yield its URL, stop it (a module fixture's body)."""
     base = tmp_path_factory.mktemp("mlflow-server")
     port = free_port()
     url = f"http://127.0.0.1:{port}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import pickle
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,15 @@ from tracker_core.registry import Registry
 
 mlflow = pytest.importorskip("mlflow", reason="the mlflow extra (pip install 'tui-track[mlflow]') is a test dependency")
 from mlflow import MlflowClient  # noqa: E402
-from mlflow_server import server  # noqa: E402, F401 - the module's real MLflow server fixture
+from mlflow_server import run_server  # noqa: E402
 
 T0 = 1_790_000_000.0
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``mlflow server`` on 127.0.0.1 for this module."""
+    yield from run_server(tmp_path_factory)
 
 
 def build_source(root: Path, experiment: str) -> tuple[tc.Store, dict[str, str]]:
