@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import environment
-from ..errors import ConflictError, CorruptFileError, NotFoundError, ValidationError
+from ..errors import ConflictError, CorruptFileError, NotFoundError, StateChangedError, ValidationError
 from ..jsonio import dumps, read_json, write_json_atomic
 from ..locking import FileLock
 from ..model_io import MODEL_FILE, SIDECAR_FILE, sha256_file
@@ -41,9 +41,11 @@ from .records import (
     PRODUCTION,
     STAGES,
     STAGING,
+    UNSET,
     HistoryEntry,
     ModelVersion,
     RegisteredModel,
+    Unset,
     normalize_stage,
     validate_alias,
     validate_model_name,
@@ -89,6 +91,32 @@ def _version_number(version: object) -> int:
         if text.isdigit() and int(text) > 0:
             return int(text)
     raise ValidationError(f"invalid version {version!r}: give a positive number such as 3")
+
+
+def _expected_version(value: object, what: str) -> int | None:
+    """An ``expect_current`` value: a version number (as for ``version``) or None for "none"."""
+    if value is None:
+        return None
+    try:
+        return _version_number(value)
+    except ValidationError:
+        raise ValidationError(
+            f"invalid {what} {value!r}: give the version number you expect (such as 3) or None for none"
+        ) from None
+
+
+def _held(n: int | None) -> str:
+    return "no version" if n is None else f"v{n}"
+
+
+def _check_stage(name: str, n: int, stage: str, expected: str | None) -> None:
+    if expected is not None and stage != expected:
+        raise StateChangedError(
+            f"model {name!r} v{n} is in {stage} now, not in {expected} as expected (it changed meanwhile); "
+            "look at the model again and retry",
+            expected=expected,
+            actual=stage,
+        )
 
 
 def _versions_text(numbers: list[int]) -> str:
@@ -565,11 +593,19 @@ class Registry:
         *,
         archive_existing: bool | None = None,
         reason: str | None = None,
+        expect_stage: str | Unset = UNSET,
+        expect_current: int | str | Unset | None = UNSET,
     ) -> list[HistoryEntry]:
         """Move a version to ``stage``; return the transitions made (empty if it was there already).
 
         Production holds one version: the one there before is archived. For other stages the
         versions already there stay unless ``archive_existing`` is true.
+
+        ``expect_stage`` is the stage the caller believes ``version`` has now; ``expect_current``
+        the version it believes holds ``stage`` now (None: none; for a stage holding several, the
+        highest, the one ``models:/<name>/<stage>`` resolves to), for production the version that
+        will be archived. When the store no longer matches, nothing changes and
+        :class:`~tracker_core.errors.StateChangedError` (a ``ConflictError``) says what it holds.
         """
         stage = normalize_stage(stage)
         if stage == PRODUCTION and archive_existing is False:
@@ -577,32 +613,74 @@ class Registry:
                 "production holds one version at a time: promoting to production always archives "
                 "the previous one (use staging to keep several candidates)"
             )
+        want_stage = None if expect_stage is UNSET else normalize_stage(expect_stage)
+        want_current = UNSET if expect_current is UNSET else _expected_version(expect_current, "expect_current")
         with self._changing(name) as (state, entries):
-            n, _ = self._live(name, state, version)
+            n, vstate = self._live(name, state, version)
+            _check_stage(name, n, vstate["stage"], want_stage)
+            if want_current is not UNSET:
+                holders = [
+                    v
+                    for v, s in self._version_states(name, state).items()
+                    if s["stage"] == stage and not s.get("deleted")
+                ]
+                current = max(holders, default=None)
+                if current != want_current:
+                    raise StateChangedError(
+                        f"model {name!r}: {stage} holds {_held(current)} now, not {_held(want_current)} as "
+                        "expected (it changed meanwhile); look at the model again and retry",
+                        expected=want_current,
+                        actual=current,
+                    )
             entries.extend(
                 self._set_stage(state, name, n, stage, stage == PRODUCTION or bool(archive_existing), reason)
             )
         return entries
 
     # ------------------------------------------------------------------ aliases
-    def set_alias(self, name: str, alias: str, version: int | str, *, reason: str | None = None) -> HistoryEntry:
+    def set_alias(
+        self,
+        name: str,
+        alias: str,
+        version: int | str,
+        *,
+        reason: str | None = None,
+        expect_current: int | str | Unset | None = UNSET,
+    ) -> HistoryEntry:
         """Point ``alias`` at a version (moving it if it pointed elsewhere).
 
         If it already pointed there, nothing is recorded and the returned entry has equal from/to.
+        ``latest`` and ``v<digits>`` are reserved (MLflow's). ``expect_current`` is the version the
+        caller believes the alias points at now (None: not set); see :meth:`promote`.
         """
         alias = validate_alias(alias)
+        want = UNSET if expect_current is UNSET else _expected_version(expect_current, "expect_current")
         with self._changing(name) as (state, entries):
             n, _ = self._live(name, state, version)
             previous = state["aliases"].get(alias)
+            _check_alias(name, alias, previous, want)
             entry = self._entry("alias_set", n, previous, n, reason, alias)
             if previous != n:
                 state["aliases"][alias] = n
                 entries.append(entry)
         return entry
 
-    def delete_alias(self, name: str, alias: str, *, reason: str | None = None) -> HistoryEntry:
-        """Remove an alias; an unknown one is an error listing the model's aliases."""
+    def delete_alias(
+        self,
+        name: str,
+        alias: str,
+        *,
+        reason: str | None = None,
+        expect_current: int | str | Unset | None = UNSET,
+    ) -> HistoryEntry:
+        """Remove an alias; an unknown one is an error listing the model's aliases.
+
+        ``expect_current`` is the version the caller believes the alias points at now.
+        """
+        alias = validate_alias(alias, existing=True)
+        want = UNSET if expect_current is UNSET else _expected_version(expect_current, "expect_current")
         with self._changing(name) as (state, entries):
+            _check_alias(name, alias, state["aliases"].get(alias), want)
             if alias not in state["aliases"]:
                 known = ", ".join(f"{a} (v{v})" for a, v in sorted(state["aliases"].items())) or "none"
                 raise NotFoundError(f"model {name!r} has no alias {alias!r}; aliases: {known}")
@@ -611,17 +689,27 @@ class Registry:
         return entries[0]
 
     # ----------------------------------------------------------------- deletion
-    def delete_version(self, name: str, version: int | str, *, reason: str | None = None) -> list[HistoryEntry]:
+    def delete_version(
+        self,
+        name: str,
+        version: int | str,
+        *,
+        reason: str | None = None,
+        expect_stage: str | Unset = UNSET,
+    ) -> list[HistoryEntry]:
         """Soft-delete a version: hidden unless asked, files kept, restorable.
 
         A version in production or staging is archived first and its aliases are removed, each
-        change recorded. Deleting a deleted version does nothing.
+        change recorded. Deleting a deleted version does nothing. ``expect_stage`` is the stage
+        the caller believes the version has now; see :meth:`promote`.
         """
+        n = _version_number(version)
+        want_stage = None if expect_stage is UNSET else normalize_stage(expect_stage)
         with self._changing(name) as (state, entries):
-            n = _version_number(version)
             states = self._version_states(name, state)
             if n not in states:
                 raise self._unknown_version(name, n, states)
+            _check_stage(name, n, states[n]["stage"], want_stage)
             if states[n].get("deleted"):
                 return []
             if states[n]["stage"] in (PRODUCTION, STAGING):
@@ -765,6 +853,19 @@ class Registry:
                 "registration, refusing to unpickle it",
             )
         return joblib.load(mv.path)
+
+
+def _check_alias(name: str, alias: str, current: object, expected: int | Unset | None) -> None:
+    held = None if current is None else int(str(current))
+    if expected is not UNSET and held != expected:
+        now = "is not set" if held is None else f"points at v{held}"
+        was = "not set" if expected is None else f"at v{expected}"
+        raise StateChangedError(
+            f"model {name!r}: alias {alias!r} {now} now, not {was} as expected (it changed meanwhile); "
+            "look at the model again and retry",
+            expected=expected,
+            actual=held,
+        )
 
 
 def _remove_abandoned_copies(versions_dir: Path) -> None:
