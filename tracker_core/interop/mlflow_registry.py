@@ -166,7 +166,7 @@ def _pull_version_state(registry: Any, name: str, local: Any, mv: Any, report: A
     reason = f"imported from MLflow version {mv.version}"
     stage = normalize_stage(mv.current_stage or "none")
     if local.stage != stage:
-        registry.promote(name, local.version, stage, reason=reason)
+        registry.promote(name, local.version, stage, reason=reason, expect_stage=local.stage)
         report.registry_changes += 1
     if (mv.description or None) != (local.description or None):
         registry.set_version_description(name, local.version, mv.description or None, reason=reason)
@@ -183,21 +183,21 @@ def _pull_aliases(
     registry: Any, name: str, aliases: dict[str, list[str]], matched: dict[str, int], report: Any
 ) -> None:
     """The aliases of the imported versions become MLflow's: moved, added or removed."""
-    from ..errors import NotFoundError
-
     if not matched:
         return
     wanted = {alias: matched[number] for number, names in aliases.items() if number in matched for alias in names}
     current = registry.get_model(name).aliases
     for alias, version in current.items():
         if alias not in wanted and version in matched.values():
-            registry.delete_alias(name, alias, reason="imported from MLflow")
+            registry.delete_alias(name, alias, reason="imported from MLflow", expect_current=version)
             report.registry_changes += 1
     for alias, version in sorted(wanted.items()):
         if current.get(alias) != version:
             try:
-                registry.set_alias(name, alias, version, reason="imported from MLflow")
-            except (NotFoundError, TrackerError) as exc:
+                registry.set_alias(
+                    name, alias, version, reason="imported from MLflow", expect_current=current.get(alias)
+                )
+            except TrackerError as exc:  # e.g. reserved in tui-track, or moved here meanwhile
                 report.warnings.append(f"model {name}: alias {alias!r} not set ({exc})")
                 continue
             report.registry_changes += 1
