@@ -195,6 +195,9 @@ def _import_experiment(
         points = histories.get(run.info.run_id) if histories is not None else None
         if points is None:
             points = _history_by_api(client, run)
+        # One point per (key, value, step, time), as MLflow's SQL stores key them; its file store can
+        # hold a point twice (MLflow 3 writes a run's metrics again when a model is logged).
+        points = list(dict.fromkeys(points))
         warnings = _write_run(client, uri, run, points, our_id, target.id, runs_dir, id_map, artifacts, logged_models)
         return our_id, replace, warnings
 
@@ -300,6 +303,11 @@ def _write_run(
     tags: dict[str, Any] = {k: v for k, v in data.tags.items() if _usable(k, "tag", mlflow_id, warnings)}
     tags.pop(TUI_RUN_ID_TAG, None)
     tags[MLFLOW_RUN_ID_TAG] = mlflow_id
+    inputs = getattr(getattr(run, "inputs", None), "dataset_inputs", None)
+    if inputs:
+        from ..mlflow.data import INPUTS_TAG, from_mlflow_input
+
+        tags[INPUTS_TAG] = [from_mlflow_input(i) for i in inputs]
     parent = data.tags.get("mlflow.parentRunId")
     record = run_record(
         run_id=our_id,
