@@ -482,15 +482,19 @@ class Registry:
         description: str | None = None,
         tags: dict[str, Any] | None = None,
         reason: str | None = None,
+        registered_at: float | None = None,
     ) -> ModelVersion:
-        """Register a joblib file that was not logged on a run (imports, hand-made models)."""
+        """Register a joblib file that was not logged on a run (imports, hand-made models).
+
+        ``registered_at`` keeps an imported version's original registration time (default: now).
+        """
         name = validate_model_name(name)
         source = Path(path)
         if not source.is_file():
             raise NotFoundError(f"cannot register {source}: no such file")
         facts = _facts(metrics, params, source_run_id, {"serializer": "joblib", "source_file": str(source.resolve())})
         return self._add_version(
-            name, lambda target: _copy_hashed(source, target), facts, stage, description, tags, reason
+            name, lambda target: _copy_hashed(source, target), facts, stage, description, tags, reason, registered_at
         )
 
     def register_object(
@@ -505,6 +509,7 @@ class Registry:
         description: str | None = None,
         tags: dict[str, Any] | None = None,
         reason: str | None = None,
+        registered_at: float | None = None,
     ) -> ModelVersion:
         """Save a model object with joblib straight into the registry as a new version."""
         from .. import model_io
@@ -520,7 +525,7 @@ class Registry:
                 os.fsync(fh.fileno())
             return sha256_file(target), target.stat().st_size
 
-        return self._add_version(name, fill, facts, stage, description, tags, reason)
+        return self._add_version(name, fill, facts, stage, description, tags, reason, registered_at)
 
     def _add_version(
         self,
@@ -531,6 +536,7 @@ class Registry:
         description: str | None,
         tags: dict[str, Any] | None,
         reason: str | None,
+        registered_at: float | None = None,
     ) -> ModelVersion:
         stage = normalize_stage(stage)
         tags = {validate_key(k, "tag"): json_value(v) for k, v in (tags or {}).items()}
@@ -550,7 +556,7 @@ class Registry:
                     **facts,
                     "registered_by": environment.username(),
                     "host": environment.hostname(),
-                    "registered_at": now,
+                    "registered_at": now if registered_at is None else float(registered_at),
                     "sha256": digest,
                     "size": size,
                     "file": MODEL_FILE,
