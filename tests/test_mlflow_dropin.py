@@ -219,3 +219,12 @@ def test_unsupported_calls_raise_a_tracker_error_naming_the_call():
         MlflowClient().create_prompt  # noqa: B018
     with pytest.raises(AttributeError):  # dunder probes (copy, pickle, inspect) stay AttributeError
         mlflow.__wrapped__  # noqa: B018
+    assert not hasattr(mlflow, "agm")  # pickle.whichmodule probes every module by name: no error escapes
+
+
+def test_pickling_beside_the_drop_in_still_finds_modules():
+    import pickle
+
+    import scipy.special
+
+    assert pickle.loads(pickle.dumps(scipy.special.agm)) is scipy.special.agm

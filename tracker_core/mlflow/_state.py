@@ -14,8 +14,12 @@ if TYPE_CHECKING:
     from ..store import Store
 
 
-class UnsupportedError(TrackerError):
-    """A part of MLflow's API that ``tracker_core.mlflow`` does not offer."""
+class UnsupportedError(TrackerError, AttributeError):
+    """A part of MLflow's API that ``tracker_core.mlflow`` does not offer.
+
+    Also an ``AttributeError``, so that code probing modules by name (``pickle.whichmodule``,
+    ``hasattr``) keeps working in a process that imports this and MLflow side by side.
+    """
 
 
 def unsupported(call: str, hint: str = "") -> UnsupportedError:

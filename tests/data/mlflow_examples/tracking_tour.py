@@ -69,7 +69,9 @@ if __name__ == "__main__":
     listed = mlflow.search_runs(output_format="list", order_by=["start_time ASC"])
     assert len(listed) == 3
     client = MlflowClient()
-    child = [r for r in listed if r.data.tags.get("mlflow.parentRunId") == parent_id][0]
+    child = next(
+        r for r in listed if r.data.tags.get("mlflow.parentRunId") == parent_id
+    )
     history = client.get_metric_history(child.info.run_id, "r2")
     assert [m.step for m in history] == [0, 1, 2], history
     assert mlflow.get_run(parent_id).data.params["seed"] == "007"
