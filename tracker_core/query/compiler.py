@@ -153,7 +153,9 @@ class _Compiler:
         if whole_day and op in _EQUALITY:
             end = day_end(start)
             if end == math.inf:
-                raise self.error(f"date {lit.raw} out of range for {key.canonical}", lit, ": the last day is 9999-12-30")
+                raise self.error(
+                    f"date {lit.raw} out of range for {key.canonical}", lit, ": the last day is 9999-12-30"
+                )
             if op == "=":
                 return lambda v: start <= v < end
             return lambda v: not start <= v < end

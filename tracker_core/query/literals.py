@@ -81,4 +81,3 @@ def day_end(start: float) -> float:
     except (ValueError, OverflowError, OSError):
         return math.inf
     return moment.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
-

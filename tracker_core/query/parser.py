@@ -19,7 +19,6 @@ Keywords are case-insensitive.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
