@@ -150,7 +150,7 @@ def search_experiments(
 def _name_matches(filter_string: str, name: str, tags: dict[str, Any]) -> bool:
     import re
 
-    from ..query.compiler import like_regex
+    from ..query.compiler import like_matcher
 
     m = re.fullmatch(r"\s*(name|tags\.`?([^`=!<> ]+)`?)\s*(=|!=|LIKE|ILIKE)\s*'(.*)'\s*", filter_string, re.IGNORECASE)
     if m is None:
@@ -163,7 +163,7 @@ def _name_matches(filter_string: str, name: str, tags: dict[str, Any]) -> bool:
         return text(value) == pattern
     if op == "!=":
         return text(value) != pattern
-    return like_regex(pattern, ignore_case=op == "ILIKE").fullmatch(text(value)) is not None
+    return like_matcher(pattern, ignore_case=op == "ILIKE")(text(value))
 
 
 def delete_experiment(experiment_id: str) -> None:
