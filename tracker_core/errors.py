@@ -54,3 +54,11 @@ class LockTimeoutError(TrackerError, TimeoutError):
 
 class RunStateError(TrackerError):
     """The run is not in a state that allows the operation (e.g. logging to an ended run)."""
+
+
+class RemoteError(StoreError):
+    """A remote store (``s3://bucket/prefix``, a remote directory) cannot be reached or refused a request."""
+
+
+class RemoteConflictError(ConflictError):
+    """A conditional write on a remote lost a race (someone else changed the object first); read again and retry."""

@@ -61,7 +61,12 @@ class SyncReport:
 
 
 def sync(source: str | os.PathLike[str], dest: str | os.PathLike[str]) -> SyncReport:
-    """Merge store ``source`` into ``dest`` (created if missing); either may be ``host:path``."""
+    """Merge store ``source`` into ``dest`` (created if missing); either may be ``host:path`` or ``s3://bucket/prefix``."""
+    if os.fspath(source).startswith("s3://") or os.fspath(dest).startswith("s3://"):
+        from .remote.sync import sync_remote  # push to / pull from a bucket: tracker_core/remote
+
+        report: SyncReport = sync_remote(source, dest)
+        return report
     src_remote, dst_remote = _remote(source), _remote(dest)
     if src_remote and dst_remote:
         raise ValidationError("sync needs at least one local store; run it on one of the two hosts")
