@@ -79,6 +79,8 @@ def start(workdir: Path) -> SeaweedS3:
         _weed(), "server", f"-dir={data}", "-s3", f"-s3.port={s3_port}", f"-s3.config={config}",
         f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
         "-master.volumeSizeLimitMB=64", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+        # fixed-port side services off, so several servers (pytest -n 2, the benchmark) run at once
+        "-s3.port.iceberg=0", "-s3.port.lance=0", "-iam=false", "-master.telemetry=false",
     ]  # fmt: skip
     with open(log, "wb") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)

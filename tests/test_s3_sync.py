@@ -209,3 +209,104 @@ def test_four_boxes_push_into_one_prefix_at_once(url: str, tmp_path: Path) -> No
     assert [v.stage for v in versions].count("production") == 1
     history = Registry(merged).history("shared-model")
     assert sum(1 for e in history if e.action == "register") == 4
+
+
+def _wait(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_background_push_follows_a_run_and_retries_after_a_failure(seaweed, tmp_path: Path) -> None:
+    from tracker_core.remote.sync import pull_into
+
+    bucket = f"late-{uuid.uuid4().hex[:8]}"  # does not exist yet: the first pushes fail
+    url = f"s3://{bucket}/team"
+    a = tc.Store(tmp_path / "a")
+    b = tc.Store(tmp_path / "b")
+    run = tc.start_run("bg", "training", store=a, remote=url, push_interval=0.2, flush_interval=0.05)
+    try:
+        pusher = run._pusher  # type: ignore[attr-defined]
+        for step in range(50):
+            run.log_metric("loss", 1.0 / (step + 1), step=step)  # logging goes on while pushes fail
+        _wait(lambda: pusher.last_error is not None)
+        assert "does not exist" in pusher.last_error
+        seaweed.client().create_bucket(Bucket=bucket)
+        _wait(lambda: pusher.pushes > 0)
+        _wait(lambda: pull_into(open_remote(url), b) and len(b.metric_history(run.id, "loss")) == 50)
+        assert b.get_run(run.id).status == "running"
+    finally:
+        tc.end_run()
+    pull_into(open_remote(url), b)
+    assert b.get_run(run.id).status == "finished"
+    assert _files(a.root) == _files(b.root)
+
+
+def test_background_push_arguments_are_checked_first(tmp_path: Path) -> None:
+    from tracker_core.errors import ValidationError
+
+    store = tc.Store(tmp_path / "a")
+    with pytest.raises(ValidationError, match="push_interval"):
+        store.start_run("x", push_interval=0)
+    with pytest.raises(ValidationError, match="s3://"):
+        store.start_run("x", remote="ftp://nope")
+    assert store.list_runs() == []
+
+
+def _registry_store(tmp_path: Path, url: str, versions: int) -> None:
+    from tracker_core.registry import Registry
+
+    a = tc.Store(tmp_path / "origin")
+    _fill(a, 1)
+    for n in range(versions):
+        (tmp_path / f"m{n}.bin").write_bytes(f"weights {n}".encode())
+        Registry(a).register_file("churn", tmp_path / f"m{n}.bin")
+    sync(a.root, url)
+
+
+@pytest.mark.slow
+def test_promotions_from_two_boxes_at_once_on_an_s3_store(url: str, tmp_path: Path) -> None:
+    from tracker_core.registry import Registry
+
+    _registry_store(tmp_path, url, 2)
+    procs = [
+        subprocess.Popen(
+            [*CLI, "--store", url, "models", "promote", "churn", str(v), "production", "--yes"],
+            env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / f"cache{v}")},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for v in (1, 2)
+    ]
+    for p in procs:
+        _out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path / "reader")
+    try:
+        reader = tc.Store(url)
+        assert reader.remote_url == url and str(tmp_path / "reader") in str(reader.root)
+        history = Registry(reader).history("churn")
+    finally:
+        del os.environ["XDG_CACHE_HOME"]
+    promotions = [e for e in history if e.action == "stage" and e.to_value == "production"]
+    assert sorted(e.version for e in promotions) == [1, 2]  # both landed in the audit trail
+    stages = {v.version: v.stage for v in Registry(reader).list_versions("churn")}
+    assert sorted(stages.values()) == ["archived", "production"]
+
+
+def test_s3_store_reads_through_a_mirror_and_changes_go_to_the_remote(url: str, tmp_path: Path, monkeypatch) -> None:
+    from tracker_core.registry import Registry
+
+    _registry_store(tmp_path, url, 1)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "box1"))
+    monkeypatch.setenv("TUI_TRACK_STORE", url)
+    store = tc.Store()
+    assert len(store.list_runs()) == 1
+    Registry(store).set_alias("churn", "champion", 1)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "box2"))
+    other = tc.Store(url)
+    assert Registry(other).get_model("churn").aliases == {"champion": 1}

@@ -129,6 +129,13 @@ class Registry:
     :meth:`load`, after its sha256 is checked. Every change takes the model's file lock.
     """
 
+    def __new__(cls, store: Store) -> Registry:
+        if cls is Registry and getattr(store, "remote_url", None):  # Store("s3://..."): changes go to the remote
+            from ..remote.mirror import RemoteRegistry
+
+            return super().__new__(RemoteRegistry)
+        return super().__new__(cls)
+
     def __init__(self, store: Store) -> None:
         self.store = store
         self.root = store.root / "registry"

@@ -6,7 +6,7 @@ import os
 
 from .base import ANY, Blob, Entry, Remote
 
-__all__ = ["ANY", "Blob", "Entry", "Remote", "is_remote_url", "open_remote"]
+__all__ = ["ANY", "Blob", "Entry", "Remote", "is_remote_url", "open_remote", "remote_spec"]
 
 
 def is_remote_url(spec: str | os.PathLike[str]) -> bool:
@@ -24,3 +24,10 @@ def open_remote(spec: str | os.PathLike[str]) -> Remote:
     from .local import LocalRemote
 
     return LocalRemote(text)
+
+
+def remote_spec(root: str | os.PathLike[str] | None) -> str | None:
+    """The ``s3://`` URL a store argument (or else ``TUI_TRACK_STORE``) names, or None."""
+    given = os.fspath(root) if root is not None else ""
+    text = given or os.environ.get("TUI_TRACK_STORE", "")
+    return text if text.startswith("s3://") else None

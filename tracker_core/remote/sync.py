@@ -145,8 +145,8 @@ class PushReport:
         self.versions_added = 0
 
 
-def push(root: Path, remote: Remote, *, only: Iterable[str] | None = None) -> PushReport:
-    """Send what changed in the store at ``root`` (or only the units ``only``) to ``remote``."""
+def push(root: Path, remote: Remote, *, only: Iterable[str] | None = None, registry: bool = True) -> PushReport:
+    """Send what changed in the store at ``root`` (or only the units ``only``, and the registry) to ``remote``."""
     report = PushReport()
     manifest, _ = read_manifest(remote)
     known: dict[str, Any] = manifest["units"]
@@ -180,7 +180,8 @@ def push(root: Path, remote: Remote, *, only: Iterable[str] | None = None) -> Pu
             changes = {}
     if changes:
         _commit_manifest(remote, changes)
-    _push_registry(root, remote, report)
+    if registry:
+        _push_registry(root, remote, report)
     return report
 
 
@@ -327,7 +328,8 @@ def update_remote_model(remote: Remote, name: str, change: Callable[[Path], Any]
             }
             state_key = f"{prefix}{STATE_FILE}"
             try:
-                for key in sorted(after, key=lambda k: k == state_key):
+                # versions first (each number claimed by create-only writes), then the history, the state last
+                for key in sorted(after, key=lambda k: (k == state_key, k.endswith(".jsonl"), k)):
                     old = before.get(key)
                     if old is not None and old[0] == after[key]:
                         continue
