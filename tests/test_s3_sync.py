@@ -211,7 +211,7 @@ def test_four_boxes_push_into_one_prefix_at_once(url: str, tmp_path: Path) -> No
     assert sum(1 for e in history if e.action == "register") == 4
 
 
-def _wait(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+def _wait(condition, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
     import time
 
     deadline = time.monotonic() + timeout
