@@ -19,7 +19,8 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-sys.path[:0] = [str(ROOT), str(ROOT.parent / "tests")]
+sys.path.insert(0, str(ROOT.parent / "tests"))
+sys.path.insert(0, str(ROOT))
 
 import big_store
 import seaweed_server
