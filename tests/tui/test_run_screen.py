@@ -295,3 +295,31 @@ async def test_live_follow_of_a_run_written_by_another_process_reads_only_the_ta
     finally:
         proc.kill()
         proc.wait()
+
+
+async def test_multi_run_chart_downsamples_and_zooms_each_run(tmp_path: Path, settle: Any, open_screen: Any) -> None:
+    store = tc.Store(tmp_path / "store")
+    ids = []
+    for r in range(3):
+        with store.start_run("cmp", f"r{r}") as run:
+            for step in range(5000):
+                run.log_metric("loss", (r + 1) / (step + 1), step=step)
+        ids.append(run.id)
+    async with open_screen(store, lambda: ChartScreen(store, ids, metric="loss")) as pilot:
+        screen = pilot.app.screen
+        assert isinstance(screen, ChartScreen)
+        await settle(pilot)
+        chart = screen.chart
+        assert len(chart.series) == 3 and all(len(s.steps) < 5000 and s.steps[-1] == 4999 for s in chart.series)
+        for _ in range(7):
+            await pilot.press("plus")
+            await settle(pilot)
+        assert screen.window is not None
+        lo, hi = screen.window
+        assert all(s.steps == tuple(float(x) for x in range(lo, hi + 1)) for s in chart.series)
+        await pilot.press("minus")
+        await settle(pilot)
+        assert screen.window is not None and screen.window[1] - screen.window[0] > hi - lo
+        await pilot.press("0")
+        await settle(pilot)
+        assert screen.window is None and all(s.steps[-1] == 4999 for s in chart.series)
