@@ -33,7 +33,7 @@ from ..errors import ConflictError, CorruptFileError, NotFoundError, StateChange
 from ..jsonio import dumps, write_json_atomic
 from ..locking import FileLock
 from ..model_io import MODEL_FILE, SIDECAR_FILE, sha256_file
-from ..validation import artifact_relpath, json_value, metric_value, validate_key
+from ..validation import artifact_relpath, check_text, json_value, metric_value, validate_key
 from . import codecs
 from . import history as history_log
 from .records import (
@@ -107,6 +107,15 @@ def _expected_version(value: object, what: str) -> int | None:
         raise ValidationError(
             f"invalid {what} {value!r}: give the version number you expect (such as 3) or None for none"
         ) from None
+
+
+def _optional_text(value: object, what: str) -> str | None:
+    """A description or reason: text (valid Unicode) or None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{what} must be text or None, got {type(value).__name__}: {value!r:.60}")
+    return check_text(value, what)
 
 
 def _held(n: int | None) -> str:
@@ -271,6 +280,7 @@ class Registry:
         def text(value: Any) -> str | None:
             return value if value is None or isinstance(value, str) else str(value)
 
+        reason = _optional_text(reason, "reason")
         return HistoryEntry(
             time=time.time(),
             user=environment.username(),
@@ -560,6 +570,10 @@ class Registry:
         registered_at: float | None = None,
     ) -> ModelVersion:
         stage = normalize_stage(stage)
+        description = _optional_text(description, "description")
+        _optional_text(reason, "reason")
+        if tags is not None and not isinstance(tags, dict):
+            raise ValidationError(f"tags must be a dict of key -> value, got {type(tags).__name__}: {tags!r:.60}")
         tags = {validate_key(k, "tag"): json_value(v) for k, v in (tags or {}).items()}
         versions_dir = self._model_dir(name) / "versions"
         versions_dir.mkdir(parents=True, exist_ok=True)
@@ -759,6 +773,7 @@ class Registry:
         return entries
 
     def set_model_description(self, name: str, text: str | None, *, reason: str | None = None) -> None:
+        text = _optional_text(text, "description")
         self._set_model_field(name, "description", text, "description", reason)
 
     def set_model_tag(self, name: str, key: str, value: Any, *, reason: str | None = None) -> None:
@@ -771,6 +786,7 @@ class Registry:
     def set_version_description(
         self, name: str, version: int | str, text: str | None, *, reason: str | None = None
     ) -> None:
+        text = _optional_text(text, "description")
         with self._changing(name) as (state, entries):
             n, vstate = self._live(name, state, version)
             if vstate.get("description") != text:
