@@ -50,7 +50,7 @@ from .run import (
     run_record,
     summaries_from_json,
 )
-from .validation import safe_join, validate_key, validate_name
+from .validation import flush_interval_arg, safe_join, same_value, staged_values, validate_key, validate_name
 
 if TYPE_CHECKING:
     from .history import LiveHistory, Series
@@ -307,27 +307,41 @@ class Store:
         params: dict[str, Any] | None = None,
         flush_interval: float = DEFAULT_FLUSH_INTERVAL,
     ) -> Run:
-        """Start a new run in ``experiment`` (created on first use), or resume ``run_id``."""
-        if flush_interval <= 0:
-            raise ValidationError("flush_interval must be a positive number of seconds")
+        """Start a new run in ``experiment`` (created on first use), or resume ``run_id``.
+
+        Every argument is checked before anything is created: a bad one raises a
+        :class:`ValidationError` (a param that contradicts a resumed run's a :class:`ConflictError`)
+        and leaves no run, experiment or file behind.
+        """
+        flush_interval = flush_interval_arg(flush_interval)
+        staged_tags = staged_values({} if tags is None else tags, "tag")
+        staged_params = staged_values({} if params is None else params, "param")
         if run_id is not None:
-            run = self._resume(run_id, flush_interval)
+            current = self.get_run(run_id)
+            for key, value in staged_params.items():
+                if key in current.params and not same_value(current.params[key], value):
+                    raise ConflictError(
+                        f"param {key!r} of run {current.id[:8]} is {current.params[key]!r}; cannot resume it "
+                        f"with {value!r} (params are immutable)"
+                    )
+            run = self._resume(current.id, flush_interval)
         else:
-            run = self._create_run(
-                DEFAULT_EXPERIMENT if experiment is None else experiment, name, parent_id, flush_interval
-            )
-        if tags:
-            run.set_tags(tags)
-        if params:
-            run.log_params(params)
+            exp_name = validate_name(DEFAULT_EXPERIMENT if experiment is None else experiment, "experiment name")
+            if name is not None:
+                name = validate_name(name, "run name")
+            if parent_id is not None:
+                parent_id = self._locate(parent_id)[1]
+            run = self._create_run(exp_name, name, parent_id, flush_interval)
+        if staged_tags:
+            run.set_tags(staged_tags)
+        if staged_params:
+            run.log_params(staged_params)
         return run
 
     def _create_run(self, experiment: str, name: str | None, parent_id: str | None, flush_interval: float) -> Run:
         from . import environment
 
         exp = self.get_or_create_experiment(experiment)
-        if parent_id is not None:
-            parent_id = self._locate(parent_id)[1]
         run_id = new_id()
         if name is None:
             name = f"run-{run_id[:8]}"
