@@ -53,7 +53,7 @@ from .run import (
 from .validation import flush_interval_arg, safe_join, same_value, staged_values, validate_key, validate_name
 
 if TYPE_CHECKING:
-    from .history import LiveHistory, Series
+    from .history import HistoryIndex, LiveHistory, Series
 
 MARKER_FILE = "tui-track-store.json"
 FORMAT_NAME = "tui-track"
@@ -545,6 +545,12 @@ class Store:
         from .history import LiveHistory
 
         return LiveHistory(self._metrics_path(run_id))
+
+    def history_index(self, run_id: str) -> HistoryIndex:
+        """The run's history index, validated against ``metrics.jsonl`` and brought up to date."""
+        from .history import open_index
+
+        return open_index(self._metrics_path(run_id))
 
     def _metrics_path(self, run_id: str) -> Path:
         exp_id, run_id = self._locate(run_id)
