@@ -300,3 +300,54 @@ def test_nested_child_lives_in_the_parents_store(tmp_path: Path) -> None:
     with tc.start_run(experiment="e", store=elsewhere) as parent, tc.start_run(nested=True) as child:
         assert child.store is elsewhere
     assert elsewhere.get_run(child.id).parent_id == parent.id
+
+
+_CRASHING_WRITER = r"""
+import sys, time
+import tracker_core as tc
+store = tc.Store(sys.argv[1])
+run = store.start_run("crash", "killed", flush_interval=0.2)
+started = time.time()
+for i in range(16):
+    run.log_metric("loss", 1.0 / (i + 1), timestamp=time.time())
+    time.sleep(0.1)
+last_point = time.time()
+run.log_metric("loss", 0.01, timestamp=last_point)
+time.sleep(0.6)  # the background thread flushes the last point
+print(run.id, started, last_point, flush=True)
+time.sleep(60)  # idle until killed
+"""
+
+
+@pytest.mark.slow
+def test_a_killed_run_ends_at_its_last_write_also_in_a_copy(tmp_path: Path) -> None:
+    """Issue 12 item 3: the end and duration of a crashed run come from what it wrote, not file times."""
+    import shutil
+    import signal
+    import time
+
+    root = tmp_path / "store"
+    proc = subprocess.Popen([sys.executable, "-c", _CRASHING_WRITER, str(root)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        run_id, started, last_point = proc.stdout.readline().split()
+        time.sleep(1.5)  # alive and idle: the heartbeat keeps going, nothing more is written
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    killed_at = time.time()
+    run = tc.Store(root).get_run(run_id)
+    assert run.status == "crashed"
+    assert run.end_time is not None and float(last_point) <= run.end_time < float(last_point) + 1.0
+    assert run.end_time < killed_at - 1.0  # not the time of the kill (nor the heartbeat's mtime)
+    assert run.duration is not None and abs(run.duration - (float(last_point) - float(started))) < 1.0
+    assert run.metrics["loss"].last == 0.01
+
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy, copy_function=shutil.copy)  # like cp -r: every mtime becomes now
+    later = time.time() + 600
+    for path in copy.rglob("*"):
+        os.utime(path, (later, later))  # and a copy made ten minutes later
+    copied = tc.Store(copy).get_run(run_id)
+    assert copied.status == "crashed"
+    assert copied.end_time == run.end_time and copied.duration == run.duration
