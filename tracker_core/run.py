@@ -194,7 +194,7 @@ class Run:
         """
         if self._ended and not self._check_open():
             return
-        if key not in self._known_keys:
+        if type(key) is not str or key not in self._known_keys:
             validate_key(key, "metric")
             self._known_keys.add(key)
         v = value if type(value) is float else metric_value(key, value)

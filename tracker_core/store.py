@@ -9,7 +9,7 @@ Layout under the store root::
         deleted-runs/<run_id>       empty marker files: soft-deleted runs
         runs/<run_id>/
             run.json                params, tags, status, times, env, metric summaries,
-                                    last_write (time of the writer's last flush: a crashed run's end)
+                                    last_write (time of the writer's last flush)
             metrics.jsonl           append-only metric history (source of truth)
             heartbeat               mtime = last sign of life of the writing process
             artifacts/              logged files and models
@@ -691,21 +691,15 @@ def read_run_summary(
             summary.heartbeat = os.stat(os.path.join(run_dir, HEARTBEAT_FILE)).st_mtime
         except FileNotFoundError:
             summary.heartbeat = summary.start_time
-        crashed = not _writer_is_alive(run_dir, summary, now)
+        if not _writer_is_alive(run_dir, summary, now):
+            summary.status = CRASHED
         # Points appended after the last summary (a writer killed between the two writes).
         offset = data.get("metrics_offset", 0)
         path = Path(run_dir) / metrics_log.FILENAME
-        last_write = data.get("last_write") or summary.start_time
         try:
             if os.stat(path).st_size > offset:
                 points, _ = metrics_log.read_points(path, offset)
                 metrics_log.summarize(points, summary.metrics)
-                if points and last_write is not None:
-                    last_write = max(last_write, max(p.timestamp for p in points))
         except FileNotFoundError:
             pass
-        if crashed:
-            # A crashed run ended with the last thing it wrote (recorded in the files, so a copy keeps it).
-            summary.status = CRASHED
-            summary.end_time = last_write
     return summary
