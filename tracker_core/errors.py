@@ -87,3 +87,11 @@ def fs_error(exc: OSError, path: object, doing: str) -> StoreError:
     if code == errno.ENAMETOOLONG:
         return PathTooLongError(f"cannot {doing} {path}: {cause}; use a shorter name")
     return StoreError(f"cannot {doing} {path}: {cause}")
+
+
+class RemoteError(StoreError):
+    """A remote store (``s3://bucket/prefix``, a remote directory) cannot be reached or refused a request."""
+
+
+class RemoteConflictError(ConflictError):
+    """A conditional write on a remote lost a race (someone else changed the object first); read again and retry."""

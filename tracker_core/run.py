@@ -484,6 +484,9 @@ class Run:
                 self._metrics_fd = None
             self._writer_lock.release()
         lifecycle.unregister(self)
+        pusher = getattr(self, "_pusher", None)
+        if pusher is not None:  # start_run(remote=...): the last push (tracker_core/remote/pusher.py)
+            pusher.finish()
 
     end_run = end
 
