@@ -284,3 +284,11 @@ def test_integers_beyond_64_bits_round_trip_exactly_and_resume_cleanly(tmp_path:
     from tracker_core.jsonio import read_json
 
     assert read_json(run.artifact_dir / "d.json") == {"v": big}
+
+
+def test_unhashable_metric_keys_and_odd_stores_are_validation_errors(run: tc.Run, tmp_path: Path) -> None:
+    with pytest.raises(tc.ValidationError, match="metric key must be a string"):
+        run.log_metric(["loss"], 1.0)  # type: ignore[arg-type]
+    with pytest.raises(tc.ValidationError, match="store must be a path or a Store"):
+        tc.start_run("e", store=42)  # type: ignore[arg-type]
+    assert tc.active_run() is None

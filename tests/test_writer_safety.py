@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,64 @@ def test_dotfiles_are_artifacts_too(store: tc.Store, tmp_path: Path) -> None:
         run.log_artifact(hydra)
         run.log_text("{}", ".env.json")
     assert {a.path for a in store.list_artifacts(run.id)} == {".hydra", ".hydra/config.yaml", ".env.json"}
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs of our own (tests run as root, as CI does); unmounted afterwards."""
+    mnt = tmp_path / "small-disk"
+    mnt.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(
+            f"the disk-full test needs to mount a 2 MB tmpfs (run the tests as root, as CI does): "
+            f"mount said {done.stderr.strip() or done.returncode}"
+        )
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_a_full_disk_loses_nothing_flushed_and_logging_resumes_after_space_is_freed(small_disk: Path) -> None:
+    from tracker_core.errors import StoreError, StoreFullError
+
+    store = tc.Store(small_disk / "store")
+    run = store.start_run("full", params={"lr": 0.1}, flush_interval=3600)
+    run.log_metric("warmup", 1.0)
+    run.flush()
+    filler = small_disk / "filler"
+    with open(filler, "wb") as fh:  # most of the disk, so a few hundred flushes fill the rest
+        fh.write(b"\0" * (1800 * 1024))
+    flushed = 0
+    logged = 0
+    error: StoreError | None = None
+    for _batch in range(10_000):
+        for _ in range(50):
+            run.log_metric("loss", logged * 0.5, step=logged)
+            logged += 1
+        try:
+            run.flush()
+        except StoreError as exc:
+            error = exc
+            break
+        flushed = logged
+    assert error is not None, "the disk never filled up"
+    assert isinstance(error, StoreFullError) and isinstance(error, OSError)
+    assert "No space left" in str(error) and "free space" in str(error) and str(run.dir) in str(error)
+    # What was flushed before the error is all there, for a fresh reader too.
+    history = tc.Store(small_disk / "store").metric_history(run.id, "loss")
+    assert [p.step for p in history][:flushed] == list(range(flushed))
+    assert all(p.value == p.step * 0.5 for p in history)
+    assert tc.Store(small_disk / "store").get_run(run.id).status == "running"
+    # Space comes back: the next flush writes what the failed one kept, and logging goes on.
+    filler.unlink()
+    run.log_metric("loss", logged * 0.5, step=logged)
+    logged += 1
+    run.end()
+    reader = tc.Store(small_disk / "store")
+    got = reader.get_run(run.id)
+    assert got.status == "finished" and got.params == {"lr": 0.1}
+    assert got.metrics["loss"].count == logged and got.metrics["loss"].step == logged - 1
+    assert [p.step for p in reader.metric_history(run.id, "loss")] == list(range(logged))
+    assert [p.name for p in small_disk.rglob("*") if p.name.endswith(".tmp")] == []

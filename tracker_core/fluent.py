@@ -12,9 +12,10 @@ import os
 import threading
 from typing import Any
 
-from .errors import RunStateError
+from .errors import RunStateError, ValidationError
 from .run import DEFAULT_FLUSH_INTERVAL, Run
 from .store import Store
+from .validation import shown
 
 _store: Store | None = None
 _store_lock = threading.Lock()
@@ -80,6 +81,8 @@ def start_run(
     if isinstance(store, Store):
         target = store
     elif store is not None:
+        if not isinstance(store, (str, os.PathLike)):
+            raise ValidationError(f"store must be a path or a Store, got {type(store).__name__}: {shown(store)}")
         target = Store(store)
     elif nested and parent is not None:
         target = parent.store  # a child lives beside its parent

@@ -194,7 +194,7 @@ class Run:
         """
         if self._ended and not self._check_open():
             return
-        if key not in self._known_keys:
+        if type(key) is not str or key not in self._known_keys:
             validate_key(key, "metric")
             self._known_keys.add(key)
         v = value if type(value) is float else metric_value(key, value)
@@ -409,11 +409,13 @@ class Run:
                             s.add(value, step, ts)
                 if points or dirty:
                     self._write_run_file(snapshot)
-            except BaseException:
+            except BaseException as exc:
                 with self._buffer_lock:
                     if not appended:
                         self._buffer[:0] = points
                     self._dirty = True
+                if isinstance(exc, OSError) and not isinstance(exc, TrackerError):
+                    raise fs_error(exc, self.dir, f"write run {self.id[:8]} in") from exc
                 raise
 
     def _append(self, data: bytes) -> None:
@@ -438,6 +440,7 @@ class Run:
     def _write_run_file(self, data: dict[str, Any]) -> None:
         data["metrics"] = summaries_to_json(self._metrics)
         data["metrics_offset"] = self._offset
+        data["last_write"] = time.time()  # a crashed run's end: the last flush it made
         write_json_atomic(self.dir / RUN_FILE, data)
 
     def heartbeat(self) -> None:

@@ -8,7 +8,8 @@ Layout under the store root::
         experiment.json             id, name, created, tags, deleted
         deleted-runs/<run_id>       empty marker files: soft-deleted runs
         runs/<run_id>/
-            run.json                params, tags, status, times, env, metric summaries
+            run.json                params, tags, status, times, env, metric summaries,
+                                    last_write (time of the writer's last flush)
             metrics.jsonl           append-only metric history (source of truth)
             heartbeat               mtime = last sign of life of the writing process
             artifacts/              logged files and models
