@@ -277,7 +277,6 @@ def _push_registry(root: Path, remote: Remote, report: PushReport) -> None:
 
 def merge_model_into_remote(remote: Remote, model_dir: Path) -> int:
     """Merge one local model into the remote's copy with the registry's merge; conditional writes, retried."""
-    from .. import sync as store_sync
     from ..registry.codecs import STATE_FORMAT
     from ..registry.core import STATE_FILE
 
@@ -289,9 +288,11 @@ def merge_model_into_remote(remote: Remote, model_dir: Path) -> int:
         return 0
 
     def merge(image: Path) -> int:
-        report = store_sync.SyncReport()
-        store_sync._merge_model(model_dir, state, image, report)
-        return report.versions_added
+        from ..registry import Registry
+        from ..store import Store
+
+        source = Registry(Store(model_dir.parents[2], create=False))
+        return Registry(Store(image.parents[2], create=False)).merge_model(source, model_dir.name).versions_added
 
     return int(update_remote_model(remote, model_dir.name, merge))
 
@@ -308,8 +309,11 @@ def update_remote_model(remote: Remote, name: str, change: Callable[[Path], Any]
     prefix = f"{MODELS}/{name}/"
     for _ in range(RETRIES):
         with tempfile.TemporaryDirectory(prefix="tui-track-model-") as tmp:
-            image = Path(tmp) / name
-            image.mkdir()
+            from ..store import Store
+
+            Store(Path(tmp) / "store")  # the registry's own code changes the copy, inside a scratch store
+            image = Path(tmp) / "store" / MODELS / name
+            image.mkdir(parents=True)
             listing = remote.list(prefix)
             before: dict[str, tuple[bytes, str]] = {}
             for key in listing:
