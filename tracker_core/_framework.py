@@ -53,10 +53,10 @@ def _param_value(value: Any) -> Any:
 def numeric_items(values: Mapping[str, Any]) -> Iterable[tuple[str, float]]:
     """The ``(key, float)`` pairs of a framework's log dict that are numbers (text and None skipped)."""
     for key, value in values.items():
-        if value is None or isinstance(value, (str, bytes)):
-            continue
-        if isinstance(value, float):
+        if type(value) is float:
             yield key, value
+            continue
+        if value is None or isinstance(value, (str, bytes)):
             continue
         item = getattr(value, "item", None)
         if callable(item):  # a torch/numpy scalar

@@ -89,7 +89,11 @@ class TrackerCallback(TrainerCallback):  # type: ignore[misc]
                 fresh[key] = value
         if not fresh:
             return
-        if self._handle.run is None:
+        run = self._handle.run
+        if run is not None and not run.ended:
+            run.log_metrics(fresh, step=step)
+            return
+        if run is None:
             self._handle.open()  # evaluate() without train()
         self._handle.log_late(lambda run: run.log_metrics(fresh, step=step))
 
