@@ -40,6 +40,7 @@ class TrackerCallback(xgboost.callback.TrainingCallback):  # type: ignore[misc]
         super().__init__()
         self._handle = RunHandle(experiment=experiment, run_name=run_name, store=store, tags=tags)
         self.log_model = log_model
+        self._keys: dict[tuple[str, str], str] = {}
 
     @property
     def run(self) -> Run | None:
@@ -59,10 +60,14 @@ class TrackerCallback(xgboost.callback.TrainingCallback):  # type: ignore[misc]
         run = self._handle.run
         if run is not None and evals_log:
             values: dict[str, float] = {}
+            keys = self._keys
             for data, metrics in evals_log.items():
                 for metric, history in metrics.items():
                     last = history[-1]
-                    values[f"{data}-{metric}"] = float(last[0] if isinstance(last, tuple) else last)
+                    key = keys.get((data, metric))
+                    if key is None:
+                        key = keys[data, metric] = f"{data}-{metric}"
+                    values[key] = last if type(last) is float else float(last[0] if isinstance(last, tuple) else last)
             run.log_metrics(values, step=epoch)
         return False
 
