@@ -173,7 +173,8 @@ def test_copied_store_and_resumed_run_stay_exact(tmp_path: Path) -> None:
 WRITER = """
 import sys, time, math, tracker_core as tc
 store = tc.Store(sys.argv[1])
-run = store.start_run("e", run_id=sys.argv[2]) if len(sys.argv) > 2 else store.start_run("e")
+kw = {"run_id": sys.argv[2]} if len(sys.argv) > 2 else {}
+run = store.start_run("e", flush_interval=0.02, **kw)
 print(run.id, flush=True)
 i = 0
 while True:
@@ -192,7 +193,7 @@ def test_index_exact_after_random_kills_of_writer_and_readers(tmp_path: Path) ->
     run_id = None
     for _ in range(4):
         argv = [sys.executable, "-c", WRITER, root] + ([run_id] if run_id else [])
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env={**os.environ, "TRACKER_FLUSH": "0.01"})
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
         run_id = proc.stdout.readline().strip()
         store = tc.Store(root)

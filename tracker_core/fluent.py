@@ -61,8 +61,12 @@ def start_run(
     params: dict[str, Any] | None = None,
     store: str | os.PathLike[str] | Store | None = None,
     flush_interval: float = DEFAULT_FLUSH_INTERVAL,
+    remote: str | None = None,
+    push_interval: float | None = None,
 ) -> Run:
     """Start (or resume, with ``run_id``) a run and make it the active one.
+
+    ``remote``/``push_interval``: push the run to ``s3://bucket/prefix`` in the background (see Store.start_run).
 
     With a run already active, pass ``nested=True`` to start a child of it; the child inherits
     the parent's store, and its experiment unless another is named.
@@ -93,6 +97,8 @@ def start_run(
         tags=tags,
         params=params,
         flush_interval=flush_interval,
+        remote=remote,
+        push_interval=push_interval,
     )
     run.__class__ = _ActiveRun
     _stack.append(run)

@@ -50,10 +50,10 @@ from .run import (
     run_record,
     summaries_from_json,
 )
-from .validation import safe_join, validate_key, validate_name
+from .validation import flush_interval_arg, safe_join, same_value, staged_values, validate_key, validate_name
 
 if TYPE_CHECKING:
-    from .history import LiveHistory, Series
+    from .history import HistoryIndex, LiveHistory, Series
 
 MARKER_FILE = "tui-track-store.json"
 FORMAT_NAME = "tui-track"
@@ -80,6 +80,13 @@ class Store:
     """
 
     def __init__(self, root: str | os.PathLike[str] | None = None, *, create: bool = True) -> None:
+        from .remote import remote_spec
+
+        self.remote_url = remote_spec(root)
+        if self.remote_url is not None:  # s3://bucket/prefix: read a pulled mirror (tracker_core/remote/mirror.py)
+            from .remote.mirror import open_mirror
+
+            root, create = open_mirror(self.remote_url), False
         self.root = resolve_store_path(root).absolute()
         self._open(create)
         self._exp_by_name: dict[str, str] = {}
@@ -306,28 +313,61 @@ class Store:
         tags: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
         flush_interval: float = DEFAULT_FLUSH_INTERVAL,
+        remote: str | None = None,
+        push_interval: float | None = None,
     ) -> Run:
-        """Start a new run in ``experiment`` (created on first use), or resume ``run_id``."""
-        if flush_interval <= 0:
-            raise ValidationError("flush_interval must be a positive number of seconds")
+        """Start a new run in ``experiment`` (created on first use), or resume ``run_id``.
+
+        ``remote`` (or the ``remote`` config key), e.g. ``s3://bucket/prefix``: push the run there every
+        ``push_interval`` seconds (config ``push_interval``, default 30) and when it ends, in the background.
+
+        Every argument is checked before anything is created: a bad one raises a
+        :class:`ValidationError` (a param that contradicts a resumed run's a :class:`ConflictError`)
+        and leaves no run, experiment or file behind.
+        """
+        flush_interval = flush_interval_arg(flush_interval)
+        if push_interval is not None or remote is not None:
+            from .remote.pusher import check_remote_args
+
+            check_remote_args(remote, push_interval)
+        staged_tags = staged_values({} if tags is None else tags, "tag")
+        staged_params = staged_values({} if params is None else params, "param")
         if run_id is not None:
-            run = self._resume(run_id, flush_interval)
+            current = self.get_run(run_id)
+            for key, value in staged_params.items():
+                if key in current.params and not same_value(current.params[key], value):
+                    raise ConflictError(
+                        f"param {key!r} of run {current.id[:8]} is {current.params[key]!r}; cannot resume it "
+                        f"with {value!r} (params are immutable)"
+                    )
+            run = self._resume(current.id, flush_interval)
         else:
-            run = self._create_run(
-                DEFAULT_EXPERIMENT if experiment is None else experiment, name, parent_id, flush_interval
-            )
-        if tags:
-            run.set_tags(tags)
-        if params:
-            run.log_params(params)
+            exp_name = validate_name(DEFAULT_EXPERIMENT if experiment is None else experiment, "experiment name")
+            if name is not None:
+                name = validate_name(name, "run name")
+            if parent_id is not None:
+                parent_id = self._locate(parent_id)[1]
+            run = self._create_run(exp_name, name, parent_id, flush_interval)
+        if staged_tags:
+            run.set_tags(staged_tags)
+        if staged_params:
+            run.log_params(staged_params)
+        if remote is not None or push_interval is not None or self._remote_configured():
+            from .remote.pusher import start_pusher
+
+            start_pusher(run, remote, push_interval)
         return run
+
+    @staticmethod
+    def _remote_configured() -> bool:
+        from .config import load_settings
+
+        return bool(load_settings().get("remote"))
 
     def _create_run(self, experiment: str, name: str | None, parent_id: str | None, flush_interval: float) -> Run:
         from . import environment
 
         exp = self.get_or_create_experiment(experiment)
-        if parent_id is not None:
-            parent_id = self._locate(parent_id)[1]
         run_id = new_id()
         if name is None:
             name = f"run-{run_id[:8]}"
@@ -505,6 +545,12 @@ class Store:
         from .history import LiveHistory
 
         return LiveHistory(self._metrics_path(run_id))
+
+    def history_index(self, run_id: str) -> HistoryIndex:
+        """The run's history index, validated against ``metrics.jsonl`` and brought up to date."""
+        from .history import open_index
+
+        return open_index(self._metrics_path(run_id))
 
     def _metrics_path(self, run_id: str) -> Path:
         exp_id, run_id = self._locate(run_id)

@@ -7,8 +7,9 @@ check; copies keep the source's times). Each run is built under a dot-name and r
 so a sync killed midway leaves the destination valid and the next sync completes it.
 
 Experiments match by id, then by name (two boxes that each created ``churn`` share one
-experiment). Soft-deletions are carried over, never undone. Registries merge model by model:
-versions are matched by what registered them (time, host, user, sha256); a version the
+experiment). Soft-deletions are carried over, never undone. Registries merge model by model
+through :meth:`tracker_core.registry.Registry.merge_model` (the registry's journaled change
+path): versions are matched by what registered them (time, host, user, sha256); a version the
 destination lacks gets the next free number there, with its stage, tags, aliases and history.
 
 A remote SOURCE (``[user@]host:path``) is first mirrored with rsync into ``DEST/.sync-cache/``,
@@ -32,7 +33,6 @@ from typing import Any
 from .errors import CorruptFileError, StoreError, ValidationError
 from .interop import run_files
 from .jsonio import read_json, write_json_atomic
-from .locking import FileLock
 from .store import EXPERIMENT_FILE, Store
 
 CACHE_DIR = ".sync-cache"
@@ -61,7 +61,12 @@ class SyncReport:
 
 
 def sync(source: str | os.PathLike[str], dest: str | os.PathLike[str]) -> SyncReport:
-    """Merge store ``source`` into ``dest`` (created if missing); either may be ``host:path``."""
+    """Merge store ``source`` into ``dest`` (created if missing); either may be ``host:path`` or ``s3://bucket/prefix``."""
+    if os.fspath(source).startswith("s3://") or os.fspath(dest).startswith("s3://"):
+        from .remote.sync import sync_remote  # push to / pull from a bucket: tracker_core/remote
+
+        report: SyncReport = sync_remote(source, dest)
+        return report
     src_remote, dst_remote = _remote(source), _remote(dest)
     if src_remote and dst_remote:
         raise ValidationError("sync needs at least one local store; run it on one of the two hosts")
@@ -122,7 +127,7 @@ def merge_stores(src: Store, dst: Store) -> SyncReport:
         target = _target_experiment(dst, exp, exp_dir, report)
         _merge_runs(exp_dir, target, report)
         _merge_deletions(exp_dir, target, report)
-    _merge_registry(src.root / "registry" / "models", dst.root / "registry" / "models", report)
+    _merge_registry(src, dst, report)
     return report
 
 
@@ -277,139 +282,20 @@ def _merge_deletions(src_exp: Path, dst_exp: Path, report: SyncReport) -> None:
 
 
 # -------------------------------------------------------------------------- registry
-def _merge_registry(src_models: Path, dst_models: Path, report: SyncReport) -> None:
-    from .registry.codecs import STATE_FORMAT
-    from .registry.core import STATE_FILE
+def _merge_registry(src: Store, dst: Store, report: SyncReport) -> None:
+    """Merge every model through the registry's journaled change path (sync writes no registry file itself)."""
+    from .registry import Registry
 
-    for model_dir in _dirs(src_models):
+    source, dest = Registry(src), Registry(dst)
+    for model_dir in _dirs(source.models_dir):
         try:
-            state = read_json(model_dir / STATE_FILE)
-        except (FileNotFoundError, CorruptFileError):
+            result = dest.merge_model(source, model_dir.name)
+        except ValidationError as exc:  # a folder whose name is no model name
+            report.warnings.append(f"registry folder {model_dir} skipped: {exc}")
             continue
-        if isinstance(state, dict) and state.get("format") == STATE_FORMAT:
-            _merge_model(model_dir, state, dst_models / model_dir.name, report)
-
-
-def _version_records(model_dir: Path) -> dict[int, dict[str, Any]]:
-    from .registry.core import VERSION_FILE
-
-    records = {}
-    for version_dir in _dirs(model_dir / "versions"):
-        if version_dir.name.isdigit():
-            try:
-                records[int(version_dir.name)] = read_json(version_dir / VERSION_FILE)
-            except (FileNotFoundError, CorruptFileError):
-                continue
-    return records
-
-
-def _identity(record: dict[str, Any]) -> tuple[Any, ...]:
-    """What tells a version apart across stores: who registered which file where and when."""
-    return (record.get("registered_at"), record.get("host"), record.get("registered_by"), record.get("sha256"))
-
-
-def _merge_model(src_dir: Path, src_state: dict[str, Any], dst_dir: Path, report: SyncReport) -> None:
-    from dataclasses import replace
-
-    from .registry import history as history_log
-    from .registry.core import STATE_FILE, VERSION_FILE
-
-    (dst_dir / "versions").mkdir(parents=True, exist_ok=True)
-    with FileLock(dst_dir / ".lock"):
-        try:
-            state = read_json(dst_dir / STATE_FILE)
-        except FileNotFoundError:
-            state = {**src_state, "versions": {}, "aliases": {}}
-            report.models_created += 1
-        dst_records = _version_records(dst_dir)
-        known = {_identity(r): n for n, r in dst_records.items()}
-        numbers = set(dst_records) | {int(n) for n in os.listdir(dst_dir / "versions") if n.isdigit()}
-        mapping: dict[int, int] = {}
-        for src_n, record in sorted(_version_records(src_dir).items()):
-            if _identity(record) in known:
-                mapping[src_n] = known[_identity(record)]
-                continue
-            n = max(numbers, default=0) + 1
-            incoming = dst_dir / "versions" / f".incoming-{os.urandom(8).hex()}"
-            _copy_tree(src_dir / "versions" / str(src_n), incoming, None)
-            write_json_atomic(incoming / VERSION_FILE, {**record, "version": n})
-            os.rename(incoming, dst_dir / "versions" / str(n))
-            numbers.add(n)
-            mapping[src_n] = n
-            state["versions"][str(n)] = dict(src_state["versions"].get(str(src_n)) or {"stage": "development"})
-            report.versions_added += 1
-
-        def remap(value: Any) -> Any:
-            if isinstance(value, str) and value.isdigit() and int(value) in mapping:
-                return str(mapping[int(value)])
-            return value
-
-        history = history_log.read(dst_dir / history_log.FILENAME)
-        seen = {(e.time, e.user, e.host, e.action, e.key, e.version) for e in history}
-        new = []
-        for e in history_log.read(src_dir / history_log.FILENAME):
-            version = mapping.get(e.version, e.version) if e.version is not None else None
-            if e.action.startswith("alias"):
-                e = replace(e, from_value=remap(e.from_value), to_value=remap(e.to_value))
-            e = replace(e, version=version)
-            if (e.time, e.user, e.host, e.action, e.key, e.version) not in seen:
-                new.append(e)
-        for key, value in src_state.get("tags", {}).items():
-            state["tags"].setdefault(key, value)
-        if not state.get("description"):
-            state["description"] = src_state.get("description")
-        if new or set(mapping.values()) - set(dst_records):
-            new.sort(key=lambda e: e.time)
-            new.extend(_settle(state, sorted(history + new, key=lambda e: e.time)))
-            write_json_atomic(dst_dir / STATE_FILE, state)
-            history_log.append(dst_dir / history_log.FILENAME, new)
-
-
-def _settle(state: dict[str, Any], history: list[Any]) -> list[Any]:
-    """Make the merged state follow the latest recorded change of each stage, deletion and alias.
-
-    If that leaves two versions in production, the one promoted last stays; the others are
-    archived and the returned history entries say so.
-    """
-    import time
-
-    from .environment import hostname, username
-    from .registry.records import ARCHIVED, PRODUCTION, HistoryEntry
-
-    versions = state["versions"]
-    aliases: dict[str, Any] = state["aliases"]
-    promoted_at: dict[str, float] = {}
-    for e in history:  # in time order: the last change wins
-        v = str(e.version) if e.version is not None else None
-        if v is None or v not in versions:
+        except CorruptFileError as exc:  # the destination's copy of the model is damaged
+            report.warnings.append(f"model {model_dir.name!r} not merged: {exc}")
             continue
-        if e.action == "stage" and e.to_value:
-            versions[v]["stage"] = e.to_value
-            if e.to_value == PRODUCTION:
-                promoted_at[v] = e.time
-        elif e.action in ("delete", "restore"):
-            versions[v]["deleted"] = e.action == "delete"
-        elif e.action == "alias_set" and e.key:
-            aliases[e.key] = int(v)
-        elif e.action == "alias_delete" and e.key and aliases.get(e.key) == int(v):
-            aliases.pop(e.key)
-    in_production = [v for v, s in versions.items() if s.get("stage") == PRODUCTION and not s.get("deleted")]
-    entries = []
-    if len(in_production) > 1:
-        keep = max(in_production, key=lambda v: (promoted_at.get(v, 0.0), int(v)))
-        for v in sorted(in_production, key=int):
-            if v != keep:
-                versions[v]["stage"] = ARCHIVED
-                entries.append(
-                    HistoryEntry(
-                        time=time.time(),
-                        user=username(),
-                        host=hostname(),
-                        action="stage",
-                        version=int(v),
-                        from_value=PRODUCTION,
-                        to_value=ARCHIVED,
-                        reason=f"sync: v{keep} was promoted to production later",
-                    )
-                )
-    return entries
+        report.models_created += int(result.created and (result.versions_added > 0 or result.entries_added > 0))
+        report.versions_added += result.versions_added
+        report.warnings.extend(result.warnings)

@@ -14,6 +14,7 @@ import click
 from tracker_core.errors import TrackerError
 
 from .commands import demo as demo_cmd
+from .commands import history as history_cmd
 from .commands import interop as interop_cmd
 from .commands import models as models_cmd
 from .commands import runs as runs_cmd
@@ -63,3 +64,4 @@ runs_cmd.register(main)
 models_cmd.register(main)
 interop_cmd.register(main)
 demo_cmd.register(main)
+history_cmd.register(main)

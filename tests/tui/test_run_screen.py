@@ -183,3 +183,143 @@ async def test_an_unreadable_run_opens_with_its_reason_and_history(
         attributes = rows(screen.query_one("#run-attributes", DataTable))
         assert attributes["status"] == ["unreadable"] and "run.json" in attributes["error"][0]
         assert [s.label for s in screen.query_one(MetricChart).series] == ["loss"]  # metrics.jsonl still reads
+
+
+async def test_zoom_reads_the_range_at_full_resolution_and_back(tmp_path: Path, settle: Any, open_screen: Any) -> None:
+    store = tc.Store(tmp_path / "store")
+    with store.start_run("big", "long") as run:
+        for step in range(20_000):
+            run.log_metric("loss", 100.0 if step == 12_345 else 1.0 / (step + 1), step=step)
+    async with open_screen(store, lambda: RunScreen(store, run.id)) as pilot:
+        screen = pilot.app.screen
+        assert isinstance(screen, RunScreen)
+        await settle(pilot)
+        chart = screen.chart
+        whole = chart.series[0]
+        assert len(whole.steps) < 20_000 and 100.0 in whole.values  # downsampled, the spike kept
+        assert whole.steps[0] == 0 and whole.steps[-1] == 19_999
+        for _ in range(9):
+            await pilot.press("plus")
+            await settle(pilot)
+        assert screen.window is not None
+        lo, hi = screen.window
+        assert hi - lo < chart.buckets  # narrow enough to show every point
+        shown = chart.series[0].steps
+        assert shown == tuple(float(s) for s in range(lo, hi + 1))  # every point of the range
+        assert f"steps {lo}..{hi}" in chart.title
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert screen.window is not None and screen.window[0] > lo
+        await pilot.press("0")
+        await settle(pilot)
+        assert screen.window is None and chart.series[0].steps[-1] == 19_999
+        for _ in range(6):
+            await pilot.press("plus")
+        await settle(pilot)
+        for _ in range(10):
+            await pilot.press("minus")
+        await settle(pilot)
+        assert screen.window is None  # zoomed all the way out again
+        await pilot.press("question_mark")
+        described = {a.description for a in pilot.app.screen.actions}
+        assert {"Zoom in", "Zoom out", "Smooth", "Pan left", "Pan right", "Whole history"} <= described
+
+
+async def test_smoothing_draws_an_ema_over_the_faint_raw_curve(tmp_path: Path, settle: Any, open_screen: Any) -> None:
+    store = tc.Store(tmp_path / "store")
+    with store.start_run("noisy", "run") as run:
+        for step in range(200):
+            run.log_metric("loss", float(step % 2), step=step)
+    async with open_screen(store, lambda: RunScreen(store, run.id)) as pilot:
+        screen = pilot.app.screen
+        assert isinstance(screen, RunScreen)
+        await settle(pilot)
+        chart = screen.chart
+        assert not chart.smoothing
+        await pilot.press("s")
+        assert chart.smoothing and "smoothed" in chart.plt.build()
+        ys = [list(ys) for ys in chart.plt._active.monitor.y]  # what plotext draws: raw, then smoothed
+        assert ys[0] == [float(s % 2) for s in range(200)]
+        assert max(ys[1][50:]) - min(ys[1][50:]) < 0.5  # the EMA flattens the zig-zag
+        colors = chart.plt._active.monitor.color
+        assert set(colors[0]) == {"gray"} and "gray" not in colors[1]
+        await pilot.press("s")
+        assert not chart.smoothing and len(chart.plt._active.monitor.y) == 1
+
+
+WRITER = """
+import sys, time, tracker_core as tc
+store = tc.Store(sys.argv[1])
+run = store.start_run("live", "other-process", flush_interval=0.05)
+print(run.id, flush=True)
+step = 0
+while True:
+    for _ in range(50):
+        run.log_metric("loss", 1.0 / (step + 1), step=step)
+        step += 1
+    time.sleep(0.05)
+"""
+
+
+async def test_live_follow_of_a_run_written_by_another_process_reads_only_the_tail(
+    tmp_path: Path, settle: Any, wait_until: Any
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = tmp_path / "store"
+    tc.Store(root)
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(root)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        run_id = proc.stdout.readline().strip()
+        store = tc.Store(root)
+        app = TuiTrackApp(store.root, refresh_interval=0.2)
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = RunScreen(store, run_id)
+            await app.push_screen(screen)
+            await wait_until(pilot, lambda: screen.counts.get("loss", 0) > 0, what="the first points")
+            await wait_until(pilot, lambda: bool(screen.chart.series), what="the chart")
+            first = screen.counts["loss"]
+            await wait_until(pilot, lambda: screen.counts["loss"] > first + 200, timeout=20, what="new points")
+            await wait_until(
+                pilot, lambda: screen.chart.series[0].steps[-1] >= first + 200, what="the new points on the chart"
+            )
+            live = screen.live
+            assert live is not None
+            path = store._metrics_path(run_id)
+            # every tick read only what was appended: the bytes read never exceed the file's growth since opening
+            assert 0 < live.tail.bytes_read <= os.path.getsize(path) - live.index.covered + 4096
+            assert screen.worker_seconds["load"] < 1.0
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+async def test_multi_run_chart_downsamples_and_zooms_each_run(tmp_path: Path, settle: Any, open_screen: Any) -> None:
+    store = tc.Store(tmp_path / "store")
+    ids = []
+    for r in range(3):
+        with store.start_run("cmp", f"r{r}") as run:
+            for step in range(5000):
+                run.log_metric("loss", (r + 1) / (step + 1), step=step)
+        ids.append(run.id)
+    async with open_screen(store, lambda: ChartScreen(store, ids, metric="loss")) as pilot:
+        screen = pilot.app.screen
+        assert isinstance(screen, ChartScreen)
+        await settle(pilot)
+        chart = screen.chart
+        assert len(chart.series) == 3 and all(len(s.steps) < 5000 and s.steps[-1] == 4999 for s in chart.series)
+        for _ in range(7):
+            await pilot.press("plus")
+            await settle(pilot)
+        assert screen.window is not None
+        lo, hi = screen.window
+        assert all(s.steps == tuple(float(x) for x in range(lo, hi + 1)) for s in chart.series)
+        await pilot.press("minus")
+        await settle(pilot)
+        assert screen.window is not None and screen.window[1] - screen.window[0] > hi - lo
+        await pilot.press("0")
+        await settle(pilot)
+        assert screen.window is None and all(s.steps[-1] == 4999 for s in chart.series)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -194,6 +195,21 @@ class HistoryIndex:
         if len(parts) == 1:
             return parts[0]
         return np.concatenate(parts) if parts else np.empty(0, dtype)
+
+    def chunks(self, key: str, size: int = 65536) -> Iterator[npt.NDArray[Any]]:
+        """``key``'s points in logged order, ``size`` at a time (memory-mapped: never all in memory)."""
+        import numpy as np
+
+        meta = self.keys.get(key)
+        if meta is None:
+            return
+        if meta["count"]:
+            mapped = np.memmap(
+                self.dir / self.gen / meta["file"], dtype=record_dtype(), mode="r", shape=(meta["count"],)
+            )
+            for i in range(0, len(mapped), size):
+                yield np.array(mapped[i : i + size])
+        yield from self.pending.get(key, ())
 
 
 def open_index(metrics_path: Path) -> HistoryIndex:

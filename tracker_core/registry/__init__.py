@@ -13,8 +13,20 @@ Files and their update rules are described in :mod:`tracker_core.registry.core`.
 
 from __future__ import annotations
 
+from .check import Problem, check
 from .core import Registry
-from .records import STAGES, HistoryEntry, ModelVersion, RegisteredModel
+from .records import STAGES, UNSET, HistoryEntry, ModelVersion, RegisteredModel
 from .uri import ModelRef, parse_model_uri
 
-__all__ = ["STAGES", "HistoryEntry", "ModelRef", "ModelVersion", "RegisteredModel", "Registry", "parse_model_uri"]
+__all__ = [
+    "STAGES",
+    "UNSET",
+    "HistoryEntry",
+    "ModelRef",
+    "ModelVersion",
+    "Problem",
+    "RegisteredModel",
+    "Registry",
+    "check",
+    "parse_model_uri",
+]

@@ -33,7 +33,7 @@ from ..errors import ConflictError, CorruptFileError, NotFoundError, StateChange
 from ..jsonio import dumps, write_json_atomic
 from ..locking import FileLock
 from ..model_io import MODEL_FILE, SIDECAR_FILE, sha256_file
-from ..validation import artifact_relpath, json_value, metric_value, validate_key
+from ..validation import artifact_relpath, check_text, json_value, metric_value, validate_key
 from . import codecs
 from . import history as history_log
 from .records import (
@@ -54,11 +54,16 @@ from .uri import ModelRef, is_model_uri, parse_model_uri
 
 if TYPE_CHECKING:
     from ..store import Store
+    from .merge import MergeResult
 
 STATE_FILE = "model.json"
 VERSION_FILE = "version.json"
 _COPY_CHUNK = 1 << 20
 _INCOMING = ".incoming-"
+MERGE_INCOMING = ".incoming-sync-"
+"""Prefix of a version copied by a merge under the model lock (removed by the next change of the model)."""
+RENAMES = "renames"
+"""Key of ``model.json`` journaling a merge's ``[[incoming folder, version number], ...]`` renames."""
 ABANDONED_AFTER = 86400.0
 """Seconds after which an unfinished copy in ``versions/`` counts as abandoned and is removed."""
 
@@ -104,6 +109,15 @@ def _expected_version(value: object, what: str) -> int | None:
         ) from None
 
 
+def _optional_text(value: object, what: str) -> str | None:
+    """A description or reason: text (valid Unicode) or None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{what} must be text or None, got {type(value).__name__}: {value!r:.60}")
+    return check_text(value, what)
+
+
 def _held(n: int | None) -> str:
     return "no version" if n is None else f"v{n}"
 
@@ -128,6 +142,13 @@ class Registry:
     Reading (listing, showing, history) parses JSON only; a model is unpickled only by
     :meth:`load`, after its sha256 is checked. Every change takes the model's file lock.
     """
+
+    def __new__(cls, store: Store) -> Registry:
+        if cls is Registry and getattr(store, "remote_url", None):  # Store("s3://..."): changes go to the remote
+            from ..remote.mirror import RemoteRegistry
+
+            return super().__new__(RemoteRegistry)
+        return super().__new__(cls)
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -203,12 +224,16 @@ class Registry:
         return NotFoundError(f"model {name!r} has no version {n}; versions: {_versions_text(live)}{extra}")
 
     @contextmanager
-    def _changing(self, name: str, *, create: bool = False) -> Iterator[tuple[State, list[HistoryEntry]]]:
+    def _changing(
+        self, name: str, *, create: bool = False, force: bool = False
+    ) -> Iterator[tuple[State, list[HistoryEntry]]]:
         """Lock the model, hand out its state and a list for history entries, then save both.
 
-        First it finishes what a writer killed mid-change left: journaled history lines not
-        appended, versions renamed into place but never recorded. Nothing is written when the
-        block records no entry or raises (repairs are written with the next change).
+        First it finishes what a writer killed mid-change left: journaled renames of copied
+        versions (``state[RENAMES]``, set by a merge) and history lines not yet done, versions
+        renamed into place but never recorded. Nothing is written when the block records no
+        entry or raises (repairs are written with the next change, or at once with ``force``). The order of a change is:
+        ``model.json`` (new state + journal), the journaled renames, the history append.
         """
         model_dir = self._model_dir(name)
         if create:
@@ -221,6 +246,7 @@ class Registry:
             else:
                 state = self._read_state(name)
             history_path = model_dir / history_log.FILENAME
+            _finish_renames(model_dir / "versions", state.pop(RENAMES, None))
             history_log.complete(history_path, state.get("journal"))
             repairs = [
                 self._recovered_registration(name, n, state)
@@ -229,10 +255,12 @@ class Registry:
             ]
             entries: list[HistoryEntry] = []
             yield state, entries
-            if entries:
-                state["updated"] = entries[-1].time
+            if entries or force:
+                if entries:
+                    state["updated"] = entries[-1].time
                 state["journal"] = history_log.journal(history_path, repairs + entries)
                 write_json_atomic(model_dir / STATE_FILE, state)
+                _finish_renames(model_dir / "versions", state.get(RENAMES))
                 history_log.append_journal(history_path, state["journal"])
 
     def _recovered_registration(self, name: str, n: int, state: State) -> HistoryEntry:
@@ -259,6 +287,7 @@ class Registry:
         def text(value: Any) -> str | None:
             return value if value is None or isinstance(value, str) else str(value)
 
+        reason = _optional_text(reason, "reason")
         return HistoryEntry(
             time=time.time(),
             user=environment.username(),
@@ -287,6 +316,15 @@ class Registry:
         entries.append(self._entry("stage", n, states[n]["stage"], stage, reason))
         states[n]["stage"] = stage
         return entries
+
+    def merge_model(self, source: Registry, name: str) -> MergeResult:
+        """Bring model ``name`` of ``source`` (another store's registry) into this one, journaled.
+
+        See :mod:`tracker_core.registry.merge`; rerunning after a kill ends as one uninterrupted run.
+        """
+        from .merge import merge_model
+
+        return merge_model(self, source, name)
 
     # ------------------------------------------------------------------ reading
     def _summary(self, name: str) -> RegisteredModel:
@@ -539,6 +577,10 @@ class Registry:
         registered_at: float | None = None,
     ) -> ModelVersion:
         stage = normalize_stage(stage)
+        description = _optional_text(description, "description")
+        _optional_text(reason, "reason")
+        if tags is not None and not isinstance(tags, dict):
+            raise ValidationError(f"tags must be a dict of key -> value, got {type(tags).__name__}: {tags!r:.60}")
         tags = {validate_key(k, "tag"): json_value(v) for k, v in (tags or {}).items()}
         versions_dir = self._model_dir(name) / "versions"
         versions_dir.mkdir(parents=True, exist_ok=True)
@@ -738,6 +780,7 @@ class Registry:
         return entries
 
     def set_model_description(self, name: str, text: str | None, *, reason: str | None = None) -> None:
+        text = _optional_text(text, "description")
         self._set_model_field(name, "description", text, "description", reason)
 
     def set_model_tag(self, name: str, key: str, value: Any, *, reason: str | None = None) -> None:
@@ -750,6 +793,7 @@ class Registry:
     def set_version_description(
         self, name: str, version: int | str, text: str | None, *, reason: str | None = None
     ) -> None:
+        text = _optional_text(text, "description")
         with self._changing(name) as (state, entries):
             n, vstate = self._live(name, state, version)
             if vstate.get("description") != text:
@@ -866,6 +910,21 @@ def _remove_abandoned_copies(versions_dir: Path) -> None:
                     shutil.rmtree(entry.path, ignore_errors=True)
             except FileNotFoundError:
                 continue
+
+
+def _finish_renames(versions_dir: Path, renames: object) -> None:
+    """Rename journaled copies into place (those already done or gone are skipped)."""
+    if not isinstance(renames, list):
+        return
+    for item in renames:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+            continue
+        incoming, n = item
+        if not incoming.startswith(MERGE_INCOMING) or "/" in incoming or isinstance(n, bool) or not isinstance(n, int):
+            continue
+        source, target = versions_dir / incoming, versions_dir / str(n)
+        if n > 0 and source.is_dir() and not os.path.lexists(target):
+            os.rename(source, target)
 
 
 def _new_version_state() -> State:

@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import metrics_log
 from ..errors import CorruptFileError
+from . import codecs
 from .codecs import decode_entry, encode_entry
 from .records import UNREADABLE, HistoryEntry
 
@@ -46,32 +47,50 @@ def append_journal(path: Path, record: dict[str, Any]) -> None:
 def _missing(path: Path, record: object) -> tuple[int, bytes] | None:
     """Where the journaled lines that are not in the file go, and those lines; None if none is missing.
 
-    Only a prefix of the batch (a killed append) or nothing may follow the offset; anything
-    else means the file was rewritten since, and the journal no longer applies.
+    The journal applies only when the history ends, at a line boundary, with a prefix of the
+    batch (a killed append: nothing, some lines, a torn piece). Anything else (more or other
+    lines after the offset, an offset past the end or inside a line) means the history moved
+    on since: the journal is stale and the history wins; nothing is cut or added.
     """
-    if not isinstance(record, dict) or not isinstance(record.get("offset"), int):
-        return None
-    lines = record.get("lines")
-    if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
-        return None
-    batch = "".join(lines).encode("utf-8")
-    offset = record["offset"]
+    status, missing = _journal_state(path, record)
+    return missing if status == "pending" else None
+
+
+def _journal_state(path: Path, record: object) -> tuple[str, tuple[int, bytes] | None]:
+    if record is None:
+        return "none", None
+    if codecs.journal_problem(record) is not None:
+        return "invalid", None
+    assert isinstance(record, dict)
+    batch = "".join(record["lines"]).encode("utf-8")
+    offset: int = record["offset"]
     try:
         with open(path, "rb") as fh:
-            if os.fstat(fh.fileno()).st_size < offset:
-                return None
-            fh.seek(offset)
+            size = os.fstat(fh.fileno()).st_size
+            if offset:
+                if size < offset:
+                    return "stale", None
+                fh.seek(offset - 1)
+                if fh.read(1) != b"\n":
+                    return "stale", None
             data = fh.read(len(batch) + 1)
     except FileNotFoundError:
         if offset:
-            return None
-        data = b""
+            return "stale", None
+        size, data = 0, b""
     if data.startswith(batch):
-        return None
+        return "done", None
+    if size > offset + len(batch):
+        return "stale", None
     present = data[: data.rfind(b"\n") + 1]
     if not batch.startswith(present):
-        return None
-    return offset + len(present), batch[len(present) :]
+        return "stale", None
+    return "pending", (offset + len(present), batch[len(present) :])
+
+
+def journal_status(path: Path, record: object) -> str:
+    """``none``, ``done`` (appended), ``pending`` (a killed writer's lines to append), ``stale`` or ``invalid``."""
+    return _journal_state(path, record)[0]
 
 
 def complete(path: Path, record: object) -> None:

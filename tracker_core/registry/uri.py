@@ -20,8 +20,8 @@ class ModelRef(NamedTuple):
     alias: str | None = None
 
 
-def is_model_uri(text: str) -> bool:
-    return text.startswith(SCHEME)
+def is_model_uri(text: object) -> bool:
+    return isinstance(text, str) and text.startswith(SCHEME)
 
 
 def parse_model_uri(uri: str) -> ModelRef:

@@ -89,7 +89,7 @@ def export_mlflow_cmd(ctx: click.Context, uri: str, experiment: str | None) -> N
 @click.argument("source")
 @click.argument("dest")
 def sync_cmd(source: str, dest: str) -> None:
-    """Merge the store SOURCE into DEST (either may be [user@]host:path, reached by rsync over SSH).
+    """Merge the store SOURCE into DEST (either may be [user@]host:path over SSH, or s3://bucket/prefix).
 
     Runs are unique by id, so nothing conflicts; runs that changed since the last sync are taken
     again; registries merge model by model. Safe to interrupt and run again.

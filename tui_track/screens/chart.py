@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,11 +16,15 @@ from textual.widgets import Footer, Static
 
 from tracker_core.compare import Comparison
 from tracker_core.errors import TrackerError
-from tracker_core.records import MetricPoint, RunSummary
+from tracker_core.records import RunSummary
 from tracker_core.store import Store
 
 from ..widgets.chart import MetricChart, MetricPicker, Series
 from .base import TrackerScreen
+from .run import zoomed
+
+if TYPE_CHECKING:
+    from tracker_core.history import Series as HistorySeries
 
 MAX_SERIES = 12
 """Lines on one chart at most: more are unreadable in a terminal."""
@@ -46,6 +50,12 @@ class ChartScreen(TrackerScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "toggle_x_axis", "X: step/time"),
         Binding("l", "toggle_log", "Log y"),
+        Binding("s", "toggle_smoothing", "Smooth"),
+        Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", key_display="+"),
+        Binding("minus", "zoom(2)", "Zoom out", key_display="-"),
+        Binding("left_square_bracket", "pan(-0.5)", "Pan left", show=False, key_display="["),
+        Binding("right_square_bracket", "pan(0.5)", "Pan right", show=False, key_display="]"),
+        Binding("0", "zoom_reset", "Whole history", show=False),
         Binding("m", "focus_metrics", "Pick metric"),
         Binding("r", "reload", "Reload", show=False),
     ]
@@ -60,9 +70,12 @@ class ChartScreen(TrackerScreen):
     class HistoriesLoaded(Message):
         """One metric's history in each run (runs that never logged it are left out)."""
 
-        def __init__(self, metric: str, histories: list[tuple[RunSummary, list[MetricPoint]]]) -> None:
+        def __init__(
+            self, metric: str, window: tuple[int, int] | None, histories: list[tuple[RunSummary, HistorySeries]]
+        ) -> None:
             super().__init__()
             self.metric = metric
+            self.window = window
             self.histories = histories
 
     def __init__(self, store: Store, run_ids: Sequence[str], metric: str | None = None) -> None:
@@ -71,6 +84,9 @@ class ChartScreen(TrackerScreen):
         self.run_ids = list(run_ids)
         self.metric = metric
         self.runs: list[RunSummary] = []
+        self.window: tuple[int, int] | None = None
+        """The zoomed step range, or None for whole histories."""
+        self.full_range: tuple[int, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(f"Loading {len(self.run_ids)} runs…", id="chart-title", classes="screen-title")
@@ -106,34 +122,45 @@ class ChartScreen(TrackerScreen):
             self._set_title("these runs logged no metrics")
             self.chart.set_series([], "no metrics")
         else:
-            self.load_histories(self.metric)
+            self._load()
+
+    def _load(self) -> None:
+        if self.metric is not None:
+            self.load_histories(self.metric, self.chart.buckets, self.window)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="chart-histories")
-    def load_histories(self, metric: str) -> None:
-        """Read ``metric``'s history in each run (worker thread)."""
+    def load_histories(self, metric: str, buckets: int, window: tuple[int, int] | None) -> None:
+        """Read ``metric`` in each run, downsampled to ``buckets`` over the step ``window`` (worker thread)."""
+        start, end = window if window else (None, None)
         histories = []
-        for run in self.runs:
-            if metric in run.metrics:
-                try:
-                    histories.append((run, self.store.metric_history(run.id, metric)))
-                except (TrackerError, OSError) as exc:
-                    self.notify(f"run {run.name}: {exc}", severity="warning")
-        self.post_message(self.HistoriesLoaded(metric, histories))
+        for run in [r for r in self.runs if metric in r.metrics][:MAX_SERIES]:
+            try:
+                series = self.store.metric_series(run.id, metric, start=start, end=end, points=buckets)
+                histories.append((run, series))
+            except (TrackerError, OSError, ValueError) as exc:
+                self.notify(f"run {run.name}: {exc}", severity="warning")
+        self.post_message(self.HistoriesLoaded(metric, window, histories))
 
     @on(HistoriesLoaded)
     def _histories_loaded(self, message: HistoriesLoaded) -> None:
-        if message.metric != self.metric:
-            return  # an older answer: another metric was picked meanwhile
+        if message.metric != self.metric or message.window != self.window:
+            return  # an older answer: another metric or range was picked meanwhile
         labels = dict(zip((r.id for r in self.runs), Comparison(self.runs).headers(), strict=True))
-        series = [Series.from_points(labels[run.id], points, run.start_time) for run, points in message.histories]
-        self.chart.set_series(series[:MAX_SERIES], message.metric)
-        missing = len(self.runs) - len(message.histories)
+        series = [Series.from_history(labels[run.id], points, run.start_time) for run, points in message.histories]
+        if self.window is None:
+            steps = [(int(s.steps[0]), int(s.steps[-1])) for _, s in message.histories if len(s)]
+            self.full_range = (min(a for a, _ in steps), max(b for _, b in steps)) if steps else None
+        title = message.metric
+        if self.window is not None:
+            title += f" · steps {self.window[0]}..{self.window[1]} (0: whole history)"
+        self.chart.set_series(series, title)
+        logged = sum(1 for r in self.runs if message.metric in r.metrics)
+        missing = len(self.runs) - logged
         notes = [f"{missing} never logged it"] if missing else []
-        if len(series) > MAX_SERIES:
-            notes.append(f"first {MAX_SERIES} drawn")
+        if logged > len(series):
+            notes.append(f"first {len(series)} drawn")
         self._set_title(
-            f"[b]{escape(message.metric)}[/b] across {len(message.histories)} runs"
-            + (f" ({'; '.join(notes)})" if notes else "")
+            f"[b]{escape(message.metric)}[/b] across {logged} runs" + (f" ({'; '.join(notes)})" if notes else "")
         )
 
     def _set_title(self, text: str) -> None:
@@ -143,7 +170,8 @@ class ChartScreen(TrackerScreen):
     def _metric_picked(self, message: MetricPicker.Changed) -> None:
         if message.chosen and message.chosen[0] != self.metric:
             self.metric = message.chosen[0]
-            self.load_histories(self.metric)
+            self.window = None
+            self._load()
 
     def action_toggle_x_axis(self) -> None:
         """Switch the x axis between step and time since each run's start."""
@@ -152,6 +180,34 @@ class ChartScreen(TrackerScreen):
     def action_toggle_log(self) -> None:
         """Switch the y axis between linear and log scale."""
         self.chart.toggle_log_scale()
+
+    def action_toggle_smoothing(self) -> None:
+        """Draw EMA-smoothed curves (weight 0.6) over the raw ones, shown faint behind them."""
+        self.chart.toggle_smoothing()
+
+    def action_zoom(self, factor: float) -> None:
+        """Zoom into the middle of the step range (+) or back out (-); each run's range is read again."""
+        self._move_window(factor, 0.0)
+
+    def action_pan(self, shift: float) -> None:
+        """Move the zoomed step range left ([) or right (]) by half its width."""
+        if self.window is not None:
+            self._move_window(1.0, shift)
+
+    def action_zoom_reset(self) -> None:
+        """Show the whole histories again."""
+        if self.window is not None:
+            self.window = None
+            self._load()
+
+    def _move_window(self, factor: float, shift: float) -> None:
+        full = self.full_range
+        if full is None or full[1] <= full[0]:
+            return
+        window = zoomed(self.window or full, full, factor, shift)
+        if window != self.window:
+            self.window = window
+            self._load()
 
     def action_focus_metrics(self) -> None:
         """Move to the metric list (space or enter shows the highlighted metric)."""

@@ -22,7 +22,7 @@ from textual.widgets import Footer, OptionList, Static
 
 from tracker_core.errors import StoreError, TrackerError
 from tracker_core.index import RunIndex
-from tracker_core.records import Experiment, RunSummary
+from tracker_core.records import Experiment, MetricPoint, RunSummary
 from tracker_core.store import MARKER_FILE, Store
 
 from ..messages import DetailsLoaded, ExperimentsLoaded, RunsChanged, StoreMissing
@@ -181,7 +181,11 @@ class MainScreen(Screen[None]):
         assert self.store is not None
         try:
             run = self.store.get_run(run_id)
-            histories = self.store.metric_histories(run_id)
+            # sparkline-sized: each metric downsampled (min/max/last per bucket) from the history index
+            histories = {
+                key: [MetricPoint(key, v, st, t) for st, v, t in zip(*_columns(series), strict=True)]
+                for key, series in self.store.metric_series_all(run_id, points=SPARK_POINTS).items()
+            }
             artifacts = self.store.list_artifacts(run_id)
         except TrackerError as exc:
             self.post_message(DetailsLoaded(run_id, None, {}, [], str(exc)))
@@ -444,3 +448,11 @@ def _make_screen(kind: str, store: Store, target: Any) -> Screen[Any]:
     from .registry import RegistryScreen
 
     return RegistryScreen(store)
+
+
+SPARK_POINTS = 256
+"""Buckets a details-pane history is cut to (min/max/last each); a shorter history comes whole."""
+
+
+def _columns(series: Any) -> tuple[list[int], list[float], list[float]]:
+    return series.steps.tolist(), series.values.tolist(), series.times.tolist()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,7 +16,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from tracker_core.errors import TrackerError
-from tracker_core.records import RUNNING, ArtifactInfo, MetricPoint, RunSummary
+from tracker_core.records import RUNNING, ArtifactInfo, RunSummary
 from tracker_core.store import Store
 
 from ..describe import environment_rows, metric_rows, run_rows
@@ -22,6 +24,9 @@ from ..output import cell, duration, timestamp
 from ..widgets.chart import MetricChart, MetricPicker, Series
 from ..widgets.details import human_size
 from .base import TrackerScreen, plain
+
+if TYPE_CHECKING:
+    from tracker_core.history import LiveHistory
 
 VIEWS = ("both", "chart", "details")
 DEFAULT_REFRESH = 2.0
@@ -42,11 +47,29 @@ def fill_table(table: DataTable[Any], columns: Sequence[str], rows: Iterable[Seq
     table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
 
 
-def default_metric(histories: dict[str, list[MetricPoint]]) -> str | None:
+def default_metric(counts: dict[str, int]) -> str | None:
     """The metric to chart first: the one with the longest history (ties: by name)."""
-    if not histories:
+    if not counts:
         return None
-    return min(histories, key=lambda k: (-len(histories[k]), k.lower()))
+    return min(counts, key=lambda k: (-counts[k], k.lower()))
+
+
+def zoomed(window: tuple[int, int], full: tuple[int, int], factor: float, shift: float = 0.0) -> tuple[int, int] | None:
+    """The step window after zooming by ``factor`` (<1 in, >1 out) around its centre, moved by ``shift`` widths.
+
+    None when the result covers the whole history (zoomed all the way out).
+    """
+    lo, hi = window
+    width = max(1.0, (hi - lo) * factor)
+    centre = (lo + hi) / 2 + shift * (hi - lo)
+    new_lo, new_hi = round(centre - width / 2), round(centre + width / 2)
+    if new_lo < full[0]:
+        new_lo, new_hi = full[0], min(full[1], full[0] + (new_hi - new_lo))
+    if new_hi > full[1]:
+        new_lo, new_hi = max(full[0], full[1] - (new_hi - new_lo)), full[1]
+    if new_lo <= full[0] and new_hi >= full[1]:
+        return None
+    return new_lo, max(new_hi, new_lo + 1)
 
 
 class RunScreen(TrackerScreen):
@@ -57,6 +80,12 @@ class RunScreen(TrackerScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "toggle_x_axis", "X: step/time"),
         Binding("l", "toggle_log", "Log y"),
+        Binding("s", "toggle_smoothing", "Smooth"),
+        Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", key_display="+"),
+        Binding("minus", "zoom(2)", "Zoom out", key_display="-"),
+        Binding("left_square_bracket", "pan(-0.5)", "Pan left", show=False, key_display="["),
+        Binding("right_square_bracket", "pan(0.5)", "Pan right", show=False, key_display="]"),
+        Binding("0", "zoom_reset", "Whole history", show=False),
         Binding("m", "focus_metrics", "Pick metric"),
         Binding("v", "cycle_view", "Layout"),
         Binding("a", "artifacts", "Artifacts"),
@@ -64,28 +93,60 @@ class RunScreen(TrackerScreen):
     ]
 
     class Loaded(Message):
-        """A run's summary, metric histories, artifacts and experiment name, read by the worker."""
+        """A run's summary, how many points each metric has, artifacts and experiment name, read by the worker."""
 
         def __init__(
             self,
             run: RunSummary,
             experiment_name: str | None,
-            histories: dict[str, list[MetricPoint]],
+            counts: dict[str, int],
             artifacts: list[ArtifactInfo],
+            chart: RunScreen.ChartReady | None,
         ) -> None:
             super().__init__()
             self.run = run
             self.experiment_name = experiment_name
-            self.histories = histories
+            self.counts = counts
             self.artifacts = artifacts
+            self.chart = chart
+
+    class ChartReady(Message):
+        """The chosen metrics downsampled to the chart's width (over the zoomed step range, if any)."""
+
+        def __init__(
+            self,
+            keys: list[str],
+            window: tuple[int, int] | None,
+            series: list[Series],
+            full: tuple[int, int] | None,
+            seconds: float,
+        ) -> None:
+            super().__init__()
+            self.keys = keys
+            self.window = window
+            self.series = series
+            self.full = full
+            self.seconds = seconds
 
     def __init__(self, store: Store, run_id: str) -> None:
         super().__init__()
         self.store = store
         self.run_id = run_id
         self.run: RunSummary | None = None
-        self.histories: dict[str, list[MetricPoint]] = {}
+        self.counts: dict[str, int] = {}
+        """Points per metric, as of the last read."""
+        self.live: LiveHistory | None = None
+        """The run's histories: read whole once (from the history index), then only the new lines."""
+        self._live_lock = threading.Lock()
+        self.window: tuple[int, int] | None = None
+        """The zoomed step range, or None for the whole history."""
+        self.full_range: tuple[int, int] | None = None
         self.view = "both"
+        self._chart_keys: list[str] = []
+        """The metrics on the chart (set on the UI thread, read by the load worker)."""
+        self._buckets = 160
+        self.worker_seconds: dict[str, float] = {}
+        """Worker time of the last history read ("load") and chart preparation ("chart")."""
 
     def compose(self) -> ComposeResult:
         yield Static(f"Run {self.run_id[:8]}: loading…", id="run-title", classes="screen-title")
@@ -124,24 +185,69 @@ class RunScreen(TrackerScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="run-load")
     def load(self) -> None:
-        """Read the run, its histories and artifacts (worker thread; posts :class:`Loaded`)."""
+        """Read the run, its new history lines and artifacts (worker thread; posts :class:`Loaded`)."""
         try:
             run = self.store.get_run(self.run_id)
             try:
                 experiment_name: str | None = self.store.get_experiment(run.experiment_id).name
             except TrackerError:
                 experiment_name = None
-            histories = self.store.metric_histories(run.id)
+            started = time.perf_counter()
+            with self._live_lock:
+                if self.live is None:
+                    self.live = self.store.follow_history(run.id)
+                else:
+                    self.live.update()  # only the lines appended since the last tick
+                counts = {k: self.live.count(k) for k in self.live.keys}
+            self.worker_seconds["load"] = time.perf_counter() - started
+            keys = [k for k in self._chart_keys if k in counts]
+            if not keys and (first := default_metric(counts)) is not None:
+                keys = [first]
+            chart = self._prepare(keys, self._buckets, self.window, run.start_time) if keys else None
             artifacts = self.store.list_artifacts(run.id)
-        except (TrackerError, OSError) as exc:
+        except (TrackerError, OSError, ValueError) as exc:
             self.notify(f"cannot read run {self.run_id[:8]}: {exc}", severity="error", timeout=8)
             return
-        self.post_message(self.Loaded(run, experiment_name, histories, artifacts))
+        self.post_message(self.Loaded(run, experiment_name, counts, artifacts, chart))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="run-chart")
+    def prepare_chart(self, keys: list[str], buckets: int, window: tuple[int, int] | None) -> None:
+        """Downsample the chosen metrics to ``buckets`` over ``window`` (worker thread; posts :class:`ChartReady`)."""
+        try:
+            chart = self._prepare(keys, buckets, window, self.run.start_time if self.run else None)
+        except (TrackerError, OSError, ValueError) as exc:
+            self.notify(f"cannot draw run {self.run_id[:8]}: {exc}", severity="error", timeout=8)
+            return
+        if chart is not None:
+            self.post_message(chart)
+
+    def _prepare(
+        self, keys: list[str], buckets: int, window: tuple[int, int] | None, t0: float | None
+    ) -> RunScreen.ChartReady | None:
+        """The chart's series (in a worker): each key over ``window``, at most ~3 points per bucket."""
+        started = time.perf_counter()
+        start, end = window if window else (None, None)
+        series: list[Series] = []
+        lows: list[int] = []
+        highs: list[int] = []
+        with self._live_lock:
+            live = self.live
+            if live is None:
+                return None
+            for key in keys:
+                whole = live.series(key)
+                if len(whole):
+                    lows.append(int(whole.steps[0]))
+                    highs.append(int(whole.steps[-1]))
+                part = whole.between(start, end) if window else whole
+                series.append(Series.from_history(key, part.downsample(buckets), t0))
+        full = (min(lows), max(highs)) if lows else None
+        return self.ChartReady(keys, window, series, full, time.perf_counter() - started)
 
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
         run = self.run = message.run
-        self.histories = message.histories
+        self.counts = message.counts
         experiment = escape(message.experiment_name or run.experiment_id)
         self.query_one("#run-title", Static).update(
             f"[b]{escape(run.name)}[/b] {run.status} {run.id[:8]} · {experiment}"
@@ -173,15 +279,18 @@ class RunScreen(TrackerScreen):
             ((a.path + ("/" if a.is_dir else ""), "" if a.is_dir else human_size(a.size)) for a in message.artifacts),
             "no artifacts",
         )
-        self._fill_metric_list(run)
+        self._fill_metric_list(run, message.chart)
 
-    def _fill_metric_list(self, run: RunSummary) -> None:
+    def _fill_metric_list(self, run: RunSummary, chart: RunScreen.ChartReady | None) -> None:
         picker = self.query_one("#run-metric-list", MetricPicker)
-        chosen = set(picker.chosen) & set(self.histories)
-        if not chosen and (first := default_metric(self.histories)) is not None:
+        chosen = set(picker.chosen) & set(self.counts)
+        if not chosen and (first := default_metric(self.counts)) is not None:
             chosen = {first}
-        picker.set_metrics(sorted(set(run.metrics) | set(self.histories), key=str.lower), chosen)
-        self._draw_chart()
+        picker.set_metrics(sorted(set(run.metrics) | set(self.counts), key=str.lower), chosen)
+        if chart is not None and chart.keys == self.chosen_metrics and chart.window == self.window:
+            self._chart_ready(chart)  # the worker drew what is chosen already
+        else:
+            self._draw_chart()
 
     @on(MetricPicker.Changed, "#run-metric-list")
     def _metrics_changed(self) -> None:
@@ -197,11 +306,26 @@ class RunScreen(TrackerScreen):
         return self.query_one("#run-metric-list", MetricPicker).chosen
 
     def _draw_chart(self) -> None:
-        keys = [k for k in self.chosen_metrics if k in self.histories]
-        start = self.run.start_time if self.run else None
-        series = [Series.from_points(k, self.histories[k], start) for k in keys]
-        title = ", ".join(keys) if keys else "choose metrics with m, then space"
-        self.chart.set_series(series, title)
+        """Ask the chart worker for the chosen metrics, sized to the chart (the UI thread never reads them)."""
+        keys = [k for k in self.chosen_metrics if k in self.counts]
+        self._chart_keys = keys
+        self._buckets = self.chart.buckets
+        if not keys:
+            self.chart.set_series([], "choose metrics with m, then space")
+            return
+        self.prepare_chart(keys, self._buckets, self.window)
+
+    @on(ChartReady)
+    def _chart_ready(self, message: ChartReady) -> None:
+        if message.keys != self.chosen_metrics or message.window != self.window:
+            return  # an older answer: the choice or the zoom changed meanwhile
+        self._chart_keys = message.keys
+        self.worker_seconds["chart"] = message.seconds
+        self.full_range = message.full
+        title = ", ".join(message.keys)
+        if self.window is not None:
+            title += f" · steps {self.window[0]}..{self.window[1]} (0: whole history)"
+        self.chart.set_series(message.series, title)
 
     # ------------------------------------------------------------ actions
     def action_toggle_x_axis(self) -> None:
@@ -211,6 +335,34 @@ class RunScreen(TrackerScreen):
     def action_toggle_log(self) -> None:
         """Switch the chart's y axis between linear and log scale."""
         self.chart.toggle_log_scale()
+
+    def action_toggle_smoothing(self) -> None:
+        """Draw an EMA-smoothed curve (TensorBoard's, weight 0.6) over the raw one, shown faint behind it."""
+        self.chart.toggle_smoothing()
+
+    def action_zoom(self, factor: float) -> None:
+        """Zoom into the middle of the step range (+) or back out (-); a zoomed range is drawn at full resolution."""
+        self._move_window(factor, 0.0)
+
+    def action_pan(self, shift: float) -> None:
+        """Move the zoomed step range left ([) or right (]) by half its width."""
+        if self.window is not None:
+            self._move_window(1.0, shift)
+
+    def action_zoom_reset(self) -> None:
+        """Show the whole history again."""
+        if self.window is not None:
+            self.window = None
+            self._draw_chart()
+
+    def _move_window(self, factor: float, shift: float) -> None:
+        full = self.full_range
+        if full is None or full[1] <= full[0]:
+            return
+        window = zoomed(self.window or full, full, factor, shift)
+        if window != self.window:
+            self.window = window
+            self._draw_chart()
 
     def action_focus_metrics(self) -> None:
         """Move to the metric list (space adds or removes a metric from the chart)."""

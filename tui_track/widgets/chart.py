@@ -6,7 +6,7 @@ import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -18,7 +18,16 @@ from textual_plotext import PlotextPlot
 
 from tracker_core.records import MetricPoint
 
+if TYPE_CHECKING:
+    from tracker_core.history import Series as HistorySeries
+
 X_AXES = ("step", "time")
+SMOOTHING = 0.6
+"""The EMA weight of the smoothed curve (TensorBoard's default slider position)."""
+RAW_COLOR = "gray"
+"""The raw curve behind a smoothed one."""
+COLORS = ("blue+", "green+", "red+", "cyan+", "magenta+", "yellow", "blue", "green")
+"""plotext's own cycle, named so a smoothed curve keeps its series' colour over the raw grey one."""
 NO_COLOR_MARKERS = ("braille", "x", "+", "o", "*", "#", "@", "%")
 """Without colour, each series gets its own marker so overlaid lines stay apart."""
 
@@ -42,6 +51,18 @@ class Series:
             tuple(float(p.step) for p in ordered),
             tuple(p.timestamp - t0 for p in ordered),
             tuple(p.value for p in ordered),
+        )
+
+    @classmethod
+    def from_history(cls, label: str, history: HistorySeries, start: float | None = None) -> Series:
+        """A series from a history's arrays (already sorted by step, usually downsampled to the chart)."""
+        times = history.times.tolist()
+        t0 = start if start is not None else min(times, default=0.0)
+        return cls(
+            label,
+            tuple(float(s) for s in history.steps.tolist()),
+            tuple(t - t0 for t in times),
+            tuple(history.values.tolist()),
         )
 
     def xy(self, x_axis: str, log_scale: bool) -> tuple[list[float], list[float], int]:
@@ -69,6 +90,7 @@ class MetricChart(PlotextPlot):
 
     x_axis: reactive[str] = reactive("step")
     log_scale: reactive[bool] = reactive(False)
+    smoothing: reactive[bool] = reactive(False)
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -95,6 +117,17 @@ class MetricChart(PlotextPlot):
     def watch_log_scale(self) -> None:
         self._draw()
 
+    def toggle_smoothing(self) -> None:
+        self.smoothing = not self.smoothing
+
+    def watch_smoothing(self) -> None:
+        self._draw()
+
+    @property
+    def buckets(self) -> int:
+        """How many step buckets fill the plot's width (two braille dots per cell)."""
+        return max(100, 2 * (self.size.width or 80))
+
     @property
     def x_label(self) -> str:
         return "step" if self.x_axis == "step" else "seconds since run start"
@@ -113,11 +146,20 @@ class MetricChart(PlotextPlot):
                     marker = NO_COLOR_MARKERS[i % len(NO_COLOR_MARKERS)]
                 else:
                     marker = "braille" if len(xs) > 1 else "dot"
-                plt.plot(xs, ys, label=s.label if len(self.series) > 1 else None, marker=marker)
+                label = s.label if len(self.series) > 1 else None
+                if self.smoothing and len(xs) > 1:
+                    from tracker_core.history import ema
+
+                    plt.plot(xs, ys, marker=marker, color=RAW_COLOR)  # the raw curve, faint behind
+                    plt.plot(xs, ema(ys, SMOOTHING).tolist(), label=label, marker=marker, color=COLORS[i % len(COLORS)])
+                else:
+                    plt.plot(xs, ys, label=label, marker=marker)
                 drawn += 1
         title = self.title
         if self.log_scale:
             title += " (log scale)"
+        if self.smoothing:
+            title += f" (smoothed: EMA {SMOOTHING})"
         if self.dropped:
             title += f" ({self.dropped} points not drawn: nan/inf" + (" or <= 0)" if self.log_scale else ")")
         if not drawn:

@@ -1,0 +1,204 @@
+"""Benchmarks of the history read path against issue 11's targets; medians of several runs, each beside its floor.
+
+    python bench/bench_history.py [--keys 20] [--steps 50000] [--repeat 5] [--store DIR]
+
+The floor, measured in the same run on the same file: orjson parsing every line of the run's
+``metrics.jsonl``. Targets at 1,000,000 points (20 x 50,000): all histories <= 0.5x floor, one key
+<= 0.1x floor, a 2,000-bucket downsample < 50 ms, the app's run screen to a drawn chart < 1 s with
+peak memory < 250 MB, a live tick with 1,000 new points < 20 ms of worker time. At 10,000,000
+points (``--steps 500000``): the run screen < 3 s, < 600 MB. The store is built once with
+``log_metric`` (kept with ``--store DIR`` for reruns).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import tracker_core as tc
+from tracker_core import metrics_log
+from tracker_core.history import LiveHistory
+from tracker_core.history.index import DIRNAME
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def median(repeat: int, fn: Callable[[], object]) -> float:
+    return statistics.median(timed(fn) for _ in range(repeat))
+
+
+def build(root: Path, keys: int, steps: int) -> str:
+    store = tc.Store(root)
+    for run in store.list_runs():
+        if run.name == f"long-{keys}x{steps}":
+            return run.id
+    names = [f"m{i:02d}" for i in range(keys)]
+    with store.start_run("history-bench", f"long-{keys}x{steps}") as run:
+        for step in range(steps):
+            for i, name in enumerate(names):
+                run.log_metric(name, ((step * 7919 + i * 104729) % 1000) / 1000.0 + 1.0 / (step + 1), step=step)
+    return run.id
+
+
+def floor(path: Path) -> None:
+    import orjson
+
+    loads = orjson.loads
+    with open(path, "rb") as fh:
+        for line in fh:
+            loads(line)
+
+
+APP = """
+import asyncio, json, resource, sys, time
+from tui_track.app import TuiTrackApp
+from tui_track.screens.run import RunScreen
+import tracker_core as tc
+
+async def main():
+    store = tc.Store(sys.argv[1])
+    app = TuiTrackApp(store.root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        started = time.perf_counter()
+        screen = RunScreen(store, sys.argv[2])
+        await app.push_screen(screen)
+        while not screen.chart.series:
+            await asyncio.sleep(0.005)
+        await pilot.pause()  # the chart drawn
+        drawn = time.perf_counter() - started
+        print(json.dumps({"seconds": drawn, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+asyncio.run(main())
+"""
+
+
+def app_open(root: Path, run_id: str) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", APP, str(root), run_id], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def live_tick(path: Path, keys: int, steps: int, repeat: int) -> float:
+    """Worker time of one tick: read 1,000 new points from the tail and redraw one key at 2,000 buckets."""
+    work = path.parent.parent / f".bench-live-{os.getpid()}"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir()
+    copy = work / "metrics.jsonl"
+    shutil.copyfile(path, copy)
+    live = LiveHistory(copy)
+    live.view("m00", points=2000)
+    times = []
+    step = steps
+    for _ in range(repeat):
+        pts = [(f"m{i % keys:02d}", 0.5, step + i // keys, time.time()) for i in range(1000)]
+        step += 1000 // keys
+        with open(copy, "ab") as fh:
+            fh.write(metrics_log.format_points(pts))
+        started = time.perf_counter()
+        live.update()
+        live.view("m00", points=2000)
+        times.append(time.perf_counter() - started)
+    shutil.rmtree(work)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--keys", type=int, default=20)
+    ap.add_argument("--steps", type=int, default=50_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--store", type=Path, default=None)
+    args = ap.parse_args()
+    root = args.store or Path(tempfile.mkdtemp(prefix="bench-history-"))
+    started = time.perf_counter()
+    run_id = build(root, args.keys, args.steps)
+    store = tc.Store(root)
+    path = store._metrics_path(run_id)
+    n = args.keys * args.steps
+    print(
+        f"{n:,} points ({args.keys} x {args.steps:,}); metrics.jsonl {path.stat().st_size / 1e6:.0f} MB;"
+        f" store ready in {time.perf_counter() - started:.1f} s; medians of {args.repeat}"
+    )
+
+    def cold() -> None:
+        shutil.rmtree(path.parent / DIRNAME, ignore_errors=True)
+        store.history_index(run_id)
+
+    build_s = median(max(1, args.repeat // 2), cold)
+    store.history_index(run_id)
+    fl = median(args.repeat, lambda: floor(path))
+    rows = [
+        ("floor: orjson parsing every line", fl, None, ""),
+        ("index build from nothing (first reader)", build_s, None, "(once per run; then extended incrementally)"),
+        (
+            "all histories as arrays (metric_series_all)",
+            median(args.repeat, lambda: store.metric_series_all(run_id)),
+            0.5,
+            "<= 0.5x floor",
+        ),
+        (
+            "one key (metric_series m00)",
+            median(args.repeat, lambda: store.metric_series(run_id, "m00")),
+            0.1,
+            "<= 0.1x floor",
+        ),
+        (
+            "one key, 2,000-bucket downsample",
+            median(args.repeat, lambda: store.metric_series(run_id, "m00", points=2000)),
+            None,
+            "< 50 ms",
+        ),
+        (
+            "one key as MetricPoint list (metric_history)",
+            median(args.repeat, lambda: store.metric_history(run_id, "m00")),
+            None,
+            "(compatibility API)",
+        ),
+        (
+            "all histories as MetricPoint lists (metric_histories)",
+            median(max(1, args.repeat // 2), lambda: store.metric_histories(run_id)),
+            None,
+            "(compatibility API)",
+        ),
+        (
+            "live tick: 1,000 new points, tail read + redraw",
+            live_tick(path, args.keys, args.steps, args.repeat * 4),
+            None,
+            "< 20 ms worker time",
+        ),
+    ]
+    for what, seconds, _ratio_target, target in rows:
+        ratio = f"{seconds / fl:5.2f}x floor" if what != rows[0][0] else "          "
+        print(f"  {what:<56} {seconds * 1000:9.1f} ms  {ratio}  {target}")
+    opens = [app_open(root, run_id) for _ in range(max(1, args.repeat // 2 + 1))]
+    sec = statistics.median(o["seconds"] for o in opens)
+    mb = max(o["peak_mb"] for o in opens)
+    target = "< 1 s, < 250 MB" if n <= 1_000_000 else "< 3 s, < 600 MB"
+    print(
+        f"  {'app: run screen opened to chart drawn (index current)':<56} {sec * 1000:9.1f} ms  "
+        f"{sec / fl:5.2f}x floor  {target}; peak {mb:.0f} MB"
+    )
+    shutil.rmtree(path.parent / DIRNAME, ignore_errors=True)
+    o = app_open(root, run_id)
+    print(
+        f"  {'app: run screen, no index yet (it builds it)':<56} {o['seconds'] * 1000:9.1f} ms  "
+        f"{o['seconds'] / fl:5.2f}x floor  peak {o['peak_mb']:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
