@@ -26,8 +26,8 @@ def set_store(root: str | os.PathLike[str] | None) -> Store:
     """Use the store at ``root`` for the module-level API (None: resolve it again)."""
     global _store
     with _store_lock:
-        _store = Store(root) if root is not None else None
-        return _store if _store is not None else get_store()
+        _store = chosen = Store(root) if root is not None else None
+    return chosen if chosen is not None else get_store()  # outside the lock: get_store takes it
 
 
 def get_store() -> Store:
