@@ -264,15 +264,15 @@ async def test_keys_open_the_other_screens(demo_store: tc.Store, wait_until, key
 
 
 def test_config_sets_theme_and_refresh_interval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tui_track.app_entry import app_settings
+    from tracker_core.config import AppSettings, app_settings
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TUI_TRACK_STORE", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     (tmp_path / "tui-track.toml").write_text('store = "runs"\ntheme = "nord"\nrefresh_interval = 0.5\n')
     settings = app_settings(None)
-    assert settings == {"store_path": tmp_path / "runs", "refresh_interval": 0.5, "theme": "nord"}
-    app = TuiTrackApp(**settings)
+    assert settings == AppSettings(tmp_path / "runs", 0.5, "nord")
+    app = TuiTrackApp(settings)
     assert app.theme == "nord" and app.refresh_interval == 0.5
     (tmp_path / "tui-track.toml").write_text("refresh_interval = 0\n")
     with pytest.raises(tc.TrackerError, match="refresh_interval must be a positive number"):
