@@ -54,3 +54,36 @@ class LockTimeoutError(TrackerError, TimeoutError):
 
 class RunStateError(TrackerError):
     """The run is not in a state that allows the operation (e.g. logging to an ended run)."""
+
+
+class StoreFullError(StoreError, OSError):
+    """The file system holding the store is full (ENOSPC, EDQUOT); free space and log again."""
+
+
+class StoreReadOnlyError(StoreError, OSError):
+    """The store lies on a read-only file system (EROFS)."""
+
+
+class StorePermissionError(StoreError, PermissionError):
+    """The store (or one of its files) may not be read or written by this user (EACCES, EPERM)."""
+
+
+class PathTooLongError(StoreError, ValidationError):
+    """A name or path is longer than the file system allows (ENAMETOOLONG)."""
+
+
+def fs_error(exc: OSError, path: object, doing: str) -> StoreError:
+    """The :class:`StoreError` subclass for a file-system error, naming ``path``, the cause and what to do."""
+    import errno
+
+    cause = exc.strerror or str(exc)
+    code = exc.errno
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return StoreFullError(f"cannot {doing} {path}: {cause}; free space on that disk and try again")
+    if code == errno.EROFS:
+        return StoreReadOnlyError(f"cannot {doing} {path}: {cause}; the store's file system is mounted read-only")
+    if code in (errno.EACCES, errno.EPERM):
+        return StorePermissionError(f"cannot {doing} {path}: {cause}; check the permissions of that path")
+    if code == errno.ENAMETOOLONG:
+        return PathTooLongError(f"cannot {doing} {path}: {cause}; use a shorter name")
+    return StoreError(f"cannot {doing} {path}: {cause}")

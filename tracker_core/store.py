@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import lifecycle, metrics_log
 from .config import resolve_store_path
@@ -50,7 +50,10 @@ from .run import (
     run_record,
     summaries_from_json,
 )
-from .validation import safe_join, validate_key, validate_name
+from .validation import flush_interval_arg, safe_join, same_value, staged_values, validate_key, validate_name
+
+if TYPE_CHECKING:
+    from .history import LiveHistory, Series
 
 MARKER_FILE = "tui-track-store.json"
 FORMAT_NAME = "tui-track"
@@ -304,27 +307,41 @@ class Store:
         params: dict[str, Any] | None = None,
         flush_interval: float = DEFAULT_FLUSH_INTERVAL,
     ) -> Run:
-        """Start a new run in ``experiment`` (created on first use), or resume ``run_id``."""
-        if flush_interval <= 0:
-            raise ValidationError("flush_interval must be a positive number of seconds")
+        """Start a new run in ``experiment`` (created on first use), or resume ``run_id``.
+
+        Every argument is checked before anything is created: a bad one raises a
+        :class:`ValidationError` (a param that contradicts a resumed run's a :class:`ConflictError`)
+        and leaves no run, experiment or file behind.
+        """
+        flush_interval = flush_interval_arg(flush_interval)
+        staged_tags = staged_values({} if tags is None else tags, "tag")
+        staged_params = staged_values({} if params is None else params, "param")
         if run_id is not None:
-            run = self._resume(run_id, flush_interval)
+            current = self.get_run(run_id)
+            for key, value in staged_params.items():
+                if key in current.params and not same_value(current.params[key], value):
+                    raise ConflictError(
+                        f"param {key!r} of run {current.id[:8]} is {current.params[key]!r}; cannot resume it "
+                        f"with {value!r} (params are immutable)"
+                    )
+            run = self._resume(current.id, flush_interval)
         else:
-            run = self._create_run(
-                DEFAULT_EXPERIMENT if experiment is None else experiment, name, parent_id, flush_interval
-            )
-        if tags:
-            run.set_tags(tags)
-        if params:
-            run.log_params(params)
+            exp_name = validate_name(DEFAULT_EXPERIMENT if experiment is None else experiment, "experiment name")
+            if name is not None:
+                name = validate_name(name, "run name")
+            if parent_id is not None:
+                parent_id = self._locate(parent_id)[1]
+            run = self._create_run(exp_name, name, parent_id, flush_interval)
+        if staged_tags:
+            run.set_tags(staged_tags)
+        if staged_params:
+            run.log_params(staged_params)
         return run
 
     def _create_run(self, experiment: str, name: str | None, parent_id: str | None, flush_interval: float) -> Run:
         from . import environment
 
         exp = self.get_or_create_experiment(experiment)
-        if parent_id is not None:
-            parent_id = self._locate(parent_id)[1]
         run_id = new_id()
         if name is None:
             name = f"run-{run_id[:8]}"
@@ -464,17 +481,48 @@ class Store:
         return sorted(index.runs.values(), key=lambda r: r.start_time or 0.0, reverse=True)
 
     def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
-        """Every point of one metric of a run, in logged order."""
-        exp_id, run_id = self._locate(run_id)
-        return list(metrics_log.history(self._run_dir(exp_id, run_id) / metrics_log.FILENAME, key))
+        """Every point of one metric of a run, in logged order (read from the history index)."""
+        from .history import open_index
+
+        records = open_index(self._metrics_path(run_id)).records(key)
+        return [MetricPoint(key, v, s, t) for s, v, t in records.tolist()]
 
     def metric_histories(self, run_id: str) -> dict[str, list[MetricPoint]]:
-        """Every metric history of a run, by key."""
+        """Every metric history of a run, by key (first-logged order), each in logged order."""
+        from .history import open_index
+
+        index = open_index(self._metrics_path(run_id))
+        return {
+            key: [MetricPoint(key, v, s, t) for s, v, t in index.records(key).tolist()] for key in index.key_names()
+        }
+
+    def metric_series(
+        self, run_id: str, key: str, *, start: int | None = None, end: int | None = None, points: int | None = None
+    ) -> Series:
+        """One metric as numpy arrays sorted by step: steps ``start..end``, downsampled to ``points`` buckets.
+
+        Only that key's column of the run's history index is read (the index is built or extended
+        from ``metrics.jsonl`` first when it lags behind). A key never logged gives an empty series.
+        """
+        from .history import read_series
+
+        return read_series(self._metrics_path(run_id), key, start=start, end=end, points=points)
+
+    def metric_series_all(self, run_id: str, *, points: int | None = None) -> dict[str, Series]:
+        """Every metric of a run as :class:`~tracker_core.history.Series` (optionally downsampled)."""
+        from .history import read_all
+
+        return read_all(self._metrics_path(run_id), points=points)
+
+    def follow_history(self, run_id: str) -> LiveHistory:
+        """A run's histories for a view that follows it: each ``update()`` reads only the new lines."""
+        from .history import LiveHistory
+
+        return LiveHistory(self._metrics_path(run_id))
+
+    def _metrics_path(self, run_id: str) -> Path:
         exp_id, run_id = self._locate(run_id)
-        out: dict[str, list[MetricPoint]] = {}
-        for p in metrics_log.history(self._run_dir(exp_id, run_id) / metrics_log.FILENAME):
-            out.setdefault(p.key, []).append(p)
-        return out
+        return self._run_dir(exp_id, run_id) / metrics_log.FILENAME
 
     def artifact_root(self, run_id: str) -> Path:
         """The directory holding a run's artifacts (may not exist yet)."""

@@ -30,16 +30,16 @@ from typing import TYPE_CHECKING, Any
 
 from .. import environment
 from ..errors import ConflictError, CorruptFileError, NotFoundError, StateChangedError, ValidationError
-from ..jsonio import dumps, read_json, write_json_atomic
+from ..jsonio import dumps, write_json_atomic
 from ..locking import FileLock
 from ..model_io import MODEL_FILE, SIDECAR_FILE, sha256_file
 from ..validation import artifact_relpath, json_value, metric_value, validate_key
+from . import codecs
 from . import history as history_log
 from .records import (
     ARCHIVED,
     DEVELOPMENT,
     PRODUCTION,
-    STAGES,
     STAGING,
     UNSET,
     HistoryEntry,
@@ -57,7 +57,6 @@ if TYPE_CHECKING:
 
 STATE_FILE = "model.json"
 VERSION_FILE = "version.json"
-STATE_FORMAT = "tui-track-registered-model"
 _COPY_CHUNK = 1 << 20
 _INCOMING = ".incoming-"
 ABANDONED_AFTER = 86400.0
@@ -158,28 +157,26 @@ class Registry:
         return NotFoundError(f"no model named {name!r} in the registry; models: {listing}")
 
     def _read_state(self, name: str) -> State:
-        path = self._model_dir(name) / STATE_FILE
+        model_dir = self._model_dir(name)
         try:
-            state = read_json(path)
+            return codecs.read_state(model_dir / STATE_FILE)
         except FileNotFoundError:
+            if _is_damaged_without_state(model_dir):
+                raise CorruptFileError(
+                    model_dir / STATE_FILE, "missing although the model has versions or history"
+                ) from None
             raise self._unknown_model(name) from None
-        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-            raise CorruptFileError(path, "not a registered-model file")
-        for key, kind in (("versions", dict), ("aliases", dict), ("tags", dict)):
-            if not isinstance(state.get(key), kind):
-                raise CorruptFileError(path, f"field {key!r} is missing or mangled")
-        for number, entry in state["versions"].items():
-            if not isinstance(entry, dict) or entry.get("stage") not in STAGES:
-                raise CorruptFileError(path, f"version {number} has no valid stage")
-        return state
 
     def _version_numbers(self, name: str) -> list[int]:
+        path = self._model_dir(name) / "versions"
         try:
-            entries = os.scandir(self._model_dir(name) / "versions")
+            entries = os.scandir(path)
         except FileNotFoundError:
             return []
+        except OSError as exc:
+            raise CorruptFileError(path, f"cannot be read ({exc.strerror or exc})") from None
         with entries:
-            return sorted(int(e.name) for e in entries if e.name.isdigit())
+            return sorted(int(e.name) for e in entries if e.name.isdigit() and int(e.name) > 0)
 
     def _version_states(self, name: str, state: State) -> dict[int, State]:
         """Mutable state of every existing version (defaults for one whose registration was cut short)."""
@@ -216,20 +213,11 @@ class Registry:
         model_dir = self._model_dir(name)
         if create:
             model_dir.mkdir(parents=True, exist_ok=True)
-        elif not (model_dir / STATE_FILE).is_file():
+        elif not (model_dir / STATE_FILE).is_file() and not _is_damaged_without_state(model_dir):
             raise self._unknown_model(name)
         with FileLock(model_dir / ".lock"):
-            if create and not (model_dir / STATE_FILE).is_file():
-                state: State = {
-                    "format": STATE_FORMAT,
-                    "name": name,
-                    "created": time.time(),
-                    "description": None,
-                    "tags": {},
-                    "aliases": {},
-                    "versions": {},
-                    "deleted": False,
-                }
+            if create and not (model_dir / STATE_FILE).exists() and not _is_damaged_without_state(model_dir):
+                state: State = codecs.new_state(name, time.time())
             else:
                 state = self._read_state(name)
             history_path = model_dir / history_log.FILENAME
@@ -251,10 +239,10 @@ class Registry:
         """The history entry of a version whose registering process died before recording it."""
         state["versions"][str(n)] = _new_version_state()
         try:
-            facts = read_json(self._model_dir(name) / "versions" / str(n) / VERSION_FILE)
-            when, user, host = float(facts["registered_at"]), str(facts["registered_by"]), str(facts["host"])
+            facts = codecs.read_version(self._model_dir(name) / "versions" / str(n) / VERSION_FILE)
+            when, user, host = float(facts["registered_at"]), facts["registered_by"], facts["host"]
             source = facts.get("source_run_id")
-        except (OSError, CorruptFileError, KeyError, TypeError, ValueError):
+        except (OSError, CorruptFileError):
             when, user, host, source = time.time(), "unknown", "unknown", None
         note = "recorded late: the registering process stopped before writing the history"
         return HistoryEntry(when, user, host, "register", n, source, DEVELOPMENT, note)
@@ -324,7 +312,8 @@ class Registry:
         """Every model sorted by name; one whose files cannot be read is listed with ``error`` set."""
         found = []
         for name in self._model_names():
-            if not (self.models_dir / name / STATE_FILE).exists():
+            model_dir = self.models_dir / name
+            if not os.path.lexists(model_dir / STATE_FILE) and not _is_damaged_without_state(model_dir):
                 continue  # created by a registration that has not finished
             try:
                 model = self._summary(name)
@@ -351,28 +340,23 @@ class Registry:
             "deleted": bool(vstate.get("deleted", False)),
         }
         try:
-            facts = read_json(vdir / VERSION_FILE)
+            facts = codecs.read_version(vdir / VERSION_FILE)
         except FileNotFoundError:
             raise CorruptFileError(vdir / VERSION_FILE, "the version record is missing") from None
-        if not isinstance(facts, dict):
-            raise CorruptFileError(vdir / VERSION_FILE, "not a version record")
-        try:
-            return ModelVersion(
-                **common,
-                source_run_id=facts.get("source_run_id"),
-                metrics=dict(facts.get("metrics") or {}),
-                params=dict(facts.get("params") or {}),
-                registered_by=str(facts["registered_by"]),
-                host=str(facts["host"]),
-                registered_at=float(facts["registered_at"]),
-                sha256=str(facts["sha256"]),
-                size=int(facts["size"]),
-                path=vdir / str(facts.get("file", MODEL_FILE)),
-                source_artifact=facts.get("source_artifact"),
-                model_class=(facts.get("model_info") or {}).get("class"),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CorruptFileError(vdir / VERSION_FILE, f"field {exc} is missing or mangled") from None
+        return ModelVersion(
+            **common,
+            source_run_id=facts.get("source_run_id"),
+            metrics=dict(facts.get("metrics") or {}),
+            params=dict(facts.get("params") or {}),
+            registered_by=facts["registered_by"],
+            host=facts["host"],
+            registered_at=float(facts["registered_at"]),
+            sha256=facts["sha256"],
+            size=facts["size"],
+            path=vdir / facts.get("file", MODEL_FILE),
+            source_artifact=facts.get("source_artifact"),
+            model_class=(facts.get("model_info") or {}).get("class"),
+        )
 
     def _broken_version(self, name: str, n: int, vstate: State, error: str) -> ModelVersion:
         return ModelVersion(
@@ -418,15 +402,19 @@ class Registry:
         return self._version(name, n, states[n], state["aliases"])
 
     def history(self, name: str) -> list[HistoryEntry]:
-        """The model's audit trail, oldest first (readable even when ``model.json`` is damaged)."""
+        """The model's audit trail, oldest first (readable even when ``model.json`` is damaged).
+
+        A damaged line is kept in its place as an entry with action ``unreadable`` and
+        ``error`` saying which line and why; the others read normally.
+        """
         model_dir = self._model_dir(name)
         path = model_dir / history_log.FILENAME
-        if not path.exists() and not (model_dir / STATE_FILE).exists():
+        if not os.path.lexists(path) and not os.path.lexists(model_dir / STATE_FILE):
             raise self._unknown_model(name)
-        entries = history_log.read(path)
+        entries = history_log.read_lenient(path)
         try:
-            journal = read_json(model_dir / STATE_FILE).get("journal")
-        except (OSError, CorruptFileError, AttributeError):
+            journal = codecs.read_state(model_dir / STATE_FILE).get("journal")
+        except (OSError, CorruptFileError):
             return entries
         return entries + history_log.pending(path, journal)
 
@@ -881,7 +869,12 @@ def _remove_abandoned_copies(versions_dir: Path) -> None:
 
 
 def _new_version_state() -> State:
-    return {"stage": DEVELOPMENT, "description": None, "tags": {}, "deleted": False}
+    return codecs.new_version_state()
+
+
+def _is_damaged_without_state(model_dir: Path) -> bool:
+    """A model folder without ``model.json`` that had one: its history was written (after the state)."""
+    return os.path.lexists(model_dir / history_log.FILENAME)
 
 
 def _shown(value: Any) -> str | None:

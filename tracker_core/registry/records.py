@@ -15,6 +15,8 @@ STAGING = "staging"
 PRODUCTION = "production"
 ARCHIVED = "archived"
 STAGES = (DEVELOPMENT, STAGING, PRODUCTION, ARCHIVED)
+UNREADABLE = "unreadable"
+"""The action of a history entry standing for a damaged line."""
 _STAGE_SYNONYMS = {"none": DEVELOPMENT, "dev": DEVELOPMENT, "prod": PRODUCTION}
 
 _MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
@@ -75,7 +77,8 @@ class HistoryEntry:
     """One line of a model's audit trail.
 
     ``action`` is one of ``register``, ``stage``, ``alias_set``, ``alias_delete``, ``delete``,
-    ``restore``, ``description``, ``tag`` (``version`` is None for model-level changes).
+    ``restore``, ``description``, ``tag`` (``version`` is None for model-level changes), or
+    ``unreadable`` for a damaged line (then ``error`` says why).
     ``key`` names the alias or tag concerned; ``from_value``/``to_value`` are text.
     """
 
@@ -88,12 +91,16 @@ class HistoryEntry:
     to_value: str | None
     reason: str | None = None
     key: str | None = None
+    error: str | None = None
+    """Set on an ``unreadable`` entry: which history line is damaged and why (the other fields are empty)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def describe(self) -> str:
         """The change in words, e.g. ``v3 staging -> production``."""
+        if self.action == UNREADABLE:
+            return f"unreadable: {self.error}"
         target = f"v{self.version}" if self.version is not None else "model"
         if self.action == "register":
             source = f" from run {self.from_value[:8]}" if self.from_value else ""
