@@ -430,3 +430,14 @@ async def test_names_and_values_show_as_typed_never_as_markup(tmp_path: Path, wa
         await pilot.press("escape")
         await pilot.press("question_mark")
         await pilot.press("escape")
+
+
+async def test_experiment_named_at_start_is_opened(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    experiments = demo_store.list_experiments()
+    wanted = experiments[-1]
+    assert wanted.id != experiments[0].id
+    app = TuiTrackApp(demo_store.root, refresh_interval=60.0, experiment=wanted.name)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.main_screen.experiment_id == wanted.id, what="the named experiment")
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: app.return_code is not None or not app.is_running, what="ctrl+c to quit")
