@@ -289,7 +289,7 @@ def test_command_line_takes_the_store_as_argument_or_option(monkeypatch: pytest.
 
     opened: list[str | None] = []
 
-    def fake_run_app(store: str | None) -> int:
+    def fake_run_app(store: str | None, experiment: str | None = None) -> int:
         opened.append(store)
         return 0
 
