@@ -26,6 +26,8 @@ from typing import Any
 from .errors import TrackerError
 
 ENV_STORE = "TUI_TRACK_STORE"
+DEFAULT_REFRESH = 2.0
+"""Seconds between live refreshes of the app when the config does not say."""
 CONFIG_NAME = "tui-track.toml"
 DEFAULT_STORE_NAME = "tui-track-store"
 
@@ -106,3 +108,28 @@ def resolve_store_path(explicit: str | os.PathLike[str] | None = None, cwd: Path
         path = Path(store).expanduser()
         return path if path.is_absolute() else settings.sources["store"].parent / path
     return cwd / DEFAULT_STORE_NAME
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """What the app reads once at start, checked: the store, refresh interval, theme, experiment."""
+
+    store_path: Path
+    refresh_interval: float = DEFAULT_REFRESH
+    theme: str | None = None
+    experiment: str | None = None
+
+
+def app_settings(
+    store: str | os.PathLike[str] | None = None, *, experiment: str | None = None, cwd: Path | None = None
+) -> AppSettings:
+    """The app's settings from the arguments and the config files; a bad value names its file."""
+    settings = load_settings(cwd)
+    interval = settings.get("refresh_interval", DEFAULT_REFRESH)
+    if not isinstance(interval, (int, float)) or isinstance(interval, bool) or not 0 < interval < float("inf"):
+        source = settings.sources.get("refresh_interval")
+        raise TrackerError(f"{source}: refresh_interval must be a positive number of seconds, not {interval!r}")
+    theme = settings.get("theme")
+    if theme is not None and not isinstance(theme, str):
+        raise TrackerError(f"{settings.sources.get('theme')}: theme must be a string such as 'nord'")
+    return AppSettings(resolve_store_path(store, cwd), float(interval), theme, experiment)

@@ -49,15 +49,16 @@ class _Group(click.Group):
     envvar=None,
     help="Store directory (else TUI_TRACK_STORE, config, ./tui-track-store).",
 )
+@click.option("--experiment", "-e", "experiment", metavar="NAME", default=None, help="Open the app on this experiment.")
 @click.pass_context
-def main(ctx: click.Context, store: str | None) -> None:
+def main(ctx: click.Context, store: str | None, experiment: str | None) -> None:
     """Experiment tracking for remote training boxes. Without a command, opens the app."""
     ctx.ensure_object(dict)
     ctx.obj["store"] = store
     if ctx.invoked_subcommand is None:
         from .app_entry import run_app
 
-        sys.exit(run_app(store))
+        sys.exit(run_app(store, experiment))
 
 
 runs_cmd.register(main)

@@ -10,7 +10,7 @@ from typing import Any
 
 from tracker_core.records import RunSummary
 
-from .output import cell, duration, timestamp
+from .formatting import cell, duration, timestamp
 
 
 def run_rows(run: RunSummary, experiment_name: str | None = None) -> list[tuple[str, str]]:

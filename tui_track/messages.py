@@ -6,30 +6,32 @@ one of these; the screen's ``@on`` handlers change the widgets on the UI thread.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual.message import Message
 
 from tracker_core.records import ArtifactInfo, Experiment, MetricPoint, RunSummary
+from tracker_core.store import Store
 
 
+@dataclass
 class StoreMissing(Message):
     """No store can be opened at ``path``: none yet (``reason`` empty), or ``reason`` says what is wrong."""
 
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__()
-        self.path = path
-        self.reason = reason
+    path: Path
+    reason: str
 
 
+@dataclass
 class ExperimentsLoaded(Message):
-    """The store's experiments, freshly listed."""
+    """The store's experiments, freshly listed, and the store they were read from."""
 
-    def __init__(self, experiments: list[Experiment]) -> None:
-        super().__init__()
-        self.experiments = experiments
+    experiments: list[Experiment]
+    store: Store
 
 
+@dataclass
 class RunsChanged(Message):
     """Runs of one experiment that appeared or changed (``changed``) or vanished (``removed``).
 
@@ -37,38 +39,28 @@ class RunsChanged(Message):
     ``seconds`` is how long the disk work took.
     """
 
-    def __init__(
-        self,
-        experiment_id: str,
-        changed: dict[str, RunSummary],
-        removed: list[str],
-        *,
-        first: bool,
-        seconds: float = 0.0,
-    ) -> None:
-        super().__init__()
-        self.experiment_id = experiment_id
-        self.changed = changed
-        self.removed = removed
-        self.first = first
-        self.seconds = seconds
+    experiment_id: str
+    changed: dict[str, RunSummary]
+    removed: list[str]
+    first: bool = field(kw_only=True)
+    seconds: float = field(default=0.0, kw_only=True)
 
 
+@dataclass
 class DetailsLoaded(Message):
     """What the details pane shows of one run beyond its summary: the full run (with its
-    environment), metric histories and artifacts."""
+    environment), metric histories and artifacts, or the error that stopped reading them."""
 
-    def __init__(
-        self,
-        run_id: str,
-        run: RunSummary | None,
-        histories: dict[str, list[MetricPoint]],
-        artifacts: list[ArtifactInfo],
-        error: str | None = None,
-    ) -> None:
-        super().__init__()
-        self.run_id = run_id
-        self.run = run
-        self.histories = histories
-        self.artifacts = artifacts
-        self.error = error
+    run_id: str
+    run: RunSummary | None
+    histories: dict[str, list[MetricPoint]]
+    artifacts: list[ArtifactInfo]
+    error: str | None = None
+
+
+@dataclass
+class RunsUnreadable(Message):
+    """The runs of ``experiment_id`` could not be listed; ``reason`` says why."""
+
+    experiment_id: str
+    reason: str

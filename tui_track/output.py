@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import click
 
 from tracker_core.jsonio import to_jsonable
+
+from .formatting import cell
 
 FORMATS = ("table", "plain", "json", "csv")
 
@@ -34,43 +34,6 @@ def resolve_format(fmt: str | None) -> str:
     if fmt:
         return fmt
     return "table" if sys.stdout.isatty() else "plain"
-
-
-def cell(value: Any) -> str:
-    """A value as text for tables: floats with 4 significant decimals, times as local dates."""
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return f"{value:.6g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.3e}"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def timestamp(value: float | None) -> str:
-    """Unix seconds as ``YYYY-MM-DD HH:MM:SS`` local time."""
-    if value is None:
-        return "-"
-    return datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def duration(seconds: float | None) -> str:
-    """A duration as ``1h02m``, ``3m05s`` or ``4.2s``."""
-    if seconds is None:
-        return "-"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
 
 
 def emit(

@@ -31,9 +31,18 @@ def wait_until() -> Callable[..., Awaitable[None]]:
 
 
 async def _settle(pilot: Any) -> None:
-    """Let posted messages run, wait for every worker, then let their messages run too."""
+    """Let posted messages run, wait for every worker, then let their messages run too.
+
+    A dialog chain's worker waits on the user (the test's next key), so it is not waited for.
+    """
+    from tui_track.workers import DIALOG_GROUP
+
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await _wait_until(
+        pilot,
+        lambda: all(w.is_finished for w in pilot.app.workers if w.group != DIALOG_GROUP),
+        what="the workers to finish",
+    )
     await pilot.pause()
 
 

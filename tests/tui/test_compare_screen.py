@@ -33,7 +33,12 @@ async def test_compare_three_runs_with_best_values_and_differences_only(demo_sto
         table = screen.query_one("#compare-table", DataTable)
         assert [str(c.label) for c in table.ordered_columns] == ["", *names]
         rows = table_rows(table)
-        assert rows["params:model_type"] == ["LogisticRegression", "RandomForest", "GradientBoosting"]
+        # long values end in an ellipsis; the detail line under the cursor has them in full
+        assert rows["params:model_type"] == ["LogisticRegres…", "RandomForest", "GradientBoosti…"]
+        table.move_cursor(row=table.get_row_index("params:model_type"))
+        await pilot.pause()
+        detail = str(screen.query_one("#compare-detail").visual)
+        assert "LogisticRegression" in detail and "GradientBoosting" in detail
         assert rows["params:max_depth"] == ["-", "5", "3"]
         assert rows["tags:team"] == ["growth"] * 3
         assert "env:python" in rows
@@ -93,3 +98,21 @@ async def test_metric_directions_come_from_the_config(
         rows = table_rows(pilot.app.screen.query_one("#compare-table", DataTable))
         assert rows["metrics:accuracy"] == ["0.82" + BEST_MARK, "0.9"]  # lower is better, as configured
         assert rows["metrics:auc_roc"] == ["0.88", "0.95" + BEST_MARK]
+
+
+async def test_three_runs_fit_side_by_side_at_80x24_with_the_labels_frozen(
+    demo_store: tc.Store, open_screen: Any
+) -> None:
+    runs = demo_store.list_runs("churn_prediction")[:4]
+    async with open_screen(demo_store, lambda: CompareScreen(demo_store, [r.id for r in runs]), (80, 24)) as pilot:
+        screen = pilot.app.screen
+        await pilot.press("d")
+        table = screen.query_one("#compare-table", DataTable)
+        assert table.fixed_columns == 1
+        widths = [c.get_render_width(table) for c in table.ordered_columns]
+        assert sum(widths[:4]) <= table.scrollable_content_region.width  # labels and three runs at once
+        env_command = table_rows(table).get("env:command")
+        if env_command is not None:  # the command line, cut to its column
+            assert all(len(v) <= 15 for v in env_command)
+        await pilot.press("right", "right", "right")
+        assert table.ordered_columns[0].key.value == "key"  # the label column stays on screen

@@ -264,15 +264,15 @@ async def test_keys_open_the_other_screens(demo_store: tc.Store, wait_until, key
 
 
 def test_config_sets_theme_and_refresh_interval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tui_track.app_entry import app_settings
+    from tracker_core.config import AppSettings, app_settings
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TUI_TRACK_STORE", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     (tmp_path / "tui-track.toml").write_text('store = "runs"\ntheme = "nord"\nrefresh_interval = 0.5\n')
     settings = app_settings(None)
-    assert settings == {"store_path": tmp_path / "runs", "refresh_interval": 0.5, "theme": "nord"}
-    app = TuiTrackApp(**settings)
+    assert settings == AppSettings(tmp_path / "runs", 0.5, "nord")
+    app = TuiTrackApp(settings)
     assert app.theme == "nord" and app.refresh_interval == 0.5
     (tmp_path / "tui-track.toml").write_text("refresh_interval = 0\n")
     with pytest.raises(tc.TrackerError, match="refresh_interval must be a positive number"):
@@ -289,7 +289,7 @@ def test_command_line_takes_the_store_as_argument_or_option(monkeypatch: pytest.
 
     opened: list[str | None] = []
 
-    def fake_run_app(store: str | None) -> int:
+    def fake_run_app(store: str | None, experiment: str | None = None) -> int:
         opened.append(store)
         return 0
 
@@ -430,3 +430,14 @@ async def test_names_and_values_show_as_typed_never_as_markup(tmp_path: Path, wa
         await pilot.press("escape")
         await pilot.press("question_mark")
         await pilot.press("escape")
+
+
+async def test_experiment_named_at_start_is_opened(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    experiments = demo_store.list_experiments()
+    wanted = experiments[-1]
+    assert wanted.id != experiments[0].id
+    app = TuiTrackApp(demo_store.root, refresh_interval=60.0, experiment=wanted.name)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.main_screen.experiment_id == wanted.id, what="the named experiment")
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: app.return_code is not None or not app.is_running, what="ctrl+c to quit")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 import tracker_core as tc
@@ -29,6 +30,13 @@ def cells(table: DataTable[Any], row: int) -> list[str]:
     return [str(c) for c in table.get_row_at(row)]
 
 
+def version_cells(table: DataTable[Any], row: int) -> list[str]:
+    """A versions row without its cursor column (▶ on the cursor row, so NO_COLOR shows it)."""
+    marker, *rest = cells(table, row)
+    assert marker == ("▶" if row == table.cursor_row else " ")
+    return rest
+
+
 async def test_models_and_versions_are_listed(
     registry: Registry, demo_store: tc.Store, settle: Any, open_screen: Any
 ) -> None:
@@ -40,7 +48,7 @@ async def test_models_and_versions_are_listed(
             ["fraud", "1", "v1", "-", ""],
         ]
         versions = screen.query_one("#registry-versions", DataTable)
-        rows = [cells(versions, i) for i in range(versions.row_count)]
+        rows = [version_cells(versions, i) for i in range(versions.row_count)]
         assert [r[:3] for r in rows] == [
             ["v3", "development", ""],
             ["v2", "development", ""],
@@ -75,7 +83,10 @@ async def test_promote_to_production_archives_the_previous_one(
         assert stages(registry) == {1: "archived", 2: "development", 3: "production"}
         assert registry.get_model("churn").production_version == 3  # what `tui-track models` reads
         versions = screen.query_one("#registry-versions", DataTable)
-        assert cells(versions, 0)[:2] == ["v3", "production"] and cells(versions, 2)[:2] == ["v1", "archived"]
+        assert version_cells(versions, 0)[:2] == ["v3", "production"] and version_cells(versions, 2)[:2] == [
+            "v1",
+            "archived",
+        ]
 
 
 async def test_declining_a_confirmation_changes_nothing(
@@ -109,7 +120,7 @@ async def test_set_then_move_an_alias(registry: Registry, demo_store: tc.Store, 
         await settle(pilot)
         assert registry.get_model("churn").aliases == {"champion": 3, "candidate": 3}
         versions = app.screen.query_one("#registry-versions", DataTable)
-        assert cells(versions, 0)[2] == "candidate, champion"
+        assert version_cells(versions, 0)[2] == "candidate, champion"
 
 
 async def test_history_shows_every_change_newest_first(
@@ -148,3 +159,78 @@ async def test_remove_an_alias(registry: Registry, demo_store: tc.Store, settle:
         await settle(pilot)
         assert registry.get_model("churn").aliases == {"candidate": 1}
         assert registry.history("churn")[-1].action == "alias_delete"
+
+
+async def test_a_change_made_elsewhere_while_confirming_is_shown_and_asked_again(
+    registry: Registry, demo_store: tc.Store, settle: Any, open_screen: Any
+) -> None:
+    async with open_screen(demo_store, lambda: RegistryScreen(demo_store, refresh_interval=3600)) as pilot:
+        app = pilot.app
+        await pilot.press("enter", "p", "j", "enter")  # v3 to production
+        assert "v1, now in production, will be archived" in app.screen.question
+        Registry(demo_store).promote("churn", 2, "production")  # another writer, meanwhile
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)  # nothing written: asked again with what changed
+        question = app.screen.question
+        assert question.startswith("Changed meanwhile: ") and "production holds v2 now, not v1" in question
+        assert "v2, now in production, will be archived" in question
+        assert stages(registry) == {1: "archived", 2: "production", 3: "development"}
+        await pilot.press("y")
+        await settle(pilot)
+        assert stages(registry) == {1: "archived", 2: "archived", 3: "production"}
+
+
+async def test_the_screen_follows_changes_made_elsewhere_keeping_the_cursor(
+    registry: Registry, demo_store: tc.Store, settle: Any, open_screen: Any, wait_until: Any
+) -> None:
+    async with open_screen(demo_store, lambda: RegistryScreen(demo_store, refresh_interval=0.2)) as pilot:
+        screen = pilot.app.screen
+        await pilot.press("enter", "j")  # cursor on v2
+        versions = screen.query_one("#registry-versions", DataTable)
+        Registry(demo_store).promote("churn", 2, "production")
+        await wait_until(
+            pilot, lambda: version_cells(versions, 1)[:2] == ["v2", "production"], what="the promotion to show"
+        )
+        assert versions.cursor_row == 1 and versions.has_focus
+        assert "production v2" in screen.query_one("#registry-versions-title").visual.plain
+        models = screen.query_one("#registry-models", DataTable)
+        assert cells(models, 0)[3] == "v2"
+
+
+async def test_the_promote_dialog_starts_one_stage_up_never_on_a_demotion(
+    registry: Registry, demo_store: tc.Store, settle: Any, open_screen: Any
+) -> None:
+    registry.promote("churn", 3, "staging")
+    async with open_screen(demo_store, lambda: RegistryScreen(demo_store)) as pilot:
+        app = pilot.app
+        await pilot.press("enter", "p", "enter")  # v3, staging: enter means production
+        assert "from staging to production" in app.screen.question
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("j", "j", "p", "enter")  # v1, production: enter picks production, nothing changes
+        await settle(pilot)
+        assert isinstance(app.screen, RegistryScreen)
+        assert stages(registry) == {1: "production", 2: "development", 3: "staging"}
+
+
+async def test_a_reason_typed_in_the_confirmation_goes_into_the_history(
+    registry: Registry, demo_store: tc.Store, settle: Any, open_screen: Any
+) -> None:
+    async with open_screen(demo_store, lambda: RegistryScreen(demo_store)) as pilot:
+        await pilot.press("enter", "p", "enter")  # v3 to staging
+        await pilot.press("shift+tab", "shift+tab")  # from "No" back to the reason field
+        assert pilot.app.focused is not None and pilot.app.focused.id == "confirm-reason"
+        await pilot.press(*"better recall", "enter")
+        await settle(pilot)
+        last = registry.history("churn")[-1]
+        assert (last.action, last.version, last.reason) == ("stage", 3, "better recall")
+        await pilot.press("a", *"candidate", "enter", "shift+tab", "shift+tab", *"for the A/B test", "enter")
+        await settle(pilot)
+        assert registry.history("churn")[-1].reason == "for the A/B test"
+        assert registry.get_model("churn").aliases["candidate"] == 3
+
+
+def test_the_footer_lists_remove_alias() -> None:
+    shown = {b.key: b.show for b in RegistryScreen.BINDINGS if isinstance(b, Binding)}
+    assert shown["x"] and shown["p"] and shown["a"]

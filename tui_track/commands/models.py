@@ -13,7 +13,8 @@ import click
 
 from tracker_core.registry import STAGES, HistoryEntry, ModelVersion, Registry
 
-from ..output import cell, emit, format_option, timestamp
+from ..formatting import aliases_text, newest_first, short_id, timestamp
+from ..output import emit, format_option
 from . import open_store
 
 KEY_METRICS_SHOWN = 4
@@ -69,7 +70,7 @@ def list_models(ctx: click.Context, include_deleted: bool, fmt: str | None) -> N
         if m.error:
             rows.append([m.name, None, None, None, None, None, None, f"UNREADABLE: {m.error}"])
             continue
-        aliases = " ".join(f"{a}=v{v}" for a, v in m.aliases.items())
+        aliases = aliases_text(m.aliases)
         staging = " ".join(f"v{v}" for v in m.staging_versions)
         rows.append(
             [
@@ -111,7 +112,7 @@ def show(ctx: click.Context, name: str, include_deleted: bool, metrics: tuple[st
                 f"v{v.version}" + (" (deleted)" if v.deleted else ""),
                 v.stage,
                 " ".join(v.aliases) or None,
-                v.source_run_id[:8] if v.source_run_id else None,
+                short_id(v.source_run_id) if v.source_run_id else None,
                 timestamp(v.registered_at),
                 f"{v.registered_by}@{v.host}",
                 *(v.metrics.get(k) for k in keys),
@@ -134,7 +135,7 @@ def register_cmd(
 ) -> None:
     """Register the model logged on RUN_ID (an id or unique prefix) as a new version of NAME."""
     v = _registry(ctx).register(name, run_id, artifact, description=description, reason=reason)
-    click.echo(f"registered {v.model} v{v.version} from run {cell(v.source_run_id)[:8]} ({v.size} bytes, {v.stage})")
+    click.echo(f"registered {v.model} v{v.version} from run {short_id(v.source_run_id)} ({v.size} bytes, {v.stage})")
 
 
 @models.command("promote")
@@ -190,8 +191,8 @@ def alias_cmd(ctx: click.Context, name: str, alias: str, version: str | None, de
 @format_option
 @click.pass_context
 def history(ctx: click.Context, name: str, fmt: str | None) -> None:
-    """Every registration, stage, alias and deletion of NAME, oldest first."""
-    entries = _registry(ctx).history(name)
+    """Every registration, stage, alias and deletion of NAME, newest first (as the app shows it)."""
+    entries = newest_first(_registry(ctx).history(name))
     columns = ["time", "user", "host", "action", "version", "key", "from", "to", "reason"]
     rows: list[list[Any]] = [
         [
@@ -201,7 +202,7 @@ def history(ctx: click.Context, name: str, fmt: str | None) -> None:
             e.action,
             None if e.version is None else f"v{e.version}",
             e.key,
-            f"run {e.from_value[:8]}" if e.action == "register" and e.from_value else e.from_value,
+            f"run {short_id(e.from_value)}" if e.action == "register" and e.from_value else e.from_value,
             e.to_value,
             e.reason,
         ]

@@ -11,7 +11,6 @@ import csv
 import io
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -19,7 +18,8 @@ import click
 from tracker_core.errors import NotFoundError, ValidationError
 from tracker_core.query import QueryError, columns_of, filter_keys, parse_key, search_runs, value_of
 
-from ..output import cell, duration, emit, format_option, resolve_format, timestamp
+from ..formatting import cell, duration, iso_time, short_id, timestamp
+from ..output import emit, format_option, resolve_format
 from . import open_store
 
 if TYPE_CHECKING:
@@ -45,11 +45,11 @@ def _shown(key: str, value: Any, fmt: str) -> Any:
     if parsed.section != "attributes" or fmt == "json" or value is None:
         return value
     if parsed.name in ("start_time", "end_time"):
-        return timestamp(value)
+        return iso_time(value) if fmt == "csv" else timestamp(value)
     if parsed.name == "duration" and fmt != "csv":
         return duration(value)
     if parsed.name in ("id", "parent_id", "experiment_id") and fmt != "csv":
-        return value[:8]
+        return short_id(value)
     return value
 
 
@@ -87,7 +87,7 @@ def experiments_cmd(ctx: click.Context, include_deleted: bool, fmt: str | None) 
     rows = [
         [
             e.name + (" (deleted)" if e.deleted else ""),
-            e.id if fmt in ("json", "csv") else e.id[:8],
+            e.id if fmt in ("json", "csv") else short_id(e.id),
             e.run_count,
             timestamp(e.last_activity),
             timestamp(e.created),
@@ -332,7 +332,7 @@ def best_cmd(
         return
     columns = ["id", "name", "status", key.removeprefix("metrics."), "direction", "started", *run.params]
     row = [
-        run.id if fmt == "csv" else run.id[:8],
+        run.id if fmt == "csv" else short_id(run.id),
         run.name,
         run.status,
         value,
@@ -402,10 +402,6 @@ def export_runs_cmd(
     click.echo(f"wrote {len(runs)} runs to {output}", err=True)
 
 
-def _iso(seconds: float | None) -> str | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds).astimezone().isoformat(timespec="seconds")
-
-
 def _csv_text(value: Any) -> str:
     if value is None:
         return ""
@@ -435,7 +431,7 @@ def runs_csv(runs: Sequence[RunSummary]) -> str:
         for parsed, get in getters:
             value = get(run)
             if parsed.section == "attributes" and parsed.name in ("start_time", "end_time"):
-                value = _iso(value)
+                value = iso_time(value)
             values.append(_csv_text(value))
         writer.writerow(values)
     return buffer.getvalue()

@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from ..formatting import aliases_text
+
 
 class AliasInputScreen(ModalScreen[str | None]):
     """An input for an alias name; dismisses with it (stripped) on enter, None on escape or when empty."""
@@ -23,7 +25,7 @@ class AliasInputScreen(ModalScreen[str | None]):
         self.aliases = aliases
 
     def compose(self) -> ComposeResult:
-        existing = ", ".join(f"{a} → v{v}" for a, v in sorted(self.aliases.items())) or "none yet"
+        existing = aliases_text(self.aliases) or "none yet"
         with Vertical(id="alias-dialog", classes="dialog") as dialog:
             dialog.border_title = "Set alias"
             yield Static(

@@ -28,6 +28,7 @@ from tracker_core.model_io import SIDECAR_FILE, SIDECAR_FORMAT
 from tracker_core.records import ArtifactInfo
 from tracker_core.store import Store
 
+from ..formatting import short_id
 from ..widgets.details import human_size as size_text
 from .base import TrackerScreen, plain
 
@@ -152,7 +153,7 @@ class ArtifactsScreen(TrackerScreen):
         self._models: set[str] = set()
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Artifacts of run {self.run_id[:8]}…", id="artifacts-title", classes="screen-title")
+        yield Static(f"Artifacts of run {short_id(self.run_id)}…", id="artifacts-title", classes="screen-title")
         with Horizontal(id="artifacts-body"):
             tree: Tree[ArtifactInfo] = Tree("artifacts", id="artifacts-tree")
             tree.show_root = False
@@ -177,7 +178,7 @@ class ArtifactsScreen(TrackerScreen):
             self.run_id = run.id
             artifacts = self.store.list_artifacts(run.id)
         except (TrackerError, OSError) as exc:
-            self.notify(f"cannot list artifacts of run {self.run_id[:8]}: {exc}", severity="error")
+            self.notify(f"cannot list artifacts of run {short_id(self.run_id)}: {exc}", severity="error")
             return
         self.post_message(self.Listed(run.name, artifacts))
 

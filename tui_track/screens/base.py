@@ -14,13 +14,16 @@ from tracker_core.errors import TrackerError
 from tracker_core.records import RunSummary
 from tracker_core.store import Store
 
+from ..formatting import short_id
+from ..workers import ReportsWorkerErrors
+
 
 def plain(*cells: object) -> list[Text]:
     """Cells or column labels for a DataTable, shown as typed (it reads plain strings as markup)."""
     return [c if isinstance(c, Text) else Text(str(c)) for c in cells]
 
 
-class TrackerScreen(Screen[None]):
+class TrackerScreen(ReportsWorkerErrors, Screen[None]):
     """A pushed screen of the app (run, chart, compare, artifacts, registry)."""
 
     HELP_TITLE: ClassVar[str] = "screen"
@@ -67,5 +70,5 @@ class TrackerScreen(Screen[None]):
             try:
                 runs.append(store.get_run(run_id))
             except TrackerError as exc:
-                self.notify(f"run {run_id[:8]} left out: {exc}", severity="warning")
+                self.notify(f"run {short_id(run_id)} left out: {exc}", severity="warning")
         return runs

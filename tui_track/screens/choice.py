@@ -16,7 +16,10 @@ from textual.widgets.option_list import Option
 
 
 class ChoiceScreen(ModalScreen[str | None]):
-    """Lists ``choices`` (``current`` marked and not highlighted first); dismisses with the pick, None on escape."""
+    """Lists ``choices`` (``current`` marked); dismisses with the pick, None on escape.
+
+    The cursor starts on ``highlight`` when given, else on ``current``, else on the first choice.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
@@ -24,8 +27,16 @@ class ChoiceScreen(ModalScreen[str | None]):
         Binding("k", "move('up')", "Up", show=False),
     ]
 
-    def __init__(self, title: str, prompt: str, choices: Sequence[str], current: str | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        prompt: str,
+        choices: Sequence[str],
+        current: str | None = None,
+        highlight: str | None = None,
+    ) -> None:
         super().__init__()
+        self.highlight = highlight
         self.title_text = title
         self.prompt = prompt
         self.choices = list(choices)
@@ -42,7 +53,8 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         options = self.query_one("#choice-options", OptionList)
-        options.highlighted = next((i for i, c in enumerate(self.choices) if c != self.current), 0)
+        start = self.highlight if self.highlight in self.choices else self.current
+        options.highlighted = self.choices.index(start) if start in self.choices else 0
         options.focus()
 
     @on(OptionList.OptionSelected, "#choice-options")

@@ -1,8 +1,14 @@
-"""Runs side by side: params, metrics, tags and environment, differences only on demand, best metric starred."""
+"""Runs side by side: params, metrics, tags and environment, differences only on demand, best metric starred.
+
+The label column stays put while the run columns scroll; each run column is as wide as its
+values up to :data:`VALUE_WIDTH` (longer ones end in an ellipsis and the detail line under the
+table shows the cursor row in full). The screen refreshes live.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -17,7 +23,7 @@ from tracker_core.errors import TrackerError
 from tracker_core.records import RunSummary
 from tracker_core.store import Store
 
-from ..output import cell, duration, timestamp
+from ..formatting import cell, duration, ellipsize, short_id, timestamp
 from .base import TrackerScreen
 
 if TYPE_CHECKING:
@@ -27,7 +33,10 @@ BEST_MARK = " ★"
 DIFFERS_MARK = "≠ "
 TIME_ATTRIBUTES = ("start_time", "end_time")
 ID_ATTRIBUTES = ("id", "experiment_id", "parent_id")
-SHORT_ID = 12
+LABEL_WIDTH = 22
+"""Widest row label; longer keys end in an ellipsis (the detail line has them in full)."""
+VALUE_WIDTH = 15
+"""Widest run column: with the label column, three runs fit side by side at 80 columns."""
 
 
 def shown_value(section: str, key: str, value: Any) -> str:
@@ -39,10 +48,15 @@ def shown_value(section: str, key: str, value: Any) -> str:
     if section == "attributes" and key == "duration":
         return duration(value)
     if section == "attributes" and key in ID_ATTRIBUTES:
-        return str(value)[:SHORT_ID]
+        return short_id(str(value))
     text = cell(value)
     lines = text.strip().splitlines()
     return lines[-1] if len(lines) > 1 else text
+
+
+def full_value(value: Any) -> str:
+    """A compared value in full, for the detail line (a traceback on one line)."""
+    return " ⏎ ".join(cell(value).strip().splitlines()) if value is not None else "-"
 
 
 class CompareScreen(TrackerScreen):
@@ -55,17 +69,17 @@ class CompareScreen(TrackerScreen):
         Binding("r", "reload", "Reload", show=False),
     ]
 
+    @dataclass
     class Loaded(Message):
         """The runs to compare and the settings that give metric directions."""
 
-        def __init__(self, runs: list[RunSummary], settings: Settings) -> None:
-            super().__init__()
-            self.runs = runs
-            self.settings = settings
+        runs: list[RunSummary]
+        settings: Settings
 
-    def __init__(self, store: Store, run_ids: Sequence[str]) -> None:
+    def __init__(self, store: Store, run_ids: Sequence[str], refresh_interval: float = 2.0) -> None:
         super().__init__()
         self.store = store
+        self.refresh_interval = refresh_interval
         self.run_ids = list(run_ids)
         self.runs: list[RunSummary] = []
         self.settings = Settings()
@@ -74,8 +88,9 @@ class CompareScreen(TrackerScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(f"Comparing {len(self.run_ids)} runs…", id="compare-title", classes="screen-title")
-        table: DataTable[Any] = DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Any] = DataTable(id="compare-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
         yield table
+        yield Static("", id="compare-detail", markup=False)
         yield Static(
             f"{DIFFERS_MARK.strip()} differs  {BEST_MARK.strip()} best "
             "(direction: metric name, or \\[metrics] in config)",
@@ -87,6 +102,12 @@ class CompareScreen(TrackerScreen):
     def on_mount(self) -> None:
         self.query_one("#compare-table", DataTable).focus()
         self.load()
+        self.set_interval(self.refresh_interval, self.tick, name="compare refresh")
+
+    def tick(self) -> None:
+        """Live refresh: read the runs again unless a read is still going."""
+        if not any(w.group == "compare-load" and w.is_running for w in self.workers):
+            self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="compare-load")
     def load(self) -> None:
@@ -101,6 +122,8 @@ class CompareScreen(TrackerScreen):
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
+        if self.runs and message.runs == self.runs and message.settings == self.settings:
+            return  # nothing changed: keep the cursor and scroll where they are
         self.runs = message.runs
         self.settings = message.settings
         if not self.runs:
@@ -115,26 +138,57 @@ class CompareScreen(TrackerScreen):
         table: DataTable[Any] = self.query_one("#compare-table", DataTable)
         keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
         table.clear(columns=True)
-        table.add_column("", key="key")
-        for label, run in zip(comparison.headers(), comparison.runs, strict=True):
-            table.add_column(Text(label), key=run.id)
+        texts = [[shown_value(row.section, row.key, v) for v in row.values] for row in comparison.rows]
+        marks = [[BEST_MARK if i == row.best_index else "" for i in range(len(row.values))] for row in comparison.rows]
+        labels = [f"{DIFFERS_MARK if row.differs else '  '}{row.key}" for row in comparison.rows]
+        label_width = min(LABEL_WIDTH, max([len(t) for t in labels] + [len(r.section) for r in comparison.rows] + [1]))
+        table.add_column("", key="key", width=label_width)
+        widths: list[int] = []
+        for i, (label, run) in enumerate(zip(comparison.headers(), comparison.runs, strict=True)):
+            width = min(
+                VALUE_WIDTH, max([len(label)] + [len(t[i]) + len(m[i]) for t, m in zip(texts, marks, strict=True)])
+            )
+            widths.append(width)
+            table.add_column(Text(ellipsize(label, width)), key=run.id, width=width)
         section = None
-        for row in comparison.rows:
+        for row, label, row_texts, row_marks in zip(comparison.rows, labels, texts, marks, strict=True):
             if row.section != section:
                 section = row.section
                 table.add_row(Text(section, style="bold underline"), *[""] * len(comparison.runs), key=f"§{section}")
-            key = Text(f"{DIFFERS_MARK if row.differs else '  '}{row.key}", style="bold" if row.differs else "")
-            texts = [shown_value(row.section, row.key, v) for v in row.values]
+            key = Text(ellipsize(label, label_width), style="bold" if row.differs else "")
             values = [
-                Text(t + BEST_MARK, style="bold green") if i == row.best_index else Text(t) for i, t in enumerate(texts)
+                Text(ellipsize(t, widths[i] - len(mark)) + mark, style="bold green" if mark else "")
+                for i, (t, mark) in enumerate(zip(row_texts, row_marks, strict=True))
             ]
             table.add_row(key, *values, key=f"{row.section}:{row.key}")
         if keep is not None and keep in table.rows:
             table.move_cursor(row=table.get_row_index(keep))
+        self._show_detail()
         shown = "differences only" if self.differences_only else "all rows"
         self.query_one("#compare-title", Static).update(
             f"Comparing [b]{len(comparison.runs)}[/b] runs · {shown} (d toggles) · {len(comparison.rows)} rows"
         )
+
+    @on(DataTable.RowHighlighted, "#compare-table")
+    def _row_highlighted(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The cursor row in full under the table: its key and each run's whole value."""
+        detail = self.query_one("#compare-detail", Static)
+        table: DataTable[Any] = self.query_one("#compare-table", DataTable)
+        comparison = self.comparison
+        if comparison is None or not table.row_count:
+            detail.update("")
+            return
+        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        section, _, name = key.partition(":")
+        row = comparison.row(section, name)
+        if row is None:
+            detail.update(f"{section}: ↑↓ moves, the full values of the row under the cursor show here")
+            return
+        parts = [f"{head}: {full_value(v)}" for head, v in zip(comparison.headers(), row.values, strict=True)]
+        detail.update(f"{row.section}.{row.key} — " + " · ".join(parts))
 
     def action_toggle_differences(self) -> None:
         """Show only the rows whose values differ between runs, or every row."""
@@ -144,8 +198,6 @@ class CompareScreen(TrackerScreen):
 
     def action_plot(self) -> None:
         """Chart the metric under the cursor (or the most shared one) across these runs."""
-        from .chart import ChartScreen
-
         metric = None
         table: DataTable[Any] = self.query_one("#compare-table", DataTable)
         if table.row_count:
@@ -157,6 +209,8 @@ class CompareScreen(TrackerScreen):
                 if metric not in known and aggregate in ("last", "min", "max") and base in known:
                     metric = base
         ids = [r.id for r in self.runs] or self.run_ids
+        from .chart import ChartScreen
+
         self.app.push_screen(ChartScreen(self.store, ids, metric))
 
     def action_reload(self) -> None:

@@ -1,4 +1,4 @@
-"""A yes/no confirmation that says what will change before anything is written."""
+"""Confirmations that say what will change before anything is written (one with a reason field)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static
 
 
-class ConfirmScreen(ModalScreen[bool]):
-    """Asks ``question``; dismisses with True on yes, False on no or escape."""
+class ConfirmScreen(ModalScreen[str | None]):
+    """Asks ``question`` with an optional reason for the audit trail.
+
+    Dismisses with the reason ("" when none was typed) on yes, None on no or escape. y and n
+    answer while the buttons have focus; tab reaches the reason field, where enter means yes.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes"),
@@ -21,16 +25,22 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("escape", "answer(False)", "Cancel"),
     ]
 
-    def __init__(self, question: str, *, title: str = "Confirm", yes_label: str = "Yes") -> None:
+    def __init__(
+        self, question: str, *, title: str = "Confirm", yes_label: str = "Yes, do it", reason: str = ""
+    ) -> None:
         super().__init__()
         self.question = question
         self.title_text = title
         self.yes_label = yes_label
+        self.reason = reason
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog") as dialog:
             dialog.border_title = self.title_text
             yield Static(self.question, id="confirm-question", markup=False)
+            yield Input(
+                self.reason, placeholder="reason (optional, kept in the history; tab here)", id="confirm-reason"
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes_label} (y)", id="confirm-yes", variant="warning")
                 yield Button("No (n)", id="confirm-no", variant="primary")
@@ -40,7 +50,11 @@ class ConfirmScreen(ModalScreen[bool]):
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "confirm-yes")
+        self.action_answer(event.button.id == "confirm-yes")
+
+    @on(Input.Submitted, "#confirm-reason")
+    def _submitted(self) -> None:
+        self.action_answer(True)
 
     def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
+        self.dismiss(self.query_one("#confirm-reason", Input).value.strip() if answer else None)

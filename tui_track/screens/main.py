@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -20,16 +19,21 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, OptionList, Static
 
+from tracker_core.config import AppSettings
 from tracker_core.errors import StoreError, TrackerError
 from tracker_core.index import RunIndex
 from tracker_core.records import Experiment, MetricPoint, RunSummary
 from tracker_core.store import MARKER_FILE, Store
 
-from ..messages import DetailsLoaded, ExperimentsLoaded, RunsChanged, StoreMissing
+from ..messages import DetailsLoaded, ExperimentsLoaded, RunsChanged, RunsUnreadable, StoreMissing
 from ..widgets.details import DetailsPane
 from ..widgets.experiments import ExperimentList
 from ..widgets.filter_bar import FilterBar, FilterInput
 from ..widgets.runs_table import RunsTable
+from ..workers import ReportsWorkerErrors
+
+if TYPE_CHECKING:
+    from ..app import TuiTrackApp
 
 FIRST_RUN_SNIPPET = """\
 Log a first run from Python, then it shows up here within a couple of seconds:
@@ -58,7 +62,7 @@ DETAILS_DELAY = 0.12
 """Seconds the cursor must rest on a run before its history and artifacts are read."""
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ReportsWorkerErrors, Screen[None]):
     """Experiments · runs table · details, with sort, filter, marks and live refresh."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (typed by Screen)
@@ -76,10 +80,11 @@ class MainScreen(Screen[None]):
         Binding("question_mark", "help", "Help"),
     ]
 
-    def __init__(self, store_path: Path, refresh_interval: float = 2.0) -> None:
+    def __init__(self, settings: AppSettings) -> None:
         super().__init__()
-        self.store_path = store_path
-        self.refresh_interval = refresh_interval
+        self.store_path = settings.store_path
+        self.refresh_interval = settings.refresh_interval
+        self._wanted_experiment = settings.experiment
         self.store: Store | None = None
         self.experiment_id: str | None = None
         self.experiments: list[Experiment] = []
@@ -135,11 +140,11 @@ class MainScreen(Screen[None]):
             missing = not (self.store_path / MARKER_FILE).exists()
             self.post_message(StoreMissing(self.store_path, "" if missing else str(exc)))
             return
-        except TrackerError as exc:
+        except (TrackerError, OSError) as exc:
             self.post_message(StoreMissing(self.store_path, f"cannot read the store: {exc}"))
             return
         self.store = store
-        self.post_message(ExperimentsLoaded(experiments))
+        self.post_message(ExperimentsLoaded(experiments, store))
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="runs")
     def load_runs(self, experiment_id: str) -> None:
@@ -148,6 +153,12 @@ class MainScreen(Screen[None]):
         A first load of a big experiment posts a preview of a few thousand runs before the
         index has read them all, so the table is on screen and answering keys meanwhile.
         """
+        try:
+            self._load_runs(experiment_id)
+        except (TrackerError, OSError) as exc:
+            self.post_message(RunsUnreadable(experiment_id, str(exc)))
+
+    def _load_runs(self, experiment_id: str) -> None:
         assert self.store is not None
         with self._index_lock:
             started = time.perf_counter()
@@ -218,6 +229,7 @@ class MainScreen(Screen[None]):
     @on(ExperimentsLoaded)
     def show_experiments(self, message: ExperimentsLoaded) -> None:
         self.experiments = message.experiments
+        self._app.store = message.store  # the one Store every screen uses
         if not message.experiments:
             welcome = self.query_one("#welcome", Static)
             text = Text(f"The store at {self.store_path} has no runs yet.\n\n", style="bold")
@@ -227,6 +239,15 @@ class MainScreen(Screen[None]):
             return
         self.remove_class("-no-runs")
         self.experiment_list.show(message.experiments, keep=self.experiment_id)
+        wanted, self._wanted_experiment = self._wanted_experiment, None
+        if wanted is not None:
+            chosen = next((e for e in message.experiments if wanted in (e.name, e.id)), None)
+            if chosen is None:
+                names = ", ".join(e.name for e in message.experiments)
+                self.notify(f"no experiment {wanted!r} in this store; experiments: {names}", severity="warning")
+            else:
+                self.experiment_list.show(message.experiments, keep=chosen.id)
+                self.select_experiment(chosen.id)
         if self.experiment_id not in {e.id for e in message.experiments}:
             self.select_experiment(message.experiments[0].id)
         self._update_status()
@@ -245,6 +266,17 @@ class MainScreen(Screen[None]):
         current = table.cursor_run_id
         if current is not None and (message.first or current in message.changed):
             self._show_details(current, reload=True)
+
+    @on(RunsUnreadable)
+    def show_unreadable_runs(self, message: RunsUnreadable) -> None:
+        """Say why the runs cannot be listed (live refresh goes on and shows them once readable)."""
+        if message.experiment_id != self.experiment_id:
+            return
+        text = f"Cannot read the runs: {message.reason}"
+        if self.table.empty_text != text:
+            self.table.empty_text = text
+            self.table.refresh()
+            self.notify(text, severity="error", timeout=10)
 
     @on(DetailsLoaded)
     def show_loaded_details(self, message: DetailsLoaded) -> None:
@@ -296,7 +328,7 @@ class MainScreen(Screen[None]):
     @on(RunsTable.Selected)
     def run_selected(self, event: RunsTable.Selected) -> None:
         if event.run_id is not None:
-            self._open("run", event.run_id)
+            self._app.open_run(event.run_id)
 
     def _show_details(self, run_id: str, reload: bool) -> None:
         run = self.table.runs.get(run_id)
@@ -372,42 +404,35 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(HelpScreen("runs", key_actions(self, self.focused)))
 
-    # ------------------------------------------------------------------ other screens (engineer C2's)
+    # ------------------------------------------------------------------ other screens
     def _targets(self) -> list[str]:
         """Marked runs, else the run under the cursor."""
         marked = self.table.marked_ids()
         current = self.table.cursor_run_id
         return marked or ([current] if current else [])
 
+    @property
+    def _app(self) -> TuiTrackApp:
+        return cast("TuiTrackApp", self.app)
+
     def action_compare(self) -> None:
         runs = self._targets()
         if len(runs) < 2:
             self.notify("Mark two or more runs with space, then press c", severity="warning")
             return
-        self._open("compare", runs)
+        self._app.open_compare(runs)
 
     def action_plot(self) -> None:
         runs = self._targets()
         if runs:
-            self._open("chart", runs)
+            self._app.open_chart(runs)
 
     def action_artifacts(self) -> None:
         if self.table.cursor_run_id:
-            self._open("artifacts", self.table.cursor_run_id)
+            self._app.open_artifacts(self.table.cursor_run_id)
 
     def action_models(self) -> None:
-        self._open("registry", None)
-
-    def _open(self, kind: str, target: Any) -> None:
-        if self.store is None:
-            self.notify("No store yet", severity="warning")
-            return
-        try:
-            screen = _make_screen(kind, self.store, target)
-        except ImportError as exc:
-            self.notify(f"That screen is not available in this build ({exc})", severity="error", markup=False)
-            return
-        self.app.push_screen(screen)
+        self._app.open_registry()
 
     # ------------------------------------------------------------------ status line
     def _update_status(self) -> None:
@@ -426,28 +451,6 @@ class MainScreen(Screen[None]):
         if self.filter_bar.active_text:
             text.append(f"· filter: {self.filter_bar.active_text}", style="italic")
         self.query_one("#status-line", Static).update(text)
-
-
-def _make_screen(kind: str, store: Store, target: Any) -> Screen[Any]:
-    if kind == "run":
-        from .run import RunScreen
-
-        return RunScreen(store, target)
-    if kind == "chart":
-        from .chart import ChartScreen
-
-        return ChartScreen(store, target)
-    if kind == "compare":
-        from .compare import CompareScreen
-
-        return CompareScreen(store, target)
-    if kind == "artifacts":
-        from .artifacts import ArtifactsScreen
-
-        return ArtifactsScreen(store, target)
-    from .registry import RegistryScreen
-
-    return RegistryScreen(store)
 
 
 SPARK_POINTS = 256

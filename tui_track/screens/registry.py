@@ -1,12 +1,16 @@
 """The model registry: models, their versions, promoting and aliasing from the keyboard, and the audit trail.
 
-Every change goes through :class:`tracker_core.registry.Registry` after a confirmation that
-says what will change, so ``tui-track models`` sees it at once.
+The screen refreshes live. Every change goes through :class:`tracker_core.registry.Registry`
+after a confirmation that says what will change, and carries what that confirmation showed as
+the registry's expected state: if another process changed it meanwhile, nothing is written,
+the screen says what changed and asks again.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -16,12 +20,13 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
-from tracker_core.errors import TrackerError
+from tracker_core.errors import ConflictError, TrackerError
 from tracker_core.registry import STAGES, HistoryEntry, ModelVersion, RegisteredModel, Registry
-from tracker_core.registry.records import PRODUCTION
+from tracker_core.registry.records import ARCHIVED, DEVELOPMENT, PRODUCTION, STAGING
 from tracker_core.store import Store
 
-from ..output import cell, timestamp
+from ..formatting import aliases_text, cell, newest_first, short_id, timestamp
+from ..workers import DIALOG_GROUP
 from .alias_input import AliasInputScreen
 from .base import TrackerScreen, plain
 from .choice import ChoiceScreen
@@ -42,6 +47,15 @@ def key_metrics(version: ModelVersion, limit: int = KEY_METRICS) -> str:
     return "  ".join(f"{k} {cell(v)}" for k, v in items) + more
 
 
+NEXT_STAGE = {DEVELOPMENT: STAGING, STAGING: PRODUCTION}
+"""The stage the promote dialog starts on: one step up; from production or archived, the current one."""
+
+
+def holder(versions: list[ModelVersion], stage: str) -> int | None:
+    """The version ``models:/<name>/<stage>`` resolves to: the highest in ``stage``, None if none."""
+    return max((v.version for v in versions if v.stage == stage and not v.deleted), default=None)
+
+
 def promote_question(model: str, version: ModelVersion, stage: str, others: list[ModelVersion]) -> str:
     """What promoting ``version`` to ``stage`` will change, in words."""
     text = f"Move {model} v{version.version} from {version.stage} to {stage}."
@@ -52,6 +66,8 @@ def promote_question(model: str, version: ModelVersion, stage: str, others: list
             text += f"\n{names}, now in production, will be archived."
         else:
             text += "\nNo version is in production now; nothing will be archived."
+    elif STAGES.index(stage) < STAGES.index(version.stage) or stage == ARCHIVED:
+        text += "\nThis is a demotion."
     return text
 
 
@@ -77,44 +93,34 @@ class RegistryScreen(TrackerScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "promote", "Promote"),
         Binding("a", "alias", "Set alias"),
-        Binding("x", "remove_alias", "Remove alias", show=False),
+        Binding("x", "remove_alias", "Remove alias"),
         Binding("h", "toggle_history", "History"),
         Binding("r", "reload", "Reload", show=False),
     ]
 
+    @dataclass
     class ModelsLoaded(Message):
-        def __init__(self, models: list[RegisteredModel]) -> None:
-            super().__init__()
-            self.models = models
+        models: list[RegisteredModel]
 
+    @dataclass
     class ModelLoaded(Message):
         """One model's versions, history and the names of their source runs."""
 
-        def __init__(
-            self, name: str, versions: list[ModelVersion], history: list[HistoryEntry], run_names: dict[str, str]
-        ) -> None:
-            super().__init__()
-            self.name = name
-            self.versions = versions
-            self.history = history
-            self.run_names = run_names
+        name: str
+        versions: list[ModelVersion]
+        history: list[HistoryEntry]
+        run_names: dict[str, str]
 
-    class Written(Message):
-        """A change went through; ``text`` says what happened."""
-
-        def __init__(self, name: str, text: str) -> None:
-            super().__init__()
-            self.name = name
-            self.text = text
-
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, refresh_interval: float = 2.0) -> None:
         super().__init__()
         self.store = store
+        self.refresh_interval = refresh_interval
         self._registry: Registry | None = None
         self.models: list[RegisteredModel] = []
         self.model_name: str | None = None
         self.versions: list[ModelVersion] = []
         self.history: list[HistoryEntry] = []
+        self._shown_model: RegistryScreen.ModelLoaded | None = None
 
     @property
     def registry(self) -> Registry:
@@ -130,9 +136,9 @@ class RegistryScreen(TrackerScreen):
         yield models
         yield Static("", id="registry-versions-title", classes="screen-title")
         versions: DataTable[Any] = DataTable(id="registry-versions", cursor_type="row")
-        versions.add_columns("version", "stage", "aliases", "source run", "metrics", "registered")
+        versions.add_columns(" ", "version", "stage", "aliases", "source run", "metrics", "registered")
         yield versions
-        yield Static("History (h hides)", id="registry-history-title", classes="screen-title history")
+        yield Static("History, newest first (h hides)", id="registry-history-title", classes="screen-title history")
         history: DataTable[Any] = DataTable(id="registry-history", cursor_type="row", classes="history")
         history.add_columns("when", "change", "by", "reason")
         yield history
@@ -141,6 +147,12 @@ class RegistryScreen(TrackerScreen):
     def on_mount(self) -> None:
         self.query_one("#registry-models", DataTable).focus()
         self.load_models()
+        self.set_interval(self.refresh_interval, self.tick, name="registry refresh")
+
+    def tick(self) -> None:
+        """Live refresh: read the registry again unless a read is still going."""
+        if not any(w.group in ("registry-models", "registry-model") and w.is_running for w in self.workers):
+            self.load_models()
 
     # ---------------------------------------------------------------- reading
     @work(thread=True, exclusive=True, exit_on_error=False, group="registry-models")
@@ -173,21 +185,22 @@ class RegistryScreen(TrackerScreen):
 
     @on(ModelsLoaded)
     def _models_loaded(self, message: ModelsLoaded) -> None:
+        changed = message.models != self.models
         self.models = message.models
         table: DataTable[Any] = self.query_one("#registry-models", DataTable)
         keep = self.model_name
-        table.clear()
-        for m in self.models:
-            if m.error:
-                table.add_row(*plain(m.name, Text(f"unreadable: {m.error}", style="red"), "", "", ""), key=m.name)
-                continue
-            aliases = ", ".join(f"{a}→v{v}" for a, v in sorted(m.aliases.items()))
-            production = f"v{m.production_version}" if m.production_version is not None else "-"
-            latest = f"v{m.latest_version}" if m.latest_version is not None else "-"
-            table.add_row(*plain(m.name, m.version_count, latest, production, aliases), key=m.name)
+        if changed or not table.row_count:
+            table.clear()
+            for m in self.models:
+                if m.error:
+                    table.add_row(*plain(m.name, Text(f"unreadable: {m.error}", style="red"), "", "", ""), key=m.name)
+                    continue
+                production = f"v{m.production_version}" if m.production_version is not None else "-"
+                latest = f"v{m.latest_version}" if m.latest_version is not None else "-"
+                table.add_row(*plain(m.name, m.version_count, latest, production, aliases_text(m.aliases)), key=m.name)
         count = len(self.models)
         self.query_one("#registry-title", Static).update(
-            f"Model registry · {count} model{'s' if count != 1 else ''} · p promote · a alias · h history"
+            f"Model registry · {count} model{'s' if count != 1 else ''} · p promote · a alias · x remove alias"
         )
         if not self.models:
             self.model_name = None
@@ -197,7 +210,8 @@ class RegistryScreen(TrackerScreen):
         self.set_class(False, "-empty")
         names = [m.name for m in self.models]
         index = names.index(keep) if keep in names else 0
-        table.move_cursor(row=index)
+        if table.cursor_row != index:
+            table.move_cursor(row=index)
         self.model_name = names[index]
         self.load_model(self.model_name)
 
@@ -212,10 +226,27 @@ class RegistryScreen(TrackerScreen):
     def _model_selected(self) -> None:
         self.query_one("#registry-versions", DataTable).focus()
 
+    @on(DataTable.RowHighlighted, "#registry-versions")
+    def _version_highlighted(self) -> None:
+        self._mark_cursor()
+
+    def _mark_cursor(self) -> None:
+        """A ▶ in the first column of the version under the cursor: visible without colour (NO_COLOR)."""
+        table: DataTable[Any] = self.query_one("#registry-versions", DataTable)
+        if not table.row_count:
+            return
+        first = table.ordered_columns[0].key
+        current = table.cursor_row
+        for row, key in enumerate(table.rows):
+            table.update_cell(key, first, "▶" if row == current else " ")
+
     @on(ModelLoaded)
     def _model_loaded(self, message: ModelLoaded) -> None:
         if message.name != self.model_name:
             return  # an older answer: another model is highlighted now
+        if message == self._shown_model:
+            return  # nothing changed: leave the cursor and scroll alone
+        self._shown_model = message
         self.versions = message.versions
         self.history = message.history
         table: DataTable[Any] = self.query_one("#registry-versions", DataTable)
@@ -223,8 +254,11 @@ class RegistryScreen(TrackerScreen):
         table.clear()
         for v in sorted(self.versions, key=lambda x: -x.version):
             stage = Text(v.stage, style="bold green" if v.stage == PRODUCTION else "")
-            run = f"{message.run_names.get(v.source_run_id, '?')} {v.source_run_id[:8]}" if v.source_run_id else "-"
+            run = (
+                f"{message.run_names.get(v.source_run_id, '?')} {short_id(v.source_run_id)}" if v.source_run_id else "-"
+            )
             cells = (
+                " ",
                 f"v{v.version}",
                 stage,
                 ", ".join(sorted(v.aliases)),
@@ -235,16 +269,15 @@ class RegistryScreen(TrackerScreen):
             table.add_row(*plain(*cells), key=str(v.version))
         if keep is not None and str(keep.version) in table.rows:
             table.move_cursor(row=table.get_row_index(str(keep.version)))
-        model = next((m for m in self.models if m.name == message.name), None)
-        production = (
-            f"production v{model.production_version}" if model and model.production_version else "none in production"
-        )
+        self._mark_cursor()
+        in_production = holder(self.versions, PRODUCTION)
+        production = f"production v{in_production}" if in_production is not None else "none in production"
         self.query_one("#registry-versions-title", Static).update(
             f"[b]{message.name}[/b] · {len(self.versions)} versions · {production}"
         )
         history: DataTable[Any] = self.query_one("#registry-history", DataTable)
         history.clear()
-        for entry in reversed(self.history):
+        for entry in newest_first(self.history):
             history.add_row(*plain(*history_line(entry)))
 
     @property
@@ -264,48 +297,117 @@ class RegistryScreen(TrackerScreen):
             return None
         return self.model_name, version
 
-    def action_promote(self) -> None:
-        """Move the highlighted version to another stage (after a confirmation)."""
+    async def _fresh_versions(self, name: str) -> list[ModelVersion]:
+        """The model's versions as the store holds them now (read in a thread)."""
+        versions = await asyncio.to_thread(self.registry.list_versions, name)
+        self.load_models()  # the tables catch up too
+        return versions
+
+    async def _carry_out(self, question: str, title: str, change: Callable[[str | None], str]) -> str | None:
+        """Ask ``question``; on yes run ``change(reason)`` in a thread and return what it did, in words.
+
+        Returns None when the user said no, or when the change failed (the error is shown).
+        A :class:`ConflictError` (the store changed since the question was asked) is raised.
+        """
+        reason = await self.app.push_screen_wait(ConfirmScreen(question, title=title))
+        if reason is None:
+            return None
+        try:
+            return await asyncio.to_thread(change, reason or None)
+        except ConflictError:
+            raise
+        except (TrackerError, OSError) as exc:
+            self.notify(f"{title.rstrip('?').lower()} failed: {exc}", severity="error", timeout=10)
+            return None
+
+    def _done(self, name: str, text: str) -> None:
+        self.notify(f"{name}: {text}", title="Registry updated")
+        self.load_models()
+
+    @work(exclusive=True, group=DIALOG_GROUP)
+    async def action_promote(self) -> None:
+        """Move the highlighted version to another stage, confirmed against the store when written."""
         target = self._target()
         if target is None:
             return
         name, version = target
-
-        def picked(stage: str | None) -> None:
-            if stage is None:
-                return
-            if stage == version.stage:
-                self.notify(f"{name} v{version.version} is already in {stage}")
-                return
-            question = promote_question(name, version, stage, self.versions)
-            self._confirm(question, "Promote?", lambda: self.promote(name, version.version, stage))
-
         label = f"{name} v{version.version}"
         prompt = f"Move {label} (now {version.stage}) to which stage?"
-        self.app.push_screen(ChoiceScreen("Promote", prompt, STAGES, version.stage), picked)
+        start = NEXT_STAGE.get(version.stage, version.stage)
+        stage = await self.app.push_screen_wait(ChoiceScreen("Promote", prompt, STAGES, version.stage, start))
+        if stage is None:
+            return
+        versions, changed, number = self.versions, "", version.version
+        while True:
+            version = next((v for v in versions if v.version == number), version)
+            if stage == version.stage:
+                self.notify(f"{changed}{label} is already in {stage}")
+                return
+            expect_stage, expect_current = version.stage, holder(versions, stage)
 
-    def action_alias(self) -> None:
-        """Point an alias at the highlighted version, new or moved (after a confirmation)."""
+            def change(
+                reason: str | None, expect_stage: str = expect_stage, expect_current: int | None = expect_current
+            ) -> str:
+                entries = self.registry.promote(
+                    name,
+                    number,
+                    stage,
+                    reason=reason,
+                    expect_stage=expect_stage,
+                    expect_current=expect_current,
+                )
+                return "; ".join(e.describe() for e in entries) or "nothing changed"
+
+            question = changed + promote_question(name, version, stage, versions)
+            try:
+                done = await self._carry_out(question, "Promote?", change)
+            except ConflictError as exc:
+                changed = f"Changed meanwhile: {exc}\n\n"
+                versions = await self._fresh_versions(name)
+                continue
+            if done is not None:
+                self._done(name, done)
+            return
+
+    @work(exclusive=True, group=DIALOG_GROUP)
+    async def action_alias(self) -> None:
+        """Point an alias at the highlighted version, new or moved, confirmed against the store when written."""
         target = self._target()
         if target is None:
             return
         name, version = target
         model = next((m for m in self.models if m.name == name), None)
         aliases = dict(model.aliases) if model else {}
-
-        def typed(alias: str | None) -> None:
-            if not alias:
-                return
+        alias = await self.app.push_screen_wait(AliasInputScreen(f"{name} v{version.version}", aliases))
+        if not alias:
+            return
+        changed = ""
+        while True:
             question = alias_question(name, alias, version.version, aliases)
             if question is None:
-                self.notify(f"alias '{alias}' already points at {name} v{version.version}")
+                self.notify(f"{changed}alias '{alias}' already points at {name} v{version.version}")
                 return
-            self._confirm(question, "Set alias?", lambda: self.set_alias(name, alias, version.version))
+            expected = aliases.get(alias)
 
-        self.app.push_screen(AliasInputScreen(f"{name} v{version.version}", aliases), typed)
+            def change(reason: str | None, expected: int | None = expected) -> str:
+                return self.registry.set_alias(
+                    name, alias, version.version, reason=reason, expect_current=expected
+                ).describe()
 
-    def action_remove_alias(self) -> None:
-        """Remove one of the highlighted version's aliases (after a confirmation)."""
+            try:
+                done = await self._carry_out(changed + question, "Set alias?", change)
+            except ConflictError as exc:
+                changed = f"Changed meanwhile: {exc}\n\n"
+                aliases = dict((await asyncio.to_thread(self.registry.get_model, name)).aliases)
+                self.load_models()
+                continue
+            if done is not None:
+                self._done(name, done)
+            return
+
+    @work(exclusive=True, group=DIALOG_GROUP)
+    async def action_remove_alias(self) -> None:
+        """Remove one of the highlighted version's aliases, confirmed against the store when written."""
         target = self._target()
         if target is None:
             return
@@ -313,56 +415,35 @@ class RegistryScreen(TrackerScreen):
         if not version.aliases:
             self.notify(f"{name} v{version.version} has no alias", severity="warning")
             return
-
-        def picked(alias: str | None) -> None:
-            if alias:
-                question = f"Remove alias '{alias}' from {name} v{version.version}; nothing will point at it."
-                self._confirm(question, "Remove alias?", lambda: self.delete_alias(name, alias))
-
         if len(version.aliases) == 1:
-            picked(version.aliases[0])
+            alias: str | None = version.aliases[0]
         else:
             prompt = f"Remove which alias of {name} v{version.version}?"
-            self.app.push_screen(ChoiceScreen("Remove alias", prompt, sorted(version.aliases)), picked)
-
-    def _confirm(self, question: str, title: str, then: Callable[[], object]) -> None:
-        def answered(yes: bool | None) -> None:
-            if yes:
-                then()
-
-        self.app.push_screen(ConfirmScreen(question, title=title, yes_label="Yes, do it"), answered)
-
-    @work(thread=True, exclusive=False, exit_on_error=False, group="registry-write")
-    def write(self, name: str, what: str, change: Callable[[Registry], str]) -> None:
-        """Apply ``change`` through the registry (worker thread); it returns what it did, in words."""
-        try:
-            done = change(self.registry)
-        except (TrackerError, OSError) as exc:
-            self.notify(f"{what} failed: {exc}", severity="error", timeout=10)
+            alias = await self.app.push_screen_wait(ChoiceScreen("Remove alias", prompt, sorted(version.aliases)))
+        if not alias:
             return
-        self.post_message(self.Written(name, f"{name}: {done}"))
+        expected: int | None = version.version
+        changed = ""
+        while True:
+            if expected is None:
+                self.notify(f"{changed}alias '{alias}' is gone already")
+                return
+            question = f"Remove alias '{alias}' from {name} v{expected}; nothing will point at it."
+            target_version = expected
 
-    def promote(self, name: str, version: int, stage: str) -> None:
-        """Move a version to ``stage`` (production archives the one there before)."""
+            def change(reason: str | None, target_version: int = target_version) -> str:
+                return self.registry.delete_alias(name, alias, reason=reason, expect_current=target_version).describe()
 
-        def change(registry: Registry) -> str:
-            entries = registry.promote(name, version, stage)
-            return "; ".join(e.describe() for e in entries) or "nothing changed"
-
-        self.write(name, "promote", change)
-
-    def set_alias(self, name: str, alias: str, version: int) -> None:
-        """Point ``alias`` at a version, moving it if it pointed elsewhere."""
-        self.write(name, "set alias", lambda registry: registry.set_alias(name, alias, version).describe())
-
-    def delete_alias(self, name: str, alias: str) -> None:
-        """Remove ``alias`` from the model."""
-        self.write(name, "remove alias", lambda registry: registry.delete_alias(name, alias).describe())
-
-    @on(Written)
-    def _written(self, message: Written) -> None:
-        self.notify(message.text, title="Registry updated")
-        self.load_models()
+            try:
+                done = await self._carry_out(changed + question, "Remove alias?", change)
+            except ConflictError as exc:
+                changed = f"Changed meanwhile: {exc}\n\n"
+                expected = (await asyncio.to_thread(self.registry.get_model, name)).aliases.get(alias)
+                self.load_models()
+                continue
+            if done is not None:
+                self._done(name, done)
+            return
 
     # ---------------------------------------------------------------- view
     def action_toggle_history(self) -> None:

@@ -20,7 +20,7 @@ from tracker_core.records import RUNNING, ArtifactInfo, RunSummary
 from tracker_core.store import Store
 
 from ..describe import environment_rows, metric_rows, run_rows
-from ..output import cell, duration, timestamp
+from ..formatting import cell, duration, timestamp
 from ..widgets.chart import MetricChart, MetricPicker, Series
 from ..widgets.details import human_size
 from .base import TrackerScreen, plain

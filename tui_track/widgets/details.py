@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from tracker_core.records import ArtifactInfo, MetricPoint, RunSummary
 
-from ..output import cell, duration, timestamp
+from ..formatting import cell, duration, short_id, timestamp
 from .runs_table import STATUS_LABELS
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -71,7 +71,7 @@ def render_details(
     head = Text()
     head.append(run.name, style="bold")
     head.append(f"  {STATUS_LABELS.get(run.status, run.status)}  ")
-    head.append(run.id[:12], style="dim")
+    head.append(short_id(run.id), style="dim")
     parts: list[RenderableType] = [head]
     when = Text(f"started {timestamp(run.start_time)} · took {duration(run.duration)}", style="dim")
     parts.append(when)

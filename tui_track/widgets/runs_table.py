@@ -27,7 +27,7 @@ from textual.strip import Strip
 from tracker_core.query import OrderKey, getter_for, quote_part, sort_runs
 from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, UNREADABLE, RunSummary
 
-from ..output import cell, duration
+from ..formatting import cell, duration
 
 STATUS_LABELS = {
     RUNNING: "▶ running",

@@ -1,0 +1,89 @@
+"""Display formatting shared by the app and the command line: one place for each rule.
+
+Pure functions over plain values (no click, no Textual): numbers, times, durations, ids,
+aliases and truncation with an ellipsis.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+ID_LENGTH = 8
+"""How many characters of a run id every table, title and message shows."""
+
+ELLIPSIS = "…"
+
+
+def cell(value: Any) -> str:
+    """A value as text for tables: floats with 6 significant digits, dicts/lists as JSON."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return f"{value:.6g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.3e}"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def timestamp(value: float | None) -> str:
+    """Unix seconds as ``YYYY-MM-DD HH:MM:SS`` local time, for people."""
+    if value is None:
+        return "-"
+    return datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def iso_time(value: float | None) -> str | None:
+    """Unix seconds as ISO-8601 local time with its UTC offset, for machine-readable output."""
+    return None if value is None else datetime.fromtimestamp(value).astimezone().isoformat(timespec="seconds")
+
+
+def duration(seconds: float | None) -> str:
+    """A duration as ``1h02m``, ``3m05s`` or ``4.2s``."""
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def short_id(run_id: str | None) -> str:
+    """A run id cut to :data:`ID_LENGTH` characters (the same everywhere)."""
+    return "-" if not run_id else run_id[:ID_LENGTH]
+
+
+def ellipsize(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, ending in an ellipsis when it was longer."""
+    if width <= 0:
+        return ""
+    if len(text) <= width:
+        return text
+    return text[: width - 1] + ELLIPSIS
+
+
+def aliases_text(aliases: Mapping[str, int]) -> str:
+    """A model's aliases in the one notation used everywhere: ``champion→v3, staging→v4``."""
+    return ", ".join(f"{alias}→v{version}" for alias, version in sorted(aliases.items()))
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 run``, ``3 runs``."""
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+def newest_first(entries: list[Any]) -> list[Any]:
+    """A history (oldest first, as the store keeps it) in the one order every view shows: newest first."""
+    return entries[::-1]
