@@ -300,9 +300,9 @@ def merge_model_into_remote(remote: Remote, model_dir: Path) -> int:
 def update_remote_model(remote: Remote, name: str, change: Callable[[Path], Any]) -> Any:
     """Apply ``change`` to a local copy of the remote model ``name`` and write back what it changed.
 
-    New objects are created with ``If-None-Match: *``, changed ones replaced with ``If-Match``, the
-    model's state file last; if another box changed the model meanwhile, the whole step is redone
-    on a fresh copy.
+    New objects are created with ``If-None-Match: *``, changed ones replaced with ``If-Match``: the
+    versions, then the model's state file, then the lines added to its history; if another box changed
+    the state meanwhile, the whole step is redone on a fresh copy.
     """
     from ..registry.core import STATE_FILE
 
@@ -332,16 +332,47 @@ def update_remote_model(remote: Remote, name: str, change: Callable[[Path], Any]
             }
             state_key = f"{prefix}{STATE_FILE}"
             try:
-                # versions first (each number claimed by create-only writes), then the history, the state last
-                for key in sorted(after, key=lambda k: (k == state_key, k.endswith(".jsonl"), k)):
+                # versions first (each number claimed by create-only writes), then the state (the commit
+                # point: a conflict there redoes the whole step), then the append-only history
+                for key in sorted(after, key=lambda k: (k.endswith(".jsonl"), k != state_key, k)):
                     old = before.get(key)
                     if old is not None and old[0] == after[key]:
                         continue
-                    remote.write(key, after[key], expect=None if old is None else old[1])
+                    if key.endswith(".jsonl"):
+                        _append_new_lines(remote, key, b"" if old is None else old[0], after[key])
+                    else:
+                        remote.write(key, after[key], expect=None if old is None else old[1])
             except RemoteConflictError:
                 continue
             return result
     raise RemoteError(f"model {name!r} on {remote.url} kept changing under {RETRIES} attempts; try again")
+
+
+def _append_new_lines(remote: Remote, key: str, before: bytes, after: bytes) -> None:
+    """Add to the remote append-only file ``key`` the lines of ``after`` it lacks, retried on conflict.
+
+    Once the state is committed, another box may append to the same history before this one does: its
+    lines are kept and only the lines missing from the remote copy are added after them, never twice.
+    """
+    added = after[len(before) :] if after.startswith(before) else after
+    lines = [line for line in added.splitlines() if line.strip()]
+    for _ in range(RETRIES):
+        blob = remote.read(key)
+        current = b"" if blob is None else blob.data
+        present = set(current.splitlines())
+        missing = [line for line in lines if line not in present]
+        if not missing:
+            return
+        if current and not current.endswith(b"\n"):
+            current += b"\n"
+        try:
+            remote.write(
+                key, current + b"".join(line + b"\n" for line in missing), expect=None if blob is None else blob.etag
+            )
+            return
+        except RemoteConflictError:
+            continue
+    raise RemoteError(f"{key} on {remote.url} kept changing under {RETRIES} attempts; try again")
 
 
 # --------------------------------------------------------------------------- pull
