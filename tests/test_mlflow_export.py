@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import math
 import pickle
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,56 +18,15 @@ from tracker_core.registry import Registry
 
 mlflow = pytest.importorskip("mlflow", reason="the mlflow extra (pip install 'tui-track[mlflow]') is a test dependency")
 from mlflow import MlflowClient  # noqa: E402
+from mlflow_server import run_server  # noqa: E402
 
 T0 = 1_790_000_000.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One ``mlflow server`` (SQLite backend, proxied artifacts) on 127.0.0.1 for the whole module."""
-    base = tmp_path_factory.mktemp("mlflow-server")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(base / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{base / 'mlflow.db'}"),
-            *("--artifacts-destination", str(base / "artifacts"), "--host", "127.0.0.1", "--port", str(port)),
-            *("--workers", "1"),
-        ],
-        cwd=base,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 120
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"mlflow server exited with {proc.returncode}: {(base / 'server.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("mlflow server did not answer /health within 120 s")
-            time.sleep(0.25)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    """A real ``mlflow server`` on 127.0.0.1 for this module."""
+    yield from run_server(tmp_path_factory)
 
 
 def build_source(root: Path, experiment: str) -> tuple[tc.Store, dict[str, str]]:
@@ -218,7 +172,7 @@ def test_import_native_server_runs_and_registered_pickles(server: str, tmp_path:
     report = import_mlflow(store, server, name)
     assert report.imported == 1 and report.versions == 1, report.warnings
     (only,) = store.list_runs(name)
-    assert only.params == {"C": 0.5} and only.metric("auc") == 0.93
+    assert only.params == {"C": "0.5"} and only.metric("auc") == 0.93
     registry = Registry(store)
     (version,) = registry.list_versions(f"{name}-model")
     assert version.source_run_id == only.id and version.aliases == ["candidate"]

@@ -47,6 +47,9 @@ def populate(uri: str, artifact_root: Path, files: Path) -> dict[str, str]:
             Param("lr", "0.1"),
             Param("criterion", "gini"),
             Param("bootstrap", "True"),
+            Param("seed", "007"),
+            Param("tol", "0.010"),
+            Param("alpha", "1e-3"),
         ],
         tags=[RunTag("stage", "tuning")],
     )
@@ -97,7 +100,11 @@ def test_import_carries_runs_params_metrics_times_and_artifacts(source: tuple[st
     assert rf.id == ids["rf"] and rf.tags["mlflow.run_id"] == ids["rf"]
     assert rf.status == "finished" and rf.user == "alice"
     assert rf.start_time == T0 / 1000 and rf.end_time == T0 / 1000 + 120
-    assert rf.params == {"n_estimators": 50, "lr": 0.1, "criterion": "gini", "bootstrap": True}
+    # MLflow's params are text: each keeps its exact text, so exporting it back changes nothing
+    assert rf.params == {
+        **{"n_estimators": "50", "lr": "0.1", "criterion": "gini", "bootstrap": "True"},
+        **{"seed": "007", "tol": "0.010", "alpha": "1e-3"},
+    }
     assert rf.tags["family"] == "forest" and rf.tags["stage"] == "tuning"
     loss = store.metric_history(rf.id, "loss")
     assert [(p.step, p.value, p.timestamp) for p in loss] == [(i, 1.0 / (i + 1), T0 / 1000 + i) for i in range(50)]

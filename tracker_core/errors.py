@@ -36,6 +36,18 @@ class ConflictError(TrackerError):
     """The operation contradicts what the store already holds (e.g. a param re-logged)."""
 
 
+class StateChangedError(ConflictError):
+    """A change was asked for with an expectation (``expect_stage``, ``expect_current``) the store no longer meets.
+
+    ``expected`` and ``actual`` say what the caller believed and what the store holds now.
+    """
+
+    def __init__(self, message: str, *, expected: object, actual: object) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.actual = actual
+
+
 class LockTimeoutError(TrackerError, TimeoutError):
     """A store lock could not be taken in time."""
 

@@ -194,10 +194,26 @@ class Store:
         names = ", ".join(repr(e.name) for e in experiments if include_deleted or not e.deleted) or "none yet"
         raise NotFoundError(f"no experiment named {name_or_id!r}; experiments: {names}")
 
-    def create_experiment(self, name: str, tags: dict[str, Any] | None = None) -> Experiment:
-        """Create an experiment; its name must not be taken."""
-        exp, created = self._get_or_create(name, tags)
-        if not created:
+    def create_experiment(
+        self,
+        name: str,
+        tags: dict[str, Any] | None = None,
+        *,
+        experiment_id: str | None = None,
+        created: float | None = None,
+    ) -> Experiment:
+        """Create an experiment; its name must not be taken.
+
+        Imports pass the ``experiment_id`` (32 hex digits, not in use) and ``created`` time they bring.
+        """
+        if experiment_id is not None and (
+            len(experiment_id) != 32
+            or experiment_id.strip("0123456789abcdef")
+            or (self.experiments_dir / experiment_id).exists()
+        ):
+            experiment_id = None  # not an id this store can take: a fresh one instead
+        exp, created_now = self._get_or_create(name, tags, experiment_id, created)
+        if not created_now:
             raise ConflictError(f"experiment {name!r} already exists")
         return exp
 
@@ -220,16 +236,19 @@ class Store:
             self._exp_by_name.pop(name, None)
         return _refuse_deleted(self._get_or_create(name, None)[0])
 
-    def _get_or_create(self, name: str, tags: dict[str, Any] | None) -> tuple[Experiment, bool]:
+    def _get_or_create(
+        self, name: str, tags: dict[str, Any] | None, exp_id: str | None = None, created: float | None = None
+    ) -> tuple[Experiment, bool]:
         name = validate_name(name, "experiment name")
         with self.lock():
             for exp in self.list_experiments(include_deleted=True, with_counts=False):
                 if exp.name == name:
                     return exp, False
-            exp_id = new_id()
+            exp_id = exp_id or new_id()
             tmp = self.experiments_dir / f".creating-{exp_id}"
             (tmp / "runs").mkdir(parents=True)
-            data = {"id": exp_id, "name": name, "created": time.time(), "tags": dict(tags or {}), "deleted": False}
+            when = time.time() if created is None else float(created)
+            data = {"id": exp_id, "name": name, "created": when, "tags": dict(tags or {}), "deleted": False}
             write_json_atomic(tmp / EXPERIMENT_FILE, data)
             os.rename(tmp, self.experiments_dir / exp_id)
         self._exp_by_name[name] = exp_id

@@ -278,7 +278,8 @@ def _merge_deletions(src_exp: Path, dst_exp: Path, report: SyncReport) -> None:
 
 # -------------------------------------------------------------------------- registry
 def _merge_registry(src_models: Path, dst_models: Path, report: SyncReport) -> None:
-    from .registry.core import STATE_FILE, STATE_FORMAT
+    from .registry.codecs import STATE_FORMAT
+    from .registry.core import STATE_FILE
 
     for model_dir in _dirs(src_models):
         try:

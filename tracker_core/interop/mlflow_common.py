@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,12 +24,17 @@ MLFLOW_RUN_ID_TAG = "mlflow.run_id"
 """Tag recorded on every imported run: the MLflow run it came from (makes imports idempotent)."""
 TUI_RUN_ID_TAG = "tui_track.run_id"
 """Tag recorded on every exported MLflow run: the tui-track run it came from (makes exports idempotent)."""
+MLFLOW_VERSION_TAG = "mlflow.version"
+"""Tag of a registry version imported from MLflow: the MLflow version number it came from."""
+SHA256_TAG = "tui_track.sha256"
+REGISTERED_AT_TAG = "tui_track.registered_at"
+"""Tags of an exported MLflow model version: the tui-track version's identity (its file and registration time)."""
+EXPERIMENT_META_TAG = "tui_track.experiment"
+"""Tag of an exported MLflow experiment: JSON of its tui-track id, creation time and typed tags."""
 META_ARTIFACT = ".tui-track/run.json"
 """Artifact of an exported run holding its exact tui-track record (typed params and tags, user, host, env)."""
 
 _MAX_DOUBLE = sys.float_info.max
-_INT = re.compile(r"[-+]?\d{1,18}")
-_FLOAT = re.compile(r"[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?")
 
 
 class MlflowMissingError(TrackerError):
@@ -70,17 +74,24 @@ def tracking_uri(source: str | os.PathLike[str]) -> str:
 def client_for(uri: str) -> Iterator[Any]:
     """An ``MlflowClient`` on ``uri`` (tracking and registry), allowing MLflow's deprecated file store.
 
-    Also keeps MLflow from printing a "View run" link to stdout for every run it ends.
+    Also keeps MLflow from printing a "View run" link to stdout for every run it ends. Some of
+    MLflow's registry code resolves ``models:/`` URIs through its process-wide tracking URI
+    (not the client's), so that URI points at ``uri`` too for the duration, then is put back.
     """
     require_mlflow()
     from mlflow import MlflowClient
+    from mlflow.tracking._model_registry import utils as registry_utils
+    from mlflow.tracking._tracking_service import utils as tracking_utils
 
     settings = {FILE_STORE_ENV: "true", "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}
     previous = {key: os.environ.get(key) for key in settings}
     os.environ.update(settings)
+    fluent = (getattr(tracking_utils, "_tracking_uri", None), getattr(registry_utils, "_registry_uri", None))
+    tracking_utils._tracking_uri, registry_utils._registry_uri = uri, uri  # type: ignore[assignment]
     try:
         yield MlflowClient(tracking_uri=uri, registry_uri=uri)
     finally:
+        tracking_utils._tracking_uri, registry_utils._registry_uri = fluent
         for key, value in previous.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -88,19 +99,12 @@ def client_for(uri: str) -> Iterator[Any]:
                 os.environ[key] = value
 
 
-def param_from_text(text: str) -> Any:
-    """A param as MLflow stores it (text) to the JSON type a person meant: ints, floats, booleans, else text."""
-    if _INT.fullmatch(text):
-        return int(text)
-    if _FLOAT.fullmatch(text):
-        value = float(text)
-        if math.isfinite(value):
-            return value
-    if text in ("True", "true"):
-        return True
-    if text in ("False", "false"):
-        return False
-    return text
+def registered_aliases(model: Any) -> dict[str, str]:
+    """An MLflow registered model's aliases as {alias: version}, whichever shape this MLflow returns."""
+    found = getattr(model, "aliases", None) or {}
+    if isinstance(found, dict):
+        return {str(k): str(v) for k, v in found.items()}
+    return {str(a.alias): str(a.version) for a in found}
 
 
 def value_to_text(value: Any) -> str:

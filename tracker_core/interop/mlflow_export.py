@@ -5,14 +5,19 @@ tags as text, every metric point (timestamps in milliseconds), its artifacts, it
 times, the tag ``tui_track.run_id`` and an artifact ``.tui-track/run.json`` holding the exact
 tui-track record, so that importing it back restores typed params and tags. Runs already in the
 target (by that tag, or by ``mlflow.run_id`` for runs that came from it) are skipped; runs still
-running are left for a later export. Registered versions go to the MLflow registry as logged
-models with their stage and aliases, skipped when a version with the same ``tui_track.sha256``
-and ``tui_track.registered_at`` is already there.
+running are left for a later export; crashed runs go as ``FAILED`` (see :func:`mlflow_status`).
+Registered versions go to the MLflow registry as logged models carrying an ``MLmodel`` (MLflow's
+own sklearn flavor for scikit-learn models), with their stage and aliases; a version already there
+(same ``tui_track.sha256`` and ``tui_track.registered_at``, or the MLflow version it was imported
+from) is not added again, but its stage, aliases, description and tags are brought up to date.
+
+MLflow keeps metric timestamps as integer milliseconds: sub-millisecond parts are rounded away.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -20,13 +25,18 @@ from pathlib import Path
 from typing import Any
 
 from ..jsonio import dumps
-from ..records import END_STATUSES, RunSummary
-from ..store import Store
+from ..records import CRASHED, END_STATUSES, Experiment, RunSummary
+from ..store import Store, new_id
 from .mlflow_common import (
+    EXPERIMENT_META_TAG,
     META_ARTIFACT,
     MLFLOW_RUN_ID_TAG,
+    MLFLOW_VERSION_TAG,
+    REGISTERED_AT_TAG,
+    SHA256_TAG,
     TUI_RUN_ID_TAG,
     client_for,
+    registered_aliases,
     seconds_to_ms,
     value_to_text,
 )
@@ -48,6 +58,8 @@ class ExportReport:
     failed: int = 0
     models: int = 0
     versions: int = 0
+    registry_changes: int = 0
+    """Stages, aliases, descriptions and tags brought up to date on versions already in MLflow."""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -99,15 +111,25 @@ def _existing(client: Any, experiment_id: str) -> tuple[dict[str, str], set[str]
             return by_tui, ids
 
 
+def _experiment_tags(exp: Experiment) -> dict[str, str]:
+    """An experiment's tags as MLflow text, plus the record that gives back types, id and creation time."""
+    tags = {k: value_to_text(v) for k, v in exp.tags.items()}
+    tags[EXPERIMENT_META_TAG] = dumps({"id": exp.id, "created": exp.created, "tags": exp.tags})
+    return tags
+
+
 def _export_experiment(client: Any, store: Store, name: str, mlflow_ids: dict[str, str], report: ExportReport) -> None:
     found = client.get_experiment_by_name(name)
+    tags = _experiment_tags(store.get_experiment(name))
     if found is None:
-        tags = {k: value_to_text(v) for k, v in store.get_experiment(name).tags.items()}
-        experiment_id = client.create_experiment(name, tags=tags)
+        experiment_id = client.create_experiment(name, tags=tags, artifact_location=artifact_location(client))
     else:
         experiment_id = found.experiment_id
         if found.lifecycle_stage == "deleted":
             client.restore_experiment(experiment_id)
+        for key, text in tags.items():  # tags set or changed here since the last export
+            if (found.tags or {}).get(key) != text:
+                client.set_experiment_tag(experiment_id, key, text)
     report.experiments.append(name)
     by_tui, ids = _existing(client, experiment_id)
     runs = sorted(store.list_runs(name), key=lambda r: r.start_time or 0.0)  # parents before children
@@ -117,7 +139,7 @@ def _export_experiment(client: Any, store: Store, name: str, mlflow_ids: dict[st
             mlflow_ids[run.id] = by_tui.get(run.id) or str(came_from)
             report.skipped += 1
             continue
-        if run.status not in END_STATUSES:
+        if run.status not in (*END_STATUSES, CRASHED):
             report.running += 1
             continue
         try:
@@ -157,11 +179,27 @@ def _export_run(client: Any, store: Store, experiment_id: str, run: RunSummary, 
             meta = Path(tmp) / Path(META_ARTIFACT).name
             meta.write_text(dumps(_original(store, run)), encoding="utf-8")
             client.log_artifact(run_id, str(meta), str(Path(META_ARTIFACT).parent))
-        client.set_terminated(run_id, run.status.upper(), end_time=seconds_to_ms(run.end_time))
+        client.set_terminated(run_id, mlflow_status(run.status), end_time=seconds_to_ms(_end_time(store, run)))
     except BaseException:
         client.delete_run(run_id)  # leave no half-exported run behind: the next export retries it
         raise
     return str(run_id)
+
+
+def mlflow_status(status: str) -> str:
+    """MLflow's name for a finished run's status; a crashed run (its process died without
+    ending it) becomes ``FAILED``: it did not complete, and nobody stopped it on purpose (``KILLED``)."""
+    return "FAILED" if status == CRASHED else status.upper()
+
+
+def _end_time(store: Store, run: RunSummary) -> float | None:
+    """When a run ended; for a crashed run, its last sign of life (heartbeat or last metric point)."""
+    if run.end_time is not None or run.status != CRASHED:
+        return run.end_time
+    last = [m.timestamp for m in run.metrics.values()]
+    if run.heartbeat is not None:
+        last.append(run.heartbeat)
+    return max(last, default=run.start_time)
 
 
 def _original(store: Store, run: RunSummary) -> dict[str, Any]:
@@ -182,11 +220,12 @@ def _original(store: Store, run: RunSummary) -> dict[str, Any]:
         "tags": run.tags,
         "user": run.user,
         "host": run.host,
+        "pid": run.pid,
         "env": run.env,
         "error": run.error,
         "models": models,
         "start_time": run.start_time,
-        "end_time": run.end_time,
+        "end_time": _end_time(store, run),
     }
 
 
@@ -211,56 +250,165 @@ def _export_registry(
 def _export_model(
     client: Any, registry: Any, model: Any, versions: list[Any], mlflow_ids: dict[str, str], report: ExportReport
 ) -> None:
+    """Add the versions MLflow lacks, then bring every version's state there up to date."""
     from mlflow.exceptions import MlflowException
 
     try:
-        client.get_registered_model(model.name)
+        remote = client.get_registered_model(model.name)
     except MlflowException:
-        client.create_registered_model(
+        remote = client.create_registered_model(
             model.name, tags={k: value_to_text(v) for k, v in model.tags.items()}, description=model.description
         )
         report.models += 1
-    done = {
-        (mv.tags.get("tui_track.sha256"), mv.tags.get("tui_track.registered_at"))
-        for mv in client.search_model_versions(f"name='{model.name}'")
-    }
-    experiment_id = _registry_experiment(client)
-    versions_dir = registry.models_dir / model.name / "versions"
+    _push_model_state(client, model, remote, report)
+    existing = {str(mv.version): mv for mv in client.search_model_versions(f"name='{model.name}'")}
+    matched: dict[int, str] = {}  # tui-track version -> MLflow version
     for version in versions:
-        if (version.sha256, repr(version.registered_at)) in done:
-            continue
-        run_id = mlflow_ids.get(version.source_run_id or "")
-        logged = client.create_logged_model(experiment_id, name=model.name, source_run_id=run_id)
-        client.log_model_artifacts(logged.model_id, str(versions_dir / str(version.version)))
-        client.finalize_logged_model(logged.model_id, "READY")
-        tags = {k: value_to_text(v) for k, v in version.tags.items()}
-        tags.update(
-            {
-                "tui_track.version": str(version.version),
-                "tui_track.sha256": version.sha256,
-                "tui_track.registered_at": repr(version.registered_at),
-            }
+        found = _matching_version(version, existing, mlflow_ids)
+        if found is None:
+            found = _create_version(client, registry, model, version, mlflow_ids)
+            existing[str(found.version)] = found
+            report.versions += 1
+        matched[version.version] = str(found.version)
+        _push_version_state(client, model.name, version, found, report)
+    _push_aliases(client, model.name, versions, matched, report)
+
+
+def _matching_version(version: Any, existing: dict[str, Any], mlflow_ids: dict[str, str]) -> Any:
+    """The MLflow version that is this tui-track version: exported from it, or imported into it."""
+    identity = (version.sha256, repr(version.registered_at))
+    for mv in existing.values():
+        tags = mv.tags or {}
+        if (tags.get(SHA256_TAG), tags.get(REGISTERED_AT_TAG)) == identity:
+            return mv
+    came_from = version.tags.get(MLFLOW_VERSION_TAG)
+    mv = existing.get(str(came_from)) if came_from is not None else None
+    if mv is not None and SHA256_TAG not in (mv.tags or {}):
+        source = mlflow_ids.get(version.source_run_id or "")
+        if (mv.run_id or None) == source:  # same MLflow run: that store, not another with the same numbers
+            return mv
+    return None
+
+
+def _create_version(client: Any, registry: Any, model: Any, version: Any, mlflow_ids: dict[str, str]) -> Any:
+    run_id = mlflow_ids.get(version.source_run_id or "")
+    logged = client.create_logged_model(_registry_experiment(client), name=model.name, source_run_id=run_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        client.log_model_artifacts(logged.model_id, str(mlflow_model_dir(registry, version, Path(tmp))))
+    client.finalize_logged_model(logged.model_id, "READY")
+    tags = {k: value_to_text(v) for k, v in version.tags.items() if k != MLFLOW_VERSION_TAG}
+    tags.update(
+        {
+            "tui_track.version": str(version.version),
+            SHA256_TAG: version.sha256,
+            REGISTERED_AT_TAG: repr(version.registered_at),
+        }
+    )
+    return client.create_model_version(
+        model.name,
+        source=f"models:/{logged.model_id}",
+        run_id=run_id,
+        tags=tags,
+        description=version.description,
+        model_id=logged.model_id,
+        await_creation_for=0,
+    )
+
+
+def mlflow_model_dir(registry: Any, version: Any, tmp: Path) -> Path:
+    """A directory MLflow can load as a model: the registry's files, plus an ``MLmodel``.
+
+    A scikit-learn model (the registry's joblib file, checked against its sha256) is saved
+    through MLflow's own sklearn flavor, so ``mlflow.pyfunc.load_model`` and
+    ``mlflow.sklearn.load_model`` load it; ``model.joblib`` and ``version.json`` stay beside it
+    so an import finds the very same file. Other models go as the registry's files alone.
+    """
+    source = registry.models_dir / version.model / "versions" / str(version.version)
+    target = tmp / "model"
+    model = registry.load(f"models:/{version.model}/{version.version}") if _is_sklearn(version) else None
+    if model is not None:
+        import mlflow.sklearn
+        import sklearn
+
+        mlflow.sklearn.save_model(
+            model,
+            str(target),
+            serialization_format="cloudpickle",
+            pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
         )
-        created = client.create_model_version(
-            model.name,
-            source=f"models:/{logged.model_id}",
-            run_id=run_id,
-            tags=tags,
-            description=version.description,
-            model_id=logged.model_id,
-            await_creation_for=0,
-        )
-        if version.stage in _STAGES:
-            with warnings.catch_warnings():  # stages are deprecated in MLflow, yet they are what we have
-                warnings.simplefilter("ignore", FutureWarning)
-                client.transition_model_version_stage(model.name, created.version, _STAGES[version.stage])
-        for alias in version.aliases:
-            client.set_registered_model_alias(model.name, alias, created.version)
-        report.versions += 1
+    else:
+        target.mkdir()
+    for item in source.iterdir():
+        if item.is_file() and not item.name.startswith("."):
+            shutil.copy2(item, target / item.name)
+    return target
+
+
+def _is_sklearn(version: Any) -> bool:
+    return str(version.model_class or "").startswith("sklearn.")
+
+
+def _stage_name(stage: str) -> str:
+    return _STAGES.get(stage, "None")
+
+
+def _push_model_state(client: Any, model: Any, remote: Any, report: ExportReport) -> None:
+    if (remote.description or None) != (model.description or None):
+        client.update_registered_model(model.name, description=model.description or "")
+        report.registry_changes += 1
+    for key, value in model.tags.items():
+        if (remote.tags or {}).get(key) != value_to_text(value):
+            client.set_registered_model_tag(model.name, key, value_to_text(value))
+            report.registry_changes += 1
+
+
+def _push_version_state(client: Any, name: str, version: Any, mv: Any, report: ExportReport) -> None:
+    if (mv.current_stage or "None") != _stage_name(version.stage):
+        with warnings.catch_warnings():  # stages are deprecated in MLflow, yet they are what we have
+            warnings.simplefilter("ignore", FutureWarning)
+            client.transition_model_version_stage(
+                name, mv.version, _stage_name(version.stage), archive_existing_versions=False
+            )
+        report.registry_changes += 1
+    if (mv.description or None) != (version.description or None):
+        client.update_model_version(name, mv.version, description=version.description or "")
+        report.registry_changes += 1
+    for key, value in version.tags.items():
+        if key != MLFLOW_VERSION_TAG and (mv.tags or {}).get(key) != value_to_text(value):
+            client.set_model_version_tag(name, mv.version, key, value_to_text(value))
+            report.registry_changes += 1
+
+
+def _push_aliases(client: Any, name: str, versions: list[Any], matched: dict[int, str], report: ExportReport) -> None:
+    """MLflow's aliases on the versions exported from here become the aliases those versions have here."""
+    wanted = {alias: matched[v.version] for v in versions for alias in v.aliases if v.version in matched}
+    current = registered_aliases(client.get_registered_model(name))
+    for alias, target in current.items():
+        if alias not in wanted and target in matched.values():
+            client.delete_registered_model_alias(name, alias)
+            report.registry_changes += 1
+    for alias, target in wanted.items():
+        if current.get(alias) != target:
+            client.set_registered_model_alias(name, alias, target)
+            report.registry_changes += 1
 
 
 def _registry_experiment(client: Any) -> str:
     """The MLflow experiment that holds exported registry models."""
     name = "tui-track-registry"
     found = client.get_experiment_by_name(name)
-    return str(found.experiment_id) if found else str(client.create_experiment(name))
+    return (
+        str(found.experiment_id)
+        if found
+        else str(client.create_experiment(name, artifact_location=artifact_location(client)))
+    )
+
+
+def artifact_location(client: Any) -> str | None:
+    """Where a new experiment's artifacts go: beside an SQLite target (``<db>-artifacts/``), never in the
+    current directory (MLflow's default for SQLite is ``./mlruns``); MLflow's choice for other targets."""
+    uri = str(client.tracking_uri)
+    if not uri.startswith("sqlite:///"):
+        return None
+    db = Path(uri[len("sqlite:///") :])
+    return (db.parent / f"{db.stem}-artifacts" / new_id()).as_uri()

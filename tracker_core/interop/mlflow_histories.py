@@ -28,10 +28,31 @@ def prefetch(uri: str, runs: Sequence[tuple[str, str]]) -> dict[str, list[Metric
             return _from_sqlite(uri[len("sqlite:///") :], [run_id for _, run_id in runs])
         if uri.startswith("file:"):
             root = Path(unquote(urlparse(uri).path))
-            return {run_id: _from_files(root / exp_id / run_id / "metrics") for exp_id, run_id in runs}
+            return {run_id: _from_files(_experiment_dir(root, exp_id) / run_id / "metrics") for exp_id, run_id in runs}
     except (sqlite3.Error, OSError, ValueError):
         return None  # an unexpected layout: the API still works
     return None
+
+
+TRASH = ".trash"
+"""Where MLflow's file store moves a deleted experiment's directory (runs, metrics, artifacts)."""
+
+
+def _experiment_dir(root: Path, experiment_id: str) -> Path:
+    live = root / experiment_id
+    return live if live.is_dir() else root / TRASH / experiment_id
+
+
+def in_trash(uri: str, path: Path) -> Path | None:
+    """The place ``path`` (inside the file store ``uri``) moved to when its experiment was deleted."""
+    if not uri.startswith("file:"):
+        return None
+    root = Path(unquote(urlparse(uri).path))
+    try:
+        moved = root / TRASH / path.relative_to(root)
+    except ValueError:
+        return None
+    return moved if moved.exists() else None
 
 
 def _from_sqlite(path: str, run_ids: list[str]) -> dict[str, list[MetricPoint]]:

@@ -4,7 +4,9 @@ SOURCE is an MLflow file store directory (``mlruns/``), an SQLite database (``sq
 or a tracking server URL. Each MLflow run becomes a tui-track run with its status, times, name,
 user, parent, params, tags, full metric histories and artifacts, and the tag ``mlflow.run_id``.
 Importing again skips runs already imported, except runs that were still running in MLflow,
-which are taken again. Runs that came from tui-track (exported by :mod:`.mlflow_export`) get
+which are taken again. Params keep MLflow's exact text (``'007'`` stays ``'007'``). Deleted
+experiments come in as deleted, their runs with their histories (a file store keeps those under
+``mlruns/.trash/``). Runs that came from tui-track (exported by :mod:`.mlflow_export`) get
 their original id, typed params and tags back.
 """
 
@@ -21,23 +23,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import NotFoundError, ValidationError
-from ..records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, MetricPoint
+from ..errors import ConflictError, NotFoundError, ValidationError
+from ..records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, Experiment, MetricPoint
 from ..run import run_record
 from ..store import Store, new_id
 from ..validation import validate_key, validate_name
 from . import run_files
 from .mlflow_common import (
+    EXPERIMENT_META_TAG,
     META_ARTIFACT,
     MLFLOW_RUN_ID_TAG,
     TUI_RUN_ID_TAG,
     client_for,
     metric_from_mlflow,
     ms_to_seconds,
-    param_from_text,
     tracking_uri,
+    value_to_text,
 )
-from .mlflow_histories import prefetch
+from .mlflow_histories import in_trash, prefetch
 
 _HEX_ID = re.compile(r"[0-9a-f]{32}")
 _STATUS = {"RUNNING": RUNNING, "SCHEDULED": RUNNING, "FINISHED": FINISHED, "FAILED": FAILED, "KILLED": KILLED}
@@ -57,6 +60,8 @@ class ImportReport:
     skipped: int = 0
     models: int = 0
     versions: int = 0
+    registry_changes: int = 0
+    """Stages, aliases, descriptions and tags of versions already here, brought up to date."""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -164,12 +169,8 @@ def _import_experiment(
     if not runs:
         return 0  # e.g. the empty "Default" experiment every MLflow store has
     name = _experiment_name(exp)
-    existed = any(e.name == name for e in store.list_experiments(include_deleted=True, with_counts=False))
-    target = store.get_or_create_experiment(name)
+    target = _target_experiment(store, name, exp)
     report.experiments.append(name)
-    _copy_experiment_tags(store, name, exp)
-    if exp.lifecycle_stage == "deleted" and not existed:
-        store.delete_experiment(name)
     todo = []
     for run in runs:
         mlflow_id = run.info.run_id
@@ -214,15 +215,57 @@ def _import_experiment(
     return len(runs)
 
 
-def _copy_experiment_tags(store: Store, name: str, exp: Any) -> None:
-    current = store.get_experiment(name).tags
-    for key, value in (exp.tags or {}).items():
-        if key.startswith("mlflow.") or key in current:
+def _target_experiment(store: Store, name: str, exp: Any) -> Experiment:
+    """The store's experiment for an MLflow one, created on first import (deleted if MLflow's is).
+
+    An experiment exported by tui-track comes back with its id, creation time and typed tags
+    (from the ``tui_track.experiment`` tag) unless MLflow's copy of a tag has since changed.
+    Later imports add tags that are new; an experiment deleted here or there is written to all
+    the same (its runs are imported as deleted), never refused.
+    """
+    meta = _experiment_meta(exp)
+    tags: dict[str, Any] = {}
+    for key, text in (exp.tags or {}).items():
+        if key.startswith(("mlflow.", "tui_track.")):
             continue
         try:
-            store.set_experiment_tag(name, key, value)
+            validate_key(key, "tag")
         except ValidationError:
             continue
+        typed = meta.get("tags", {}).get(key, text)
+        tags[key] = typed if value_to_text(typed) == text else text
+    try:
+        found = store.get_experiment(name)
+    except NotFoundError:
+        created = meta.get("created")
+        if not isinstance(created, (int, float)):
+            created = ms_to_seconds(getattr(exp, "creation_time", None))
+        try:
+            found = store.create_experiment(
+                name, tags, experiment_id=meta.get("id") if isinstance(meta.get("id"), str) else None, created=created
+            )
+        except ConflictError:  # another process created it meanwhile
+            found = store.get_experiment(name)
+        else:
+            if exp.lifecycle_stage == "deleted":
+                found = store.delete_experiment(name)
+            return found
+    for key, value in tags.items():
+        if key not in found.tags:
+            found = store.set_experiment_tag(name, key, value)
+    return found
+
+
+def _experiment_meta(exp: Any) -> dict[str, Any]:
+    """What tui-track recorded about an experiment it exported (``tui_track.experiment``), or {}."""
+    from ..jsonio import loads
+
+    text = (exp.tags or {}).get(EXPERIMENT_META_TAG)
+    try:
+        meta = loads(text) if isinstance(text, str) else {}
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def _logged_models(client: Any, experiment_id: str) -> dict[str, list[Any]]:
@@ -253,10 +296,7 @@ def _write_run(
     warnings: list[str] = []
     info, data = run.info, run.data
     mlflow_id = info.run_id
-    params: dict[str, Any] = {}
-    for key, text in data.params.items():
-        if _usable(key, "param", mlflow_id, warnings):
-            params[key] = param_from_text(text)
+    params: dict[str, Any] = {k: text for k, text in data.params.items() if _usable(k, "param", mlflow_id, warnings)}
     tags: dict[str, Any] = {k: v for k, v in data.tags.items() if _usable(k, "tag", mlflow_id, warnings)}
     tags.pop(TUI_RUN_ID_TAG, None)
     tags[MLFLOW_RUN_ID_TAG] = mlflow_id
@@ -313,7 +353,7 @@ def _restore_original(record: dict[str, Any], meta: dict[str, Any], mlflow_id: s
     from ..jsonio import loads
 
     original = loads(json.dumps(meta))
-    for key in ("name", "params", "user", "host", "env", "error", "models", "start_time", "end_time"):
+    for key in ("name", "params", "user", "host", "pid", "env", "error", "models", "start_time", "end_time"):
         if key in original:
             record[key] = original[key]
     if isinstance(original.get("tags"), dict):
@@ -334,6 +374,8 @@ def _local_path(artifact_uri: str | None) -> Path | None:
 
 def _download_artifacts(client: Any, uri: str, run: Any, dest: Path, models: list[Any]) -> None:
     local = _local_path(run.info.artifact_uri)
+    if local is not None and not local.exists():
+        local = in_trash(uri, local) or local
     if local is not None:  # same bytes as download_artifacts, without a query per run
         if local.is_dir() and any(local.iterdir()):
             shutil.copytree(local, dest, symlinks=False)

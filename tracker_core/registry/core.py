@@ -29,21 +29,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import environment
-from ..errors import ConflictError, CorruptFileError, NotFoundError, ValidationError
-from ..jsonio import dumps, read_json, write_json_atomic
+from ..errors import ConflictError, CorruptFileError, NotFoundError, StateChangedError, ValidationError
+from ..jsonio import dumps, write_json_atomic
 from ..locking import FileLock
 from ..model_io import MODEL_FILE, SIDECAR_FILE, sha256_file
 from ..validation import artifact_relpath, json_value, metric_value, validate_key
+from . import codecs
 from . import history as history_log
 from .records import (
     ARCHIVED,
     DEVELOPMENT,
     PRODUCTION,
-    STAGES,
     STAGING,
+    UNSET,
     HistoryEntry,
     ModelVersion,
     RegisteredModel,
+    Unset,
     normalize_stage,
     validate_alias,
     validate_model_name,
@@ -55,7 +57,6 @@ if TYPE_CHECKING:
 
 STATE_FILE = "model.json"
 VERSION_FILE = "version.json"
-STATE_FORMAT = "tui-track-registered-model"
 _COPY_CHUNK = 1 << 20
 _INCOMING = ".incoming-"
 ABANDONED_AFTER = 86400.0
@@ -89,6 +90,32 @@ def _version_number(version: object) -> int:
         if text.isdigit() and int(text) > 0:
             return int(text)
     raise ValidationError(f"invalid version {version!r}: give a positive number such as 3")
+
+
+def _expected_version(value: object, what: str) -> int | None:
+    """An ``expect_current`` value: a version number (as for ``version``) or None for "none"."""
+    if value is None:
+        return None
+    try:
+        return _version_number(value)
+    except ValidationError:
+        raise ValidationError(
+            f"invalid {what} {value!r}: give the version number you expect (such as 3) or None for none"
+        ) from None
+
+
+def _held(n: int | None) -> str:
+    return "no version" if n is None else f"v{n}"
+
+
+def _check_stage(name: str, n: int, stage: str, expected: str | None) -> None:
+    if expected is not None and stage != expected:
+        raise StateChangedError(
+            f"model {name!r} v{n} is in {stage} now, not in {expected} as expected (it changed meanwhile); "
+            "look at the model again and retry",
+            expected=expected,
+            actual=stage,
+        )
 
 
 def _versions_text(numbers: list[int]) -> str:
@@ -130,28 +157,26 @@ class Registry:
         return NotFoundError(f"no model named {name!r} in the registry; models: {listing}")
 
     def _read_state(self, name: str) -> State:
-        path = self._model_dir(name) / STATE_FILE
+        model_dir = self._model_dir(name)
         try:
-            state = read_json(path)
+            return codecs.read_state(model_dir / STATE_FILE)
         except FileNotFoundError:
+            if _is_damaged_without_state(model_dir):
+                raise CorruptFileError(
+                    model_dir / STATE_FILE, "missing although the model has versions or history"
+                ) from None
             raise self._unknown_model(name) from None
-        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-            raise CorruptFileError(path, "not a registered-model file")
-        for key, kind in (("versions", dict), ("aliases", dict), ("tags", dict)):
-            if not isinstance(state.get(key), kind):
-                raise CorruptFileError(path, f"field {key!r} is missing or mangled")
-        for number, entry in state["versions"].items():
-            if not isinstance(entry, dict) or entry.get("stage") not in STAGES:
-                raise CorruptFileError(path, f"version {number} has no valid stage")
-        return state
 
     def _version_numbers(self, name: str) -> list[int]:
+        path = self._model_dir(name) / "versions"
         try:
-            entries = os.scandir(self._model_dir(name) / "versions")
+            entries = os.scandir(path)
         except FileNotFoundError:
             return []
+        except OSError as exc:
+            raise CorruptFileError(path, f"cannot be read ({exc.strerror or exc})") from None
         with entries:
-            return sorted(int(e.name) for e in entries if e.name.isdigit())
+            return sorted(int(e.name) for e in entries if e.name.isdigit() and int(e.name) > 0)
 
     def _version_states(self, name: str, state: State) -> dict[int, State]:
         """Mutable state of every existing version (defaults for one whose registration was cut short)."""
@@ -188,20 +213,11 @@ class Registry:
         model_dir = self._model_dir(name)
         if create:
             model_dir.mkdir(parents=True, exist_ok=True)
-        elif not (model_dir / STATE_FILE).is_file():
+        elif not (model_dir / STATE_FILE).is_file() and not _is_damaged_without_state(model_dir):
             raise self._unknown_model(name)
         with FileLock(model_dir / ".lock"):
-            if create and not (model_dir / STATE_FILE).is_file():
-                state: State = {
-                    "format": STATE_FORMAT,
-                    "name": name,
-                    "created": time.time(),
-                    "description": None,
-                    "tags": {},
-                    "aliases": {},
-                    "versions": {},
-                    "deleted": False,
-                }
+            if create and not (model_dir / STATE_FILE).exists() and not _is_damaged_without_state(model_dir):
+                state: State = codecs.new_state(name, time.time())
             else:
                 state = self._read_state(name)
             history_path = model_dir / history_log.FILENAME
@@ -223,10 +239,10 @@ class Registry:
         """The history entry of a version whose registering process died before recording it."""
         state["versions"][str(n)] = _new_version_state()
         try:
-            facts = read_json(self._model_dir(name) / "versions" / str(n) / VERSION_FILE)
-            when, user, host = float(facts["registered_at"]), str(facts["registered_by"]), str(facts["host"])
+            facts = codecs.read_version(self._model_dir(name) / "versions" / str(n) / VERSION_FILE)
+            when, user, host = float(facts["registered_at"]), facts["registered_by"], facts["host"]
             source = facts.get("source_run_id")
-        except (OSError, CorruptFileError, KeyError, TypeError, ValueError):
+        except (OSError, CorruptFileError):
             when, user, host, source = time.time(), "unknown", "unknown", None
         note = "recorded late: the registering process stopped before writing the history"
         return HistoryEntry(when, user, host, "register", n, source, DEVELOPMENT, note)
@@ -296,7 +312,8 @@ class Registry:
         """Every model sorted by name; one whose files cannot be read is listed with ``error`` set."""
         found = []
         for name in self._model_names():
-            if not (self.models_dir / name / STATE_FILE).exists():
+            model_dir = self.models_dir / name
+            if not os.path.lexists(model_dir / STATE_FILE) and not _is_damaged_without_state(model_dir):
                 continue  # created by a registration that has not finished
             try:
                 model = self._summary(name)
@@ -323,28 +340,23 @@ class Registry:
             "deleted": bool(vstate.get("deleted", False)),
         }
         try:
-            facts = read_json(vdir / VERSION_FILE)
+            facts = codecs.read_version(vdir / VERSION_FILE)
         except FileNotFoundError:
             raise CorruptFileError(vdir / VERSION_FILE, "the version record is missing") from None
-        if not isinstance(facts, dict):
-            raise CorruptFileError(vdir / VERSION_FILE, "not a version record")
-        try:
-            return ModelVersion(
-                **common,
-                source_run_id=facts.get("source_run_id"),
-                metrics=dict(facts.get("metrics") or {}),
-                params=dict(facts.get("params") or {}),
-                registered_by=str(facts["registered_by"]),
-                host=str(facts["host"]),
-                registered_at=float(facts["registered_at"]),
-                sha256=str(facts["sha256"]),
-                size=int(facts["size"]),
-                path=vdir / str(facts.get("file", MODEL_FILE)),
-                source_artifact=facts.get("source_artifact"),
-                model_class=(facts.get("model_info") or {}).get("class"),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CorruptFileError(vdir / VERSION_FILE, f"field {exc} is missing or mangled") from None
+        return ModelVersion(
+            **common,
+            source_run_id=facts.get("source_run_id"),
+            metrics=dict(facts.get("metrics") or {}),
+            params=dict(facts.get("params") or {}),
+            registered_by=facts["registered_by"],
+            host=facts["host"],
+            registered_at=float(facts["registered_at"]),
+            sha256=facts["sha256"],
+            size=facts["size"],
+            path=vdir / facts.get("file", MODEL_FILE),
+            source_artifact=facts.get("source_artifact"),
+            model_class=(facts.get("model_info") or {}).get("class"),
+        )
 
     def _broken_version(self, name: str, n: int, vstate: State, error: str) -> ModelVersion:
         return ModelVersion(
@@ -390,15 +402,19 @@ class Registry:
         return self._version(name, n, states[n], state["aliases"])
 
     def history(self, name: str) -> list[HistoryEntry]:
-        """The model's audit trail, oldest first (readable even when ``model.json`` is damaged)."""
+        """The model's audit trail, oldest first (readable even when ``model.json`` is damaged).
+
+        A damaged line is kept in its place as an entry with action ``unreadable`` and
+        ``error`` saying which line and why; the others read normally.
+        """
         model_dir = self._model_dir(name)
         path = model_dir / history_log.FILENAME
-        if not path.exists() and not (model_dir / STATE_FILE).exists():
+        if not os.path.lexists(path) and not os.path.lexists(model_dir / STATE_FILE):
             raise self._unknown_model(name)
-        entries = history_log.read(path)
+        entries = history_log.read_lenient(path)
         try:
-            journal = read_json(model_dir / STATE_FILE).get("journal")
-        except (OSError, CorruptFileError, AttributeError):
+            journal = codecs.read_state(model_dir / STATE_FILE).get("journal")
+        except (OSError, CorruptFileError):
             return entries
         return entries + history_log.pending(path, journal)
 
@@ -466,15 +482,19 @@ class Registry:
         description: str | None = None,
         tags: dict[str, Any] | None = None,
         reason: str | None = None,
+        registered_at: float | None = None,
     ) -> ModelVersion:
-        """Register a joblib file that was not logged on a run (imports, hand-made models)."""
+        """Register a joblib file that was not logged on a run (imports, hand-made models).
+
+        ``registered_at`` keeps an imported version's original registration time (default: now).
+        """
         name = validate_model_name(name)
         source = Path(path)
         if not source.is_file():
             raise NotFoundError(f"cannot register {source}: no such file")
         facts = _facts(metrics, params, source_run_id, {"serializer": "joblib", "source_file": str(source.resolve())})
         return self._add_version(
-            name, lambda target: _copy_hashed(source, target), facts, stage, description, tags, reason
+            name, lambda target: _copy_hashed(source, target), facts, stage, description, tags, reason, registered_at
         )
 
     def register_object(
@@ -489,6 +509,7 @@ class Registry:
         description: str | None = None,
         tags: dict[str, Any] | None = None,
         reason: str | None = None,
+        registered_at: float | None = None,
     ) -> ModelVersion:
         """Save a model object with joblib straight into the registry as a new version."""
         from .. import model_io
@@ -504,7 +525,7 @@ class Registry:
                 os.fsync(fh.fileno())
             return sha256_file(target), target.stat().st_size
 
-        return self._add_version(name, fill, facts, stage, description, tags, reason)
+        return self._add_version(name, fill, facts, stage, description, tags, reason, registered_at)
 
     def _add_version(
         self,
@@ -515,6 +536,7 @@ class Registry:
         description: str | None,
         tags: dict[str, Any] | None,
         reason: str | None,
+        registered_at: float | None = None,
     ) -> ModelVersion:
         stage = normalize_stage(stage)
         tags = {validate_key(k, "tag"): json_value(v) for k, v in (tags or {}).items()}
@@ -534,7 +556,7 @@ class Registry:
                     **facts,
                     "registered_by": environment.username(),
                     "host": environment.hostname(),
-                    "registered_at": now,
+                    "registered_at": now if registered_at is None else float(registered_at),
                     "sha256": digest,
                     "size": size,
                     "file": MODEL_FILE,
@@ -559,11 +581,19 @@ class Registry:
         *,
         archive_existing: bool | None = None,
         reason: str | None = None,
+        expect_stage: str | Unset = UNSET,
+        expect_current: int | str | Unset | None = UNSET,
     ) -> list[HistoryEntry]:
         """Move a version to ``stage``; return the transitions made (empty if it was there already).
 
         Production holds one version: the one there before is archived. For other stages the
         versions already there stay unless ``archive_existing`` is true.
+
+        ``expect_stage`` is the stage the caller believes ``version`` has now; ``expect_current``
+        the version it believes holds ``stage`` now (None: none; for a stage holding several, the
+        highest, the one ``models:/<name>/<stage>`` resolves to), for production the version that
+        will be archived. When the store no longer matches, nothing changes and
+        :class:`~tracker_core.errors.StateChangedError` (a ``ConflictError``) says what it holds.
         """
         stage = normalize_stage(stage)
         if stage == PRODUCTION and archive_existing is False:
@@ -571,32 +601,74 @@ class Registry:
                 "production holds one version at a time: promoting to production always archives "
                 "the previous one (use staging to keep several candidates)"
             )
+        want_stage = None if expect_stage is UNSET else normalize_stage(expect_stage)
+        want_current = UNSET if expect_current is UNSET else _expected_version(expect_current, "expect_current")
         with self._changing(name) as (state, entries):
-            n, _ = self._live(name, state, version)
+            n, vstate = self._live(name, state, version)
+            _check_stage(name, n, vstate["stage"], want_stage)
+            if want_current is not UNSET:
+                holders = [
+                    v
+                    for v, s in self._version_states(name, state).items()
+                    if s["stage"] == stage and not s.get("deleted")
+                ]
+                current = max(holders, default=None)
+                if current != want_current:
+                    raise StateChangedError(
+                        f"model {name!r}: {stage} holds {_held(current)} now, not {_held(want_current)} as "
+                        "expected (it changed meanwhile); look at the model again and retry",
+                        expected=want_current,
+                        actual=current,
+                    )
             entries.extend(
                 self._set_stage(state, name, n, stage, stage == PRODUCTION or bool(archive_existing), reason)
             )
         return entries
 
     # ------------------------------------------------------------------ aliases
-    def set_alias(self, name: str, alias: str, version: int | str, *, reason: str | None = None) -> HistoryEntry:
+    def set_alias(
+        self,
+        name: str,
+        alias: str,
+        version: int | str,
+        *,
+        reason: str | None = None,
+        expect_current: int | str | Unset | None = UNSET,
+    ) -> HistoryEntry:
         """Point ``alias`` at a version (moving it if it pointed elsewhere).
 
         If it already pointed there, nothing is recorded and the returned entry has equal from/to.
+        ``latest`` and ``v<digits>`` are reserved (MLflow's). ``expect_current`` is the version the
+        caller believes the alias points at now (None: not set); see :meth:`promote`.
         """
         alias = validate_alias(alias)
+        want = UNSET if expect_current is UNSET else _expected_version(expect_current, "expect_current")
         with self._changing(name) as (state, entries):
             n, _ = self._live(name, state, version)
             previous = state["aliases"].get(alias)
+            _check_alias(name, alias, previous, want)
             entry = self._entry("alias_set", n, previous, n, reason, alias)
             if previous != n:
                 state["aliases"][alias] = n
                 entries.append(entry)
         return entry
 
-    def delete_alias(self, name: str, alias: str, *, reason: str | None = None) -> HistoryEntry:
-        """Remove an alias; an unknown one is an error listing the model's aliases."""
+    def delete_alias(
+        self,
+        name: str,
+        alias: str,
+        *,
+        reason: str | None = None,
+        expect_current: int | str | Unset | None = UNSET,
+    ) -> HistoryEntry:
+        """Remove an alias; an unknown one is an error listing the model's aliases.
+
+        ``expect_current`` is the version the caller believes the alias points at now.
+        """
+        alias = validate_alias(alias, existing=True)
+        want = UNSET if expect_current is UNSET else _expected_version(expect_current, "expect_current")
         with self._changing(name) as (state, entries):
+            _check_alias(name, alias, state["aliases"].get(alias), want)
             if alias not in state["aliases"]:
                 known = ", ".join(f"{a} (v{v})" for a, v in sorted(state["aliases"].items())) or "none"
                 raise NotFoundError(f"model {name!r} has no alias {alias!r}; aliases: {known}")
@@ -605,17 +677,27 @@ class Registry:
         return entries[0]
 
     # ----------------------------------------------------------------- deletion
-    def delete_version(self, name: str, version: int | str, *, reason: str | None = None) -> list[HistoryEntry]:
+    def delete_version(
+        self,
+        name: str,
+        version: int | str,
+        *,
+        reason: str | None = None,
+        expect_stage: str | Unset = UNSET,
+    ) -> list[HistoryEntry]:
         """Soft-delete a version: hidden unless asked, files kept, restorable.
 
         A version in production or staging is archived first and its aliases are removed, each
-        change recorded. Deleting a deleted version does nothing.
+        change recorded. Deleting a deleted version does nothing. ``expect_stage`` is the stage
+        the caller believes the version has now; see :meth:`promote`.
         """
+        n = _version_number(version)
+        want_stage = None if expect_stage is UNSET else normalize_stage(expect_stage)
         with self._changing(name) as (state, entries):
-            n = _version_number(version)
             states = self._version_states(name, state)
             if n not in states:
                 raise self._unknown_version(name, n, states)
+            _check_stage(name, n, states[n]["stage"], want_stage)
             if states[n].get("deleted"):
                 return []
             if states[n]["stage"] in (PRODUCTION, STAGING):
@@ -761,6 +843,19 @@ class Registry:
         return joblib.load(mv.path)
 
 
+def _check_alias(name: str, alias: str, current: object, expected: int | Unset | None) -> None:
+    held = None if current is None else int(str(current))
+    if expected is not UNSET and held != expected:
+        now = "is not set" if held is None else f"points at v{held}"
+        was = "not set" if expected is None else f"at v{expected}"
+        raise StateChangedError(
+            f"model {name!r}: alias {alias!r} {now} now, not {was} as expected (it changed meanwhile); "
+            "look at the model again and retry",
+            expected=expected,
+            actual=held,
+        )
+
+
 def _remove_abandoned_copies(versions_dir: Path) -> None:
     """Delete copies left by registrations killed mid-copy (untouched for a day: no live copy is that slow)."""
     cutoff = time.time() - ABANDONED_AFTER
@@ -774,7 +869,12 @@ def _remove_abandoned_copies(versions_dir: Path) -> None:
 
 
 def _new_version_state() -> State:
-    return {"stage": DEVELOPMENT, "description": None, "tags": {}, "deleted": False}
+    return codecs.new_version_state()
+
+
+def _is_damaged_without_state(model_dir: Path) -> bool:
+    """A model folder without ``model.json`` that had one: its history was written (after the state)."""
+    return os.path.lexists(model_dir / history_log.FILENAME)
 
 
 def _shown(value: Any) -> str | None:

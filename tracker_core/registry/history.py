@@ -20,53 +20,22 @@ from typing import Any
 
 from .. import metrics_log
 from ..errors import CorruptFileError
-from ..jsonio import dumps, loads
-from .records import HistoryEntry
+from .codecs import decode_entry, encode_entry
+from .records import UNREADABLE, HistoryEntry
 
 FILENAME = "history.jsonl"
-
-
-def _to_line(entry: HistoryEntry) -> str:
-    record: dict[str, Any] = {
-        "time": entry.time,
-        "user": entry.user,
-        "host": entry.host,
-        "action": entry.action,
-        "version": entry.version,
-        "from": entry.from_value,
-        "to": entry.to_value,
-    }
-    if entry.key is not None:
-        record["key"] = entry.key
-    if entry.reason is not None:
-        record["reason"] = entry.reason
-    return dumps(record) + "\n"
-
-
-def _from_record(record: dict[str, Any]) -> HistoryEntry:
-    return HistoryEntry(
-        time=float(record["time"]),
-        user=str(record["user"]),
-        host=str(record["host"]),
-        action=str(record["action"]),
-        version=None if record.get("version") is None else int(record["version"]),
-        from_value=record.get("from"),
-        to_value=record.get("to"),
-        reason=record.get("reason"),
-        key=record.get("key"),
-    )
 
 
 def append(path: Path, entries: Sequence[HistoryEntry]) -> None:
     """Append entries durably (fsync). The caller holds the model lock: it is the only writer."""
     if entries:
         metrics_log.truncate_torn_tail(path)
-        _append_bytes(path, "".join(_to_line(e) for e in entries).encode("utf-8"))
+        _append_bytes(path, "".join(encode_entry(e) for e in entries).encode("utf-8"))
 
 
 def journal(path: Path, entries: Sequence[HistoryEntry]) -> dict[str, Any]:
     """The journal of a batch about to be appended: where it goes and its exact lines (caller holds the lock)."""
-    return {"offset": metrics_log.truncate_torn_tail(path), "lines": [_to_line(e) for e in entries]}
+    return {"offset": metrics_log.truncate_torn_tail(path), "lines": [encode_entry(e) for e in entries]}
 
 
 def append_journal(path: Path, record: dict[str, Any]) -> None:
@@ -120,7 +89,7 @@ def pending(path: Path, record: object) -> list[HistoryEntry]:
     missing = _missing(path, record)
     if missing is None:
         return []
-    return [_from_record(loads(line)) for line in missing[1].splitlines() if line.strip()]
+    return [decode_entry(line) for line in missing[1].splitlines() if line.strip()]
 
 
 def _append_bytes(path: Path, data: bytes) -> None:
@@ -134,19 +103,45 @@ def _append_bytes(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def read(path: Path) -> list[HistoryEntry]:
-    """Every complete entry in order; a damaged complete line raises :class:`CorruptFileError`."""
+def scan(path: Path, *, keep_places: bool = False) -> tuple[list[HistoryEntry], list[tuple[int, str]]]:
+    """Every complete entry in order, and the damaged complete lines as (line number, reason).
+
+    With ``keep_places`` a damaged line also stands in the entries as an ``unreadable`` one.
+    """
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return []
+        return [], []
+    except OSError as exc:
+        raise CorruptFileError(path, f"cannot be read ({exc.strerror or exc})") from None
     end = data.rfind(b"\n") + 1  # a last line without its newline is torn: ignored
-    entries = []
+    entries, damaged = [], []
     for number, line in enumerate(data[:end].splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            entries.append(_from_record(loads(line)))
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError, AttributeError):
-            raise CorruptFileError(path, f"line {number} is not a history entry") from None
+            entries.append(decode_entry(line))
+        except ValueError as exc:
+            damaged.append((number, str(exc)))
+            if keep_places:
+                entries.append(unreadable_entry(path, number, str(exc)))
+    return entries, damaged
+
+
+def unreadable_entry(path: Path, number: int, reason: str) -> HistoryEntry:
+    error = f"{path}: line {number} is not a history entry ({reason})"
+    return HistoryEntry(0.0, "", "", UNREADABLE, None, None, None, error=error)
+
+
+def read(path: Path) -> list[HistoryEntry]:
+    """Every complete entry in order; a damaged complete line raises :class:`CorruptFileError`."""
+    entries, damaged = scan(path)
+    if damaged:
+        number, reason = damaged[0]
+        raise CorruptFileError(path, f"line {number} is not a history entry ({reason})")
     return entries
+
+
+def read_lenient(path: Path) -> list[HistoryEntry]:
+    """Every complete entry in order, a damaged line standing as an ``unreadable`` entry in its place."""
+    return scan(path, keep_places=True)[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -14,10 +15,23 @@ STAGING = "staging"
 PRODUCTION = "production"
 ARCHIVED = "archived"
 STAGES = (DEVELOPMENT, STAGING, PRODUCTION, ARCHIVED)
+UNREADABLE = "unreadable"
+"""The action of a history entry standing for a damaged line."""
 _STAGE_SYNONYMS = {"none": DEVELOPMENT, "dev": DEVELOPMENT, "prod": PRODUCTION}
 
 _MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _ALIAS = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_RESERVED_ALIAS = re.compile(r"latest|v[0-9]+", re.IGNORECASE)
+
+
+class Unset(enum.Enum):
+    """The type of :data:`UNSET`."""
+
+    UNSET = "UNSET"
+
+
+UNSET = Unset.UNSET
+"""Default of the ``expect_*`` keywords of the registry's changes: no expectation given."""
 
 
 def validate_model_name(name: object) -> str:
@@ -29,11 +43,21 @@ def validate_model_name(name: object) -> str:
     return name
 
 
-def validate_alias(alias: object) -> str:
-    """An alias such as ``champion``: 1-64 of ``[A-Za-z0-9_-]``, not all digits (that reads as a version)."""
+def validate_alias(alias: object, *, existing: bool = False) -> str:
+    """An alias such as ``champion``: 1-64 of ``[A-Za-z0-9_-]``, not all digits (that reads as a version).
+
+    ``latest`` and ``v<digits>`` (any case) are reserved, as in MLflow: ``models:/m@latest`` would
+    otherwise differ from ``models:/m/latest``. With ``existing`` (removing an alias) a reserved
+    name made before this rule is accepted so that it can be removed.
+    """
     if not isinstance(alias, str) or not _ALIAS.fullmatch(alias) or alias.isdigit():
         raise ValidationError(
             f"invalid alias {alias!r}: use 1-64 letters, digits, '_' or '-' (not only digits), e.g. 'champion'"
+        )
+    if not existing and _RESERVED_ALIAS.fullmatch(alias):
+        raise ValidationError(
+            f"alias {alias!r} is reserved: MLflow keeps 'latest' and 'v<number>' for the latest version and "
+            f"version numbers (models:/<name>/latest, models:/<name>/3); choose another name, e.g. 'champion'"
         )
     return alias
 
@@ -53,7 +77,8 @@ class HistoryEntry:
     """One line of a model's audit trail.
 
     ``action`` is one of ``register``, ``stage``, ``alias_set``, ``alias_delete``, ``delete``,
-    ``restore``, ``description``, ``tag`` (``version`` is None for model-level changes).
+    ``restore``, ``description``, ``tag`` (``version`` is None for model-level changes), or
+    ``unreadable`` for a damaged line (then ``error`` says why).
     ``key`` names the alias or tag concerned; ``from_value``/``to_value`` are text.
     """
 
@@ -66,12 +91,16 @@ class HistoryEntry:
     to_value: str | None
     reason: str | None = None
     key: str | None = None
+    error: str | None = None
+    """Set on an ``unreadable`` entry: which history line is damaged and why (the other fields are empty)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def describe(self) -> str:
         """The change in words, e.g. ``v3 staging -> production``."""
+        if self.action == UNREADABLE:
+            return f"unreadable: {self.error}"
         target = f"v{self.version}" if self.version is not None else "model"
         if self.action == "register":
             source = f" from run {self.from_value[:8]}" if self.from_value else ""

@@ -30,7 +30,7 @@ def import_mlflow_cmd(ctx: click.Context, source: str, experiment: str | None, n
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     emit(
-        ["experiments", "imported", "updated", "already there", "models", "versions"],
+        ["experiments", "imported", "updated", "already there", "models", "versions", "registry changes"],
         [
             [
                 ", ".join(report.experiments),
@@ -39,6 +39,7 @@ def import_mlflow_cmd(ctx: click.Context, source: str, experiment: str | None, n
                 report.skipped,
                 report.models,
                 report.versions,
+                report.registry_changes,
             ]
         ],
         "plain",
@@ -53,7 +54,11 @@ def import_mlflow_cmd(ctx: click.Context, source: str, experiment: str | None, n
 @click.option("--experiment", "-e", metavar="NAME", help="Only this experiment.")
 @click.pass_context
 def export_mlflow_cmd(ctx: click.Context, uri: str, experiment: str | None) -> None:
-    """Push finished runs and registry versions to MLflow (only what is not there yet)."""
+    """Push finished runs and registry versions to MLflow (only what is not there yet).
+
+    Crashed runs go as FAILED; versions already there get this registry's stages, aliases,
+    descriptions and tags. MLflow keeps metric timestamps in whole milliseconds.
+    """
     from tracker_core.interop.mlflow_export import export_mlflow
 
     store = open_store(ctx)
@@ -61,8 +66,18 @@ def export_mlflow_cmd(ctx: click.Context, uri: str, experiment: str | None) -> N
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     emit(
-        ["experiments", "exported", "already there", "still running", "models", "versions"],
-        [[len(report.experiments), report.exported, report.skipped, report.running, report.models, report.versions]],
+        ["experiments", "exported", "already there", "still running", "models", "versions", "registry changes"],
+        [
+            [
+                len(report.experiments),
+                report.exported,
+                report.skipped,
+                report.running,
+                report.models,
+                report.versions,
+                report.registry_changes,
+            ]
+        ],
         "plain",
         title=f"{store.root} -> {report.target}",
     )
