@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import lifecycle, metrics_log
 from .config import resolve_store_path
@@ -51,6 +51,9 @@ from .run import (
     summaries_from_json,
 )
 from .validation import safe_join, validate_key, validate_name
+
+if TYPE_CHECKING:
+    from .history import LiveHistory, Series
 
 MARKER_FILE = "tui-track-store.json"
 FORMAT_NAME = "tui-track"
@@ -464,17 +467,48 @@ class Store:
         return sorted(index.runs.values(), key=lambda r: r.start_time or 0.0, reverse=True)
 
     def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
-        """Every point of one metric of a run, in logged order."""
-        exp_id, run_id = self._locate(run_id)
-        return list(metrics_log.history(self._run_dir(exp_id, run_id) / metrics_log.FILENAME, key))
+        """Every point of one metric of a run, in logged order (read from the history index)."""
+        from .history import open_index
+
+        records = open_index(self._metrics_path(run_id)).records(key)
+        return [MetricPoint(key, v, s, t) for s, v, t in records.tolist()]
 
     def metric_histories(self, run_id: str) -> dict[str, list[MetricPoint]]:
-        """Every metric history of a run, by key."""
+        """Every metric history of a run, by key (first-logged order), each in logged order."""
+        from .history import open_index
+
+        index = open_index(self._metrics_path(run_id))
+        return {
+            key: [MetricPoint(key, v, s, t) for s, v, t in index.records(key).tolist()] for key in index.key_names()
+        }
+
+    def metric_series(
+        self, run_id: str, key: str, *, start: int | None = None, end: int | None = None, points: int | None = None
+    ) -> Series:
+        """One metric as numpy arrays sorted by step: steps ``start..end``, downsampled to ``points`` buckets.
+
+        Only that key's column of the run's history index is read (the index is built or extended
+        from ``metrics.jsonl`` first when it lags behind). A key never logged gives an empty series.
+        """
+        from .history import read_series
+
+        return read_series(self._metrics_path(run_id), key, start=start, end=end, points=points)
+
+    def metric_series_all(self, run_id: str, *, points: int | None = None) -> dict[str, Series]:
+        """Every metric of a run as :class:`~tracker_core.history.Series` (optionally downsampled)."""
+        from .history import read_all
+
+        return read_all(self._metrics_path(run_id), points=points)
+
+    def follow_history(self, run_id: str) -> LiveHistory:
+        """A run's histories for a view that follows it: each ``update()`` reads only the new lines."""
+        from .history import LiveHistory
+
+        return LiveHistory(self._metrics_path(run_id))
+
+    def _metrics_path(self, run_id: str) -> Path:
         exp_id, run_id = self._locate(run_id)
-        out: dict[str, list[MetricPoint]] = {}
-        for p in metrics_log.history(self._run_dir(exp_id, run_id) / metrics_log.FILENAME):
-            out.setdefault(p.key, []).append(p)
-        return out
+        return self._run_dir(exp_id, run_id) / metrics_log.FILENAME
 
     def artifact_root(self, run_id: str) -> Path:
         """The directory holding a run's artifacts (may not exist yet)."""
