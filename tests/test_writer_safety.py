@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import tracker_core as tc
-import tracker_core.run as run_module
+import tracker_core.storage.append as append_module
 from tracker_core.locking import FileLock
 from tracker_core.records import CRASHED, FINISHED, RUNNING
 
@@ -112,10 +112,10 @@ def test_a_full_disk_loses_nothing(store: tc.Store, monkeypatch: pytest.MonkeyPa
     for i in range(1000):
         run.log_metric("loss", float(i))
     fake = _DiskFull()
-    monkeypatch.setattr(run_module, "os", fake)
+    monkeypatch.setattr(append_module, "os", fake)
     with pytest.raises(OSError, match="No space left"):
         run.flush()
-    monkeypatch.setattr(run_module, "os", os)
+    monkeypatch.setattr(append_module, "os", os)
     for i in range(1000, 1010):
         run.log_metric("loss", float(i))
     run.end()

@@ -8,12 +8,12 @@ torn last line without its newline: readers stop before it and never count it.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .jsonio import decode_float, float_token
 from .records import MetricPoint, MetricSummary
+from .storage.append import complete_end, read_complete, repair_torn_tail
 
 FILENAME = "metrics.jsonl"
 
@@ -38,7 +38,7 @@ def parse_lines(data: bytes) -> tuple[list[MetricPoint], int]:
     A last line without its newline is torn (or still being written) and left unconsumed.
     A complete line that does not parse is skipped.
     """
-    end = data.rfind(b"\n") + 1
+    end = complete_end(data)
     points: list[MetricPoint] = []
     loads = json.loads
     for line in data[:end].splitlines():
@@ -54,15 +54,9 @@ def parse_lines(data: bytes) -> tuple[list[MetricPoint], int]:
 
 def read_points(path: Path, offset: int = 0) -> tuple[list[MetricPoint], int]:
     """Points from byte ``offset`` on, and the offset just past the last complete line."""
-    try:
-        with open(path, "rb") as fh:
-            if offset:
-                fh.seek(offset)
-            data = fh.read()
-    except FileNotFoundError:
-        return [], offset
-    points, used = parse_lines(data)
-    return points, offset + used
+    data, new_offset = read_complete(path, offset)
+    points, _ = parse_lines(data)
+    return points, new_offset
 
 
 def summarize(points: Iterable[MetricPoint], into: dict[str, MetricSummary] | None = None) -> dict[str, MetricSummary]:
@@ -83,24 +77,5 @@ def history(path: Path, key: str | None = None) -> Iterator[MetricPoint]:
     return (p for p in points if key is None or p.key == key)
 
 
-def truncate_torn_tail(path: Path) -> int:
-    """Cut a torn last line (left by a killed writer) so appends start on a fresh line.
-
-    Only the run's single writer may call this. Returns the resulting size.
-    """
-    try:
-        size = os.path.getsize(path)
-    except FileNotFoundError:
-        return 0
-    if size == 0:
-        return 0
-    with open(path, "rb+") as fh:
-        fh.seek(max(0, size - 65536))
-        tail = fh.read()
-        if tail.endswith(b"\n"):
-            return size
-        cut = tail.rfind(b"\n")
-        new_size = size - len(tail) + cut + 1 if cut >= 0 else (0 if size <= 65536 else size)
-        if new_size != size:
-            fh.truncate(new_size)
-        return new_size
+truncate_torn_tail = repair_torn_tail
+"""Cut a torn last line so appends start on a fresh line (see :func:`~.storage.append.repair_torn_tail`)."""

@@ -30,6 +30,7 @@ from .jsonio import (
 )
 from .locking import WriterLock
 from .records import END_STATUSES, FAILED, FINISHED, KILLED, MetricSummary, RunSummary
+from .storage.append import Appender
 from .validation import (
     artifact_relpath,
     check_text,
@@ -79,7 +80,7 @@ class Run:
         self._offset: int = data.get("metrics_offset", 0)
         self._dirty = False
         self._ended = False
-        self._metrics_fd: int | None = None
+        self._appender: Appender | None = None
         self._known_keys: set[str] = set(self._metrics)
         self._writer_lock = writer_lock
         self._owner_pid = os.getpid()
@@ -147,10 +148,9 @@ class Run:
         self._foreign = True
         self._ended = True
         self._buffer = []
-        for fd in (self._metrics_fd,):
-            if fd is not None:
-                os.close(fd)
-        self._metrics_fd = None
+        if self._appender is not None:
+            self._appender.close()
+        self._appender = None
         self._writer_lock.release()  # the child's copy only: POSIX locks stay with the parent
 
     def log_param(self, key: str, value: Any) -> None:
@@ -419,23 +419,9 @@ class Run:
                 raise
 
     def _append(self, data: bytes) -> None:
-        fd = self._metrics_fd
-        if fd is None:
-            fd = self._metrics_fd = os.open(
-                self.dir / metrics_log.FILENAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644
-            )
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fdatasync(fd)
-        except BaseException:
-            try:  # never leave half a batch (and a torn line) for the next append to glue onto
-                os.ftruncate(fd, self._offset)
-            except OSError:
-                pass
-            raise
-        self._offset += len(data)
+        if self._appender is None:
+            self._appender = Appender(self.dir / metrics_log.FILENAME, offset=self._offset)
+        self._offset = self._appender.append(data)
 
     def _write_run_file(self, data: dict[str, Any]) -> None:
         data["metrics"] = summaries_to_json(self._metrics)
@@ -479,9 +465,9 @@ class Run:
                 self._dirty = True
             self.flush()
             self._ended = True
-            if self._metrics_fd is not None:
-                os.close(self._metrics_fd)
-                self._metrics_fd = None
+            if self._appender is not None:
+                self._appender.close()
+                self._appender = None
             self._writer_lock.release()
         lifecycle.unregister(self)
         pusher = getattr(self, "_pusher", None)
