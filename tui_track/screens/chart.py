@@ -21,7 +21,7 @@ from tracker_core.store import Store
 
 from ..widgets.chart import MetricChart, MetricPicker, Series
 from .base import TrackerScreen
-from .run import zoomed
+from .chart_window import ChartWindowActions
 
 if TYPE_CHECKING:
     from tracker_core.history import Series as HistorySeries
@@ -43,7 +43,7 @@ def shared_metric(runs: Sequence[RunSummary]) -> str | None:
     return min(logged_by, key=lambda k: (-logged_by[k], -points[k], k.lower()))
 
 
-class ChartScreen(TrackerScreen):
+class ChartScreen(ChartWindowActions, TrackerScreen):
     """The history of one metric across runs (space or enter on a metric shows it)."""
 
     HELP_TITLE: ClassVar[str] = "chart"
@@ -173,41 +173,8 @@ class ChartScreen(TrackerScreen):
             self.window = None
             self._load()
 
-    def action_toggle_x_axis(self) -> None:
-        """Switch the x axis between step and time since each run's start."""
-        self.chart.toggle_x_axis()
-
-    def action_toggle_log(self) -> None:
-        """Switch the y axis between linear and log scale."""
-        self.chart.toggle_log_scale()
-
-    def action_toggle_smoothing(self) -> None:
-        """Draw EMA-smoothed curves (weight 0.6) over the raw ones, shown faint behind them."""
-        self.chart.toggle_smoothing()
-
-    def action_zoom(self, factor: float) -> None:
-        """Zoom into the middle of the step range (+) or back out (-); each run's range is read again."""
-        self._move_window(factor, 0.0)
-
-    def action_pan(self, shift: float) -> None:
-        """Move the zoomed step range left ([) or right (]) by half its width."""
-        if self.window is not None:
-            self._move_window(1.0, shift)
-
-    def action_zoom_reset(self) -> None:
-        """Show the whole histories again."""
-        if self.window is not None:
-            self.window = None
-            self._load()
-
-    def _move_window(self, factor: float, shift: float) -> None:
-        full = self.full_range
-        if full is None or full[1] <= full[0]:
-            return
-        window = zoomed(self.window or full, full, factor, shift)
-        if window != self.window:
-            self.window = window
-            self._load()
+    def _show_window(self) -> None:
+        self._load()
 
     def action_focus_metrics(self) -> None:
         """Move to the metric list (space or enter shows the highlighted metric)."""

@@ -24,6 +24,7 @@ from ..formatting import cell, duration, timestamp
 from ..widgets.chart import MetricChart, MetricPicker, Series
 from ..widgets.details import human_size
 from .base import TrackerScreen, plain
+from .chart_window import ChartWindowActions
 
 if TYPE_CHECKING:
     from tracker_core.history import LiveHistory
@@ -54,25 +55,7 @@ def default_metric(counts: dict[str, int]) -> str | None:
     return min(counts, key=lambda k: (-counts[k], k.lower()))
 
 
-def zoomed(window: tuple[int, int], full: tuple[int, int], factor: float, shift: float = 0.0) -> tuple[int, int] | None:
-    """The step window after zooming by ``factor`` (<1 in, >1 out) around its centre, moved by ``shift`` widths.
-
-    None when the result covers the whole history (zoomed all the way out).
-    """
-    lo, hi = window
-    width = max(1.0, (hi - lo) * factor)
-    centre = (lo + hi) / 2 + shift * (hi - lo)
-    new_lo, new_hi = round(centre - width / 2), round(centre + width / 2)
-    if new_lo < full[0]:
-        new_lo, new_hi = full[0], min(full[1], full[0] + (new_hi - new_lo))
-    if new_hi > full[1]:
-        new_lo, new_hi = max(full[0], full[1] - (new_hi - new_lo)), full[1]
-    if new_lo <= full[0] and new_hi >= full[1]:
-        return None
-    return new_lo, max(new_hi, new_lo + 1)
-
-
-class RunScreen(TrackerScreen):
+class RunScreen(ChartWindowActions, TrackerScreen):
     """Everything about one run, and its metric histories on a chart (choose the metrics with space)."""
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (110, "-wide")]  # type: ignore[misc]
@@ -328,41 +311,8 @@ class RunScreen(TrackerScreen):
         self.chart.set_series(message.series, title)
 
     # ------------------------------------------------------------ actions
-    def action_toggle_x_axis(self) -> None:
-        """Switch the chart's x axis between step and time."""
-        self.chart.toggle_x_axis()
-
-    def action_toggle_log(self) -> None:
-        """Switch the chart's y axis between linear and log scale."""
-        self.chart.toggle_log_scale()
-
-    def action_toggle_smoothing(self) -> None:
-        """Draw an EMA-smoothed curve (TensorBoard's, weight 0.6) over the raw one, shown faint behind it."""
-        self.chart.toggle_smoothing()
-
-    def action_zoom(self, factor: float) -> None:
-        """Zoom into the middle of the step range (+) or back out (-); a zoomed range is drawn at full resolution."""
-        self._move_window(factor, 0.0)
-
-    def action_pan(self, shift: float) -> None:
-        """Move the zoomed step range left ([) or right (]) by half its width."""
-        if self.window is not None:
-            self._move_window(1.0, shift)
-
-    def action_zoom_reset(self) -> None:
-        """Show the whole history again."""
-        if self.window is not None:
-            self.window = None
-            self._draw_chart()
-
-    def _move_window(self, factor: float, shift: float) -> None:
-        full = self.full_range
-        if full is None or full[1] <= full[0]:
-            return
-        window = zoomed(self.window or full, full, factor, shift)
-        if window != self.window:
-            self.window = window
-            self._draw_chart()
+    def _show_window(self) -> None:
+        self._draw_chart()
 
     def action_focus_metrics(self) -> None:
         """Move to the metric list (space adds or removes a metric from the chart)."""
