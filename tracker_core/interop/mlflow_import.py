@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, Experiment, MetricPoint
-from ..run import run_record
+from ..storage.codecs import run_record
 from ..store import Store, new_id
 from ..validation import validate_key, validate_name
 from . import run_files
