@@ -471,3 +471,63 @@ def test_times() -> None:
     assert parse_time("90m ago", now=10_000.0) == (4_600.0, False)
     assert parse_time("yesterday", now=local(3, 3)) == (datetime(2026, 11, 2).timestamp(), True)
     assert parse_time("next week") is None
+
+
+# ------------------------------------------------------- issue 10 point 7: hostile filters
+def test_like_is_linear_on_a_backtracking_pattern() -> None:
+    """``%a%a...%b`` over 'aaaa...' took 28 s with a regex; the piecewise matcher answers at once."""
+    import time
+
+    run = make_run("x", params={"p": "a" * 40, "q": "a" * 5000 + "b"})
+    started = time.perf_counter()
+    assert not compile_filter("params.p LIKE '" + "%a" * 10 + "%b'")(run)
+    assert compile_filter("params.q LIKE '" + "%a" * 30 + "%b'")(run)
+    assert not compile_filter("params.q ILIKE '" + "%A" * 30 + "%C'")(run)
+    assert time.perf_counter() - started < 2.0  # exponential backtracking takes far longer than this
+
+
+def test_like_agrees_with_a_regex_reference_on_random_patterns() -> None:
+    import re
+
+    from tracker_core.query.compiler import like_matcher
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        pattern = "".join(rng.choice("ab%_") for _ in range(rng.randint(0, 6)))
+        text = "".join(rng.choice("abAB") for _ in range(rng.randint(0, 7)))
+        reference = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+        for ignore_case in (False, True):
+            expected = re.fullmatch(reference, text, re.DOTALL | (re.IGNORECASE if ignore_case else 0)) is not None
+            assert like_matcher(pattern, ignore_case)(text) == expected, (pattern, text, ignore_case)
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "column"),
+    [
+        ("params.a RLIKE 'a{1,99999999999}'", "bad regular expression", 16),
+        ("params.a RLIKE '(unclosed'", "bad regular expression", 16),
+        ("attributes.start_time = '9999-12-31'", "out of range", 25),
+        ("metrics.x > 1e400", "number out of range", 13),
+        ("params.a IN (1, -1e999)", "number out of range", 17),
+        ("attributes.start_time > '99999-01-01'", "expected a time", 25),
+        ("attributes.duration > '1e400s'", "expected a duration", 23),
+    ],
+)
+def test_out_of_range_literals_and_bad_regexes_are_query_errors(text: str, message: str, column: int) -> None:
+    with pytest.raises(QueryError, match=message) as info:
+        compile_filter(text)
+    assert info.value.column == column
+    assert f"column {column}" in str(info.value)
+
+
+def test_sort_of_mixed_types_is_deterministic_numbers_then_text_then_missing() -> None:
+    values: list[object] = ["100", 100, "abc", 2.5, "B", None, True, [1], float("nan"), 10**30]
+    runs = [make_run(f"r{i}", params={} if v is None else {"p": v}) for i, v in enumerate(values)]
+    expected = [2.5, 100, "100", 10**30, "abc", "B", True, [1]]
+    for order in (list(runs), list(reversed(runs)), random.Random(3).sample(runs, len(runs))):
+        ordered = sort_runs(order, "params.p")
+        got = [r.params.get("p") for r in ordered]
+        assert got[: len(expected)] == expected
+        assert all(v is None or v != v for v in got[len(expected) :])  # NaN and missing last
+        desc = [r.params.get("p") for r in sort_runs(order, "params.p DESC")]
+        assert desc[: len(expected)] == expected[::-1]

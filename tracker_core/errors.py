@@ -56,88 +56,68 @@ class RunStateError(TrackerError):
     """The run is not in a state that allows the operation (e.g. logging to an ended run)."""
 
 
+class StoreFullError(StoreError, OSError):
+    """The file system holding the store is full (ENOSPC, EDQUOT); free space and log again."""
+
+
+class StoreReadOnlyError(StoreError, OSError):
+    """The store lies on a read-only file system (EROFS)."""
+
+
+class StorePermissionError(StoreError, PermissionError):
+    """The store (or one of its files) may not be read or written by this user (EACCES, EPERM)."""
+
+
+class PathTooLongError(StoreError, ValidationError):
+    """A name or path is longer than the file system allows (ENAMETOOLONG)."""
+
+
+def fs_error(exc: OSError, path: object, doing: str) -> StoreError:
+    """The :class:`StoreError` subclass for a file-system error, naming ``path``, the cause and what to do."""
+    import errno
+
+    cause = exc.strerror or str(exc)
+    code = exc.errno
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return StoreFullError(f"cannot {doing} {path}: {cause}; free space on that disk and try again")
+    if code == errno.EROFS:
+        return StoreReadOnlyError(f"cannot {doing} {path}: {cause}; the store's file system is mounted read-only")
+    if code in (errno.EACCES, errno.EPERM):
+        return StorePermissionError(f"cannot {doing} {path}: {cause}; check the permissions of that path")
+    if code == errno.ENAMETOOLONG:
+        return PathTooLongError(f"cannot {doing} {path}: {cause}; use a shorter name")
+    return StoreError(f"cannot {doing} {path}: {cause}")
+
+
 class StoreNotFoundError(StoreError, NotFoundError):
     """No store exists at the path a reader opened (readers never create one)."""
 
 
-class FileSystemError(StoreError, OSError):
-    """The file system refused an operation on the store; ``path`` and ``cause`` say where and why.
-
-    Also an :class:`OSError` (with the original ``errno``), so code catching OSError still does.
-    """
-
-    advice = "check the path and the file system"
-
-    def __init__(self, path: object, cause: OSError) -> None:
-        import errno as errno_module
-
-        name = errno_module.errorcode.get(cause.errno or 0, "error")
-        text = f"{path}: {cause.strerror or cause} [{name}]; {self.advice}"
-        OSError.__init__(self, cause.errno, text)
-        self.path = path
-        self.cause = cause
-
-    def __str__(self) -> str:
-        return str(self.args[1]) if len(self.args) > 1 else super().__str__()
+_FS_ERRNOS = frozenset({"ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "ENAMETOOLONG"})
 
 
-class DiskFullError(FileSystemError):
-    """ENOSPC/EDQUOT: the disk (or quota) is full."""
-
-    advice = "free some space; what was written before is intact"
-
-
-class ReadOnlyStoreError(FileSystemError):
-    """EROFS: the store is on a read-only file system."""
-
-    advice = "open it read-only (list, show) or copy the store somewhere writable"
-
-
-class StorePermissionError(FileSystemError):
-    """EACCES/EPERM: this user may not read or write that path."""
-
-    advice = "fix the permissions or run as the store's owner"
-
-
-class PathTooLongError(FileSystemError):
-    """ENAMETOOLONG: a file name or path is longer than the file system allows."""
-
-    advice = "choose a shorter name or a store closer to the root"
-
-
-def fs_error(exc: OSError, path: object = None) -> OSError:
-    """``exc`` as a :class:`FileSystemError` subclass when it is one of the errors a user can act on.
-
-    Other OS errors (and errors already translated) are returned unchanged.
-    """
+def is_fs_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is an OS error a user can act on (full, read-only, denied, name too long)."""
     import errno
 
-    if isinstance(exc, TrackerError):
-        return exc
-    kind = {
-        errno.ENOSPC: DiskFullError,
-        errno.EDQUOT: DiskFullError,
-        errno.EROFS: ReadOnlyStoreError,
-        errno.EACCES: StorePermissionError,
-        errno.EPERM: StorePermissionError,
-        errno.ENAMETOOLONG: PathTooLongError,
-    }.get(exc.errno or 0)
-    if kind is None:
-        return exc
-    return kind(exc.filename or path, exc)
+    return (
+        isinstance(exc, OSError)
+        and not isinstance(exc, TrackerError)
+        and errno.errorcode.get(exc.errno or 0) in _FS_ERRNOS
+    )
 
 
 class fs_errors:
-    """Translate OS errors raised in the block with :func:`fs_error`; ``path`` names the place if the error does not."""
+    """Raise :func:`fs_error` for the actionable OS errors of the block; others pass unchanged."""
 
-    def __init__(self, path: object) -> None:
+    def __init__(self, path: object, doing: str) -> None:
         self.path = path
+        self.doing = doing
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
-        if isinstance(exc, OSError) and not isinstance(exc, TrackerError):
-            translated = fs_error(exc, self.path)
-            if translated is not exc:
-                raise translated from exc
+        if exc is not None and is_fs_error(exc):
+            assert isinstance(exc, OSError)
+            raise fs_error(exc, exc.filename or self.path, self.doing) from exc

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -91,15 +92,27 @@ def dumps(value: Any, *, indent: bool = False) -> str:
     return dumps_bytes(value, indent=indent).decode("utf-8")
 
 
+# An integer literal of 19+ digits may not fit 64 bits, which orjson would read as a float.
+_LONG_INT = re.compile(rb"(?<![\d.eE+-])-?\d{19}")
+
+
 def loads(text: str | bytes, *, raw: bool = False) -> Any:
     """Parse strict JSON written by :func:`dumps`, restoring non-finite floats.
 
-    With ``raw`` tagged floats are left for the caller to restore in the fields it uses.
+    Integers keep their exact value whatever their size (orjson reads those beyond 64 bits as
+    floats, so such text is parsed by the standard library). With ``raw`` tagged floats are left
+    for the caller to restore in the fields it uses.
     """
     import orjson
 
-    value = orjson.loads(text)
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    big = _LONG_INT.search(data) is not None
+    value = json.loads(data, parse_constant=_no_constant) if big else orjson.loads(data)
     return value if raw else restore(value)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def read_json(path: str | os.PathLike[str], *, raw: bool = False) -> Any:
@@ -121,10 +134,29 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, fsync: bool
 def write_chunks_atomic(path: str | os.PathLike[str], chunks: Iterable[bytes], *, fsync: bool = True) -> None:
     """Like :func:`write_bytes_atomic`, writing the chunks as they come (never all in memory)."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    tmp = path.with_name(temp_name())
+    write_new_file(tmp, chunks, fsync=fsync)
     try:
-        for chunk in chunks:
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+
+
+def temp_name() -> str:
+    """A short, bounded name for a temp file beside its target (``.<8 hex>.tmp``, 14 characters).
+
+    Short so that a target name near the file system's 255-byte limit still gets a temp file;
+    readers skip names that start with ``.`` and end with ``.tmp``.
+    """
+    return f".{os.urandom(4).hex()}.tmp"
+
+
+def write_new_file(path: str | os.PathLike[str], chunks: Iterable[bytes] | bytes, *, fsync: bool = True) -> None:
+    """Create ``path`` (it must not exist) with ``chunks``, fsynced; on failure remove it again."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        for chunk in (chunks,) if isinstance(chunks, bytes) else chunks:
             view = memoryview(chunk)
             while view:
                 view = view[os.write(fd, view) :]
@@ -132,14 +164,19 @@ def write_chunks_atomic(path: str | os.PathLike[str], chunks: Iterable[bytes], *
             os.fsync(fd)
     except BaseException:
         os.close(fd)
-        _unlink_quietly(tmp)
+        _unlink_quietly(Path(path))
         raise
     os.close(fd)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
+
+
+def remove_path(path: Path) -> None:
+    """Remove a file or a folder tree, ignoring what is already gone (cleanup after a failure)."""
+    import shutil
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        _unlink_quietly(path)
 
 
 def write_json_atomic(path: str | os.PathLike[str], value: Any, *, fsync: bool = True) -> None:

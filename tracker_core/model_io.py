@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .errors import CorruptFileError, NotFoundError
-from .jsonio import read_json, write_json_atomic
+from .errors import CorruptFileError, NotFoundError, ValidationError
+from .jsonio import read_json, remove_path, temp_name, write_json_atomic
 from .validation import json_value
 
 MODEL_FILE = "model.joblib"
@@ -48,11 +48,20 @@ def save(model: Any, directory: Path) -> dict[str, Any]:
 
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / MODEL_FILE
-    tmp = directory / f".{MODEL_FILE}.{os.getpid()}.tmp"
-    joblib.dump(model, tmp)
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
+    tmp = directory / temp_name()
+    try:
+        joblib.dump(model, tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException as exc:
+        remove_path(tmp)
+        if isinstance(exc, (OSError, KeyboardInterrupt, SystemExit)):
+            raise
+        raise ValidationError(
+            f"model of type {type(model).__module__}.{type(model).__qualname__} cannot be saved with joblib "
+            f"(pickle): {type(exc).__name__}: {exc}; log a picklable object or save it yourself with log_artifact"
+        ) from None
     sidecar = {
         "format": SIDECAR_FORMAT,
         "serializer": "joblib",

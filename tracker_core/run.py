@@ -12,13 +12,21 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from . import lifecycle, metrics_log
-from .errors import ConflictError, RunStateError, ValidationError
-from .jsonio import read_json, write_bytes_atomic, write_json_atomic
+from .errors import ConflictError, RunStateError, TrackerError, ValidationError, fs_error
+from .jsonio import (
+    dumps_bytes,
+    read_json,
+    remove_path,
+    temp_name,
+    write_json_atomic,
+    write_new_file,
+)
 from .locking import WriterLock
 from .records import END_STATUSES, FAILED, FINISHED, KILLED, MetricSummary, RunSummary
 from .storage import codecs
@@ -29,12 +37,16 @@ from .storage.codecs import summaries_to_json as summaries_to_json
 from .storage.layout import ARTIFACTS_DIR, HEARTBEAT_FILE, RUN_FILE
 from .validation import (
     artifact_relpath,
+    check_text,
     json_value,
+    mapping_arg,
     metric_step,
     metric_timestamp,
     metric_value,
     safe_join,
     same_value,
+    shown,
+    staged_values,
     validate_key,
 )
 
@@ -42,6 +54,7 @@ if TYPE_CHECKING:
     from .store import Store
 
 DEFAULT_FLUSH_INTERVAL = 1.0
+_STEP_LIMIT = 2**63
 MAX_BUFFERED_POINTS = 100_000
 
 
@@ -149,7 +162,7 @@ class Run:
         """Record several params at once (all checked before any is recorded)."""
         if not self._check_open():
             return
-        staged = {validate_key(key, "param"): json_value(value) for key, value in params.items()}
+        staged = staged_values(params, "param")
         with self._buffer_lock:
             current = self._data["params"]
             for key, value in staged.items():
@@ -169,7 +182,7 @@ class Run:
         """Set several tags at once."""
         if not self._check_open():
             return
-        staged = {validate_key(k, "tag"): json_value(v) for k, v in tags.items()}
+        staged = staged_values(tags, "tag")
         with self._buffer_lock:
             self._data["tags"].update(staged)
             self._dirty = True
@@ -188,7 +201,7 @@ class Run:
         v = value if type(value) is float else metric_value(key, value)
         if step is None:
             step = self._next_step.get(key, 0)
-        elif type(step) is not int:
+        elif type(step) is not int or not -_STEP_LIMIT <= step < _STEP_LIMIT:
             step = metric_step(key, step)
         ts = time.time() if timestamp is None else metric_timestamp(key, timestamp)
         with self._buffer_lock:
@@ -201,6 +214,7 @@ class Run:
 
     def log_metrics(self, metrics: dict[str, float], step: int | None = None, timestamp: float | None = None) -> None:
         """Log several metrics at the same step and time."""
+        metrics = mapping_arg(metrics, "metrics")
         ts = time.time() if timestamp is None else timestamp
         for key, value in metrics.items():
             self.log_metric(key, value, step=step, timestamp=ts)
@@ -208,63 +222,156 @@ class Run:
     # ---------------------------------------------------------------- artifacts
     def artifact_path_for(self, relpath: str) -> Path:
         """The path where artifact ``relpath`` of this run lives (parents created, checked)."""
-        return self._artifact_target(artifact_relpath(relpath))
+        return self._artifact_target(artifact_relpath(relpath), [])
 
-    def _artifact_target(self, relpath: str) -> Path:
+    def _artifact_target(self, relpath: str, created: list[Path]) -> Path:
+        """The checked path of artifact ``relpath``; folders it makes are added to ``created``."""
         if self._ended:
             self._check_open()
             raise RunStateError(f"run {self.id[:8]} is ending; artifacts can no longer be added")
-        self.artifact_dir.mkdir(exist_ok=True)
         target = safe_join(self.artifact_dir, relpath)
+        folder = self.artifact_dir
+        for part in relpath.split("/")[:-1]:
+            folder = folder / part
+            if folder.exists() and not folder.is_dir():
+                raise ValidationError(
+                    f"artifact path {relpath!r}: {folder.relative_to(self.artifact_dir)} is already a file "
+                    f"in run {self.id[:8]}'s artifacts, not a folder"
+                )
+        missing = [p for p in (self.artifact_dir, *target.parents) if not p.exists()]
         target.parent.mkdir(parents=True, exist_ok=True)
+        created.extend(sorted((p for p in missing if p.is_dir()), key=lambda p: len(p.parts)))
         safe_join(self.artifact_dir, relpath)  # re-check now that parents exist
         return target
+
+    def _write_artifact(self, relpath: str, write: Callable[[Path, Path], None], *, directory: bool = False) -> str:
+        """Write artifact ``relpath`` through a short temp name beside it, then rename it into place.
+
+        ``write(tmp, target)`` produces the temp file (or folder). On any failure the temp file and
+        the folders made for it are removed and the error becomes a :class:`TrackerError`.
+        """
+        created: list[Path] = []
+        tmp: Path | None = None
+        try:
+            target = self._artifact_target(relpath, created)
+            if target.is_dir() and not target.is_symlink() and not directory:
+                raise ValidationError(
+                    f"artifact {relpath!r} of run {self.id[:8]} is already a folder; choose another artifact path"
+                )
+            if target.exists() and directory and not target.is_dir():
+                raise ValidationError(
+                    f"artifact {relpath!r} of run {self.id[:8]} is already a file; choose another artifact path"
+                )
+            tmp = target.with_name(temp_name())
+            write(tmp, target)
+            if directory and target.exists():
+                import shutil
+
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+            tmp = None
+            return relpath
+        except BaseException as exc:
+            if tmp is not None:
+                remove_path(tmp)
+            for folder in reversed(created):
+                _rmdir_quietly(folder)
+            if isinstance(exc, OSError) and not isinstance(exc, TrackerError):
+                raise fs_error(exc, self.artifact_dir / relpath, "write artifact") from exc
+            raise
 
     def log_artifact(self, local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str:
         """Copy a file or a directory into the run's artifacts; return its artifact path.
 
         ``artifact_path`` is a sub-directory of the artifacts to copy into (default: the root).
-        Symlinks inside a copied directory are copied as the files they point to.
+        A symlink is stored under its own name with the content it points to; symlinks inside a
+        copied directory are copied as the files they point to. Only regular files and folders
+        can be logged (not sockets, pipes or devices).
         """
         import shutil
+        import stat
 
-        source = Path(local_path)
-        if not source.exists():
-            raise ValidationError(f"cannot log artifact {source}: no such file or directory")
-        name = source.resolve().name  # "." and ".." name their directory
+        if not isinstance(local_path, (str, os.PathLike)) or isinstance(local_path, bytes):
+            raise ValidationError(
+                f"local_path must be a path (str or os.PathLike), got {type(local_path).__name__}: {shown(local_path)}"
+            )
+        text = os.fspath(local_path)
+        if not isinstance(text, str) or not text:
+            raise ValidationError(f"local_path must be a non-empty path, got {shown(local_path)}")
+        check_text(text, "local_path")
+        if artifact_path is not None:
+            artifact_path = artifact_relpath(artifact_path)
+        source = Path(text)
+        try:
+            mode = source.stat().st_mode
+        except FileNotFoundError:
+            raise ValidationError(f"cannot log artifact {text!r}: no such file or directory") from None
+        except OSError as exc:
+            raise fs_error(exc, source, "read") from exc
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise ValidationError(
+                f"cannot log artifact {text!r}: only regular files and folders can be logged, "
+                "not a pipe, socket or device"
+            )
+        name = Path(os.path.abspath(text)).name  # the link's own name; "." and ".." name their folder
+        if not name:
+            raise ValidationError(f"cannot log artifact {text!r}: the file system root has no name; log a folder in it")
         rel = artifact_relpath(f"{artifact_path}/{name}" if artifact_path else name)
-        target = self._artifact_target(rel)
-        if source.is_dir():
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            shutil.copytree(source, tmp, symlinks=False, dirs_exist_ok=False)
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(tmp, target)
-        else:
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, target)
-        return rel
+
+        def copy(tmp: Path, target: Path) -> None:
+            try:
+                if stat.S_ISDIR(mode):
+                    shutil.copytree(source, tmp, symlinks=False, dirs_exist_ok=False)
+                else:
+                    shutil.copyfile(source, tmp)
+            except shutil.Error as exc:  # some files of a folder could not be copied
+                problems = (
+                    "; ".join(str(e[2]) for e in exc.args[0][:3])
+                    if exc.args and isinstance(exc.args[0], list)
+                    else str(exc)
+                )
+                raise ValidationError(f"cannot log artifact {text!r}: {problems}") from None
+            except shutil.SpecialFileError as exc:
+                raise ValidationError(f"cannot log artifact {text!r}: {exc}") from None
+
+        return self._write_artifact(rel, copy, directory=stat.S_ISDIR(mode))
 
     def log_text(self, text: str, artifact_file: str) -> str:
         """Write ``text`` (UTF-8) as an artifact file."""
+        if not isinstance(text, str):
+            raise ValidationError(f"text must be a str, got {type(text).__name__}: {shown(text)}")
+        data = check_text(text, "text").encode("utf-8")
         rel = artifact_relpath(artifact_file)
-        write_bytes_atomic(self._artifact_target(rel), text.encode("utf-8"))
-        return rel
+        return self._write_artifact(rel, lambda tmp, _target: write_new_file(tmp, data))
 
     def log_dict(self, dictionary: Any, artifact_file: str) -> str:
         """Write a JSON-serializable object as a strict JSON artifact file."""
+        data = dumps_bytes(json_value(dictionary, "dictionary"), indent=True) + b"\n"
         rel = artifact_relpath(artifact_file)
-        write_json_atomic(self._artifact_target(rel), json_value(dictionary))
-        return rel
+        return self._write_artifact(rel, lambda tmp, _target: write_new_file(tmp, data))
 
     def log_model(self, model: Any, name: str = "model") -> dict[str, Any]:
-        """Save ``model`` with joblib under ``artifacts/<name>/`` with a JSON sidecar; return it."""
+        """Save ``model`` with joblib under ``artifacts/<name>/`` with a JSON sidecar; return it.
+
+        A model joblib cannot pickle raises :class:`ValidationError` and leaves nothing behind.
+        """
         from . import model_io
 
         rel = artifact_relpath(name)
-        target = self._artifact_target(rel)
-        sidecar = model_io.save(model, target)
+        created: list[Path] = []
+        try:
+            target = self._artifact_target(rel, created)
+            if target.exists() and not target.is_dir():
+                raise ValidationError(f"artifact {rel!r} of run {self.id[:8]} is already a file; choose another name")
+            if not target.exists():
+                created.append(target)
+            sidecar = model_io.save(model, target)
+        except BaseException as exc:
+            for folder in reversed(created):
+                remove_path(folder) if folder == target else _rmdir_quietly(folder)
+            if isinstance(exc, OSError) and not isinstance(exc, TrackerError):
+                raise fs_error(exc, target, "write model") from exc
+            raise
         models = self._data.setdefault("models", [])
         with self._buffer_lock:
             if rel not in models:
@@ -346,9 +453,9 @@ class Run:
         """End the run with ``status`` (finished, failed or killed), flushing everything."""
         if self._foreign:
             self._check_open()
-        status = status.lower()
+        status = status.lower() if isinstance(status, str) else status
         if status not in END_STATUSES:
-            raise ValidationError(f"cannot end a run as {status!r}; choose one of {', '.join(END_STATUSES)}")
+            raise ValidationError(f"cannot end a run as {shown(status)}; choose one of {', '.join(END_STATUSES)}")
         with self._io_lock:
             if self._ended:
                 return
@@ -385,6 +492,13 @@ class Run:
             self.end(FINISHED)
         else:
             self.end(FAILED, error=failure_summary(exc_type, exc, tb))
+
+
+def _rmdir_quietly(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 def failure_summary(

@@ -49,7 +49,7 @@ from .storage.codecs import FORMAT_VERSION, run_record
 from .storage.layout import EXPERIMENT_FILE as EXPERIMENT_FILE  # re-exported (sync, kata, the app)
 from .storage.layout import MARKER_FILE as MARKER_FILE
 from .storage.layout import RUN_FILE, Layout
-from .validation import safe_join, validate_key, validate_name
+from .validation import flush_interval_arg, safe_join, same_value, staged_values, validate_key, validate_name
 
 if TYPE_CHECKING:
     from .history import LiveHistory, Series
@@ -130,7 +130,7 @@ class Store:
         if self.exists:
             return
         marker = self.layout.marker
-        with fs_errors(self.root):
+        with fs_errors(self.root, "create the store at"):
             if marker.is_file():
                 self._check_marker(marker)
                 self.exists = True
@@ -156,7 +156,7 @@ class Store:
         except CorruptFileError as exc:
             raise StoreError(f"{marker} is unreadable ({exc.reason}); is this a tui-track store?") from None
         except OSError as exc:
-            raise fs_error(exc, marker) from None
+            raise fs_error(exc, marker, "read") from None
         if version != FORMAT_VERSION:
             raise StoreError(
                 f"store {self.root} has format version {version!r}; this tui-track reads version "
@@ -311,7 +311,7 @@ class Store:
         name = validate_name(name, "experiment name")
         self.ensure_created()
         self._clean_once()
-        with fs_errors(self.experiments_dir), self.lock():
+        with fs_errors(self.experiments_dir, "create an experiment in"), self.lock():
             for exp in self.list_experiments(include_deleted=True, with_counts=False):
                 if exp.name == name and exp.error is None:
                     return exp, False
@@ -377,19 +377,35 @@ class Store:
         params: dict[str, Any] | None = None,
         flush_interval: float = DEFAULT_FLUSH_INTERVAL,
     ) -> Run:
-        """Start a new run in ``experiment`` (created on first use), or resume ``run_id``."""
-        if flush_interval <= 0:
-            raise ValidationError("flush_interval must be a positive number of seconds")
+        """Start a new run in ``experiment`` (created on first use), or resume ``run_id``.
+
+        Every argument is checked before anything is created: a bad one raises a
+        :class:`ValidationError` (a param that contradicts a resumed run's a :class:`ConflictError`)
+        and leaves no run, experiment or file behind.
+        """
+        flush_interval = flush_interval_arg(flush_interval)
+        staged_tags = staged_values({} if tags is None else tags, "tag")
+        staged_params = staged_values({} if params is None else params, "param")
         if run_id is not None:
-            run = self._resume(run_id, flush_interval)
+            current = self.get_run(run_id)
+            for key, value in staged_params.items():
+                if key in current.params and not same_value(current.params[key], value):
+                    raise ConflictError(
+                        f"param {key!r} of run {current.id[:8]} is {current.params[key]!r}; cannot resume it "
+                        f"with {value!r} (params are immutable)"
+                    )
+            run = self._resume(current.id, flush_interval)
         else:
-            run = self._create_run(
-                DEFAULT_EXPERIMENT if experiment is None else experiment, name, parent_id, flush_interval
-            )
-        if tags:
-            run.set_tags(tags)
-        if params:
-            run.log_params(params)
+            exp_name = validate_name(DEFAULT_EXPERIMENT if experiment is None else experiment, "experiment name")
+            if name is not None:
+                name = validate_name(name, "run name")
+            if parent_id is not None:
+                parent_id = self._locate(parent_id)[1]
+            run = self._create_run(exp_name, name, parent_id, flush_interval)
+        if staged_tags:
+            run.set_tags(staged_tags)
+        if staged_params:
+            run.log_params(staged_params)
         return run
 
     def _create_run(self, experiment: str, name: str | None, parent_id: str | None, flush_interval: float) -> Run:
@@ -397,8 +413,6 @@ class Store:
 
         exp = self.get_or_create_experiment(experiment)
         self._clean_once()
-        if parent_id is not None:
-            parent_id = self._locate(parent_id)[1]
         run_id = new_id()
         if name is None:
             name = f"run-{run_id[:8]}"
@@ -407,7 +421,7 @@ class Store:
         try:
             tmp.mkdir()
         except OSError as exc:
-            raise fs_error(exc, tmp) from None
+            raise fs_error(exc, tmp, "create run folder") from None
         now = time.time()
         data = run_record(
             run_id=run_id,
@@ -435,7 +449,7 @@ class Store:
 
             shutil.rmtree(tmp, ignore_errors=True)  # never leave half a run behind
             if isinstance(exc, OSError):
-                raise fs_error(exc, tmp) from None
+                raise fs_error(exc, tmp, "create run folder") from None
             raise
         self._run_exp[run_id] = exp.id
         data["metrics"] = {}
@@ -629,7 +643,7 @@ class Store:
         """Soft-delete a run: hidden from listings, files kept, restorable."""
         exp_id, run_id = self._locate(run_id)
         marker = Path(self.layout.deleted_marker(exp_id, run_id))
-        with fs_errors(marker):
+        with fs_errors(marker, "mark deleted:"):
             marker.parent.mkdir(exist_ok=True)
             marker.touch()
 
@@ -641,7 +655,7 @@ class Store:
         except FileNotFoundError:
             pass
         except OSError as exc:
-            raise fs_error(exc, self.layout.deleted_marker(exp_id, run_id)) from None
+            raise fs_error(exc, self.layout.deleted_marker(exp_id, run_id), "remove") from None
 
     def purge_run(self, run_id: str) -> None:
         """Remove a soft-deleted run's files for good."""
@@ -652,7 +666,7 @@ class Store:
             raise ConflictError(f"run {run_id[:8]} is still being written; end it before purging it")
         import shutil
 
-        with fs_errors(self.layout.run_dir(exp_id, run_id)):
+        with fs_errors(self.layout.run_dir(exp_id, run_id), "purge"):
             shutil.rmtree(self.layout.run_dir(exp_id, run_id))
             os.unlink(self.layout.deleted_marker(exp_id, run_id))
         self._run_exp.pop(run_id, None)

@@ -19,6 +19,7 @@ Semantics, chosen to match what a user typing a filter expects:
 from __future__ import annotations
 
 import json
+import math
 import operator
 import re
 import time
@@ -127,7 +128,7 @@ class _Compiler:
     def regex_test(self, lit: Literal) -> Test:
         try:
             search = re.compile(lit.value).search
-        except re.error as exc:
+        except (re.error, OverflowError, RecursionError, ValueError) as exc:  # OverflowError: a{1,99999999999}
             raise self.error(f"bad regular expression {lit.raw}", lit, f": {exc}") from None
         return lambda v: search(v if type(v) is str else text_of(v)) is not None
 
@@ -151,6 +152,10 @@ class _Compiler:
         start, whole_day = parsed
         if whole_day and op in _EQUALITY:
             end = day_end(start)
+            if end == math.inf:
+                raise self.error(
+                    f"date {lit.raw} out of range for {key.canonical}", lit, ": the last day is 9999-12-30"
+                )
             if op == "=":
                 return lambda v: start <= v < end
             return lambda v: not start <= v < end
@@ -260,30 +265,54 @@ def _bool_test(op: str, b: bool) -> Test:
     return test
 
 
-def like_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    """SQL LIKE as a regex: ``%`` any run of characters, ``_`` one character, ``\\%``/``\\_`` literal."""
-    out: list[str] = []
+def like_matcher(pattern: str, ignore_case: bool = False) -> Callable[[str], bool]:
+    """SQL LIKE: ``%`` any run of characters, ``_`` one character, ``\\%``/``\\_`` literal.
+
+    Linear in practice and never exponential: the pattern is cut at each ``%`` into fixed-length
+    pieces; the first must match at the start, the last at the end, and each one between is taken
+    at its leftmost place after the previous one (leftmost is always safe with ``%`` between).
+    """
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    pieces: list[list[str]] = [[]]
     chars = iter(pattern)
     for ch in chars:
         if ch == "\\":
-            out.append(re.escape(next(chars, "\\")))
+            pieces[-1].append(re.escape(next(chars, "\\")))
         elif ch == "%":
-            out.append(".*")
+            pieces.append([])
         elif ch == "_":
-            out.append(".")
+            pieces[-1].append(".")
         else:
-            out.append(re.escape(ch))
-    return re.compile("".join(out), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+            pieces[-1].append(re.escape(ch))
+    if len(pieces) == 1:
+        whole = re.compile("".join(pieces[0]), flags).fullmatch
+        return lambda text: whole(text) is not None
+    first, *middle, last = [(re.compile("".join(p), flags), len(p)) for p in pieces]
+    middle = [(regex, size) for regex, size in middle if size]
+
+    def match(text: str) -> bool:
+        if first[1] and first[0].match(text) is None:
+            return False
+        pos = first[1]
+        for regex, _size in middle:
+            found = regex.search(text, pos)
+            if found is None:
+                return False
+            pos = found.end()
+        start = len(text) - last[1]
+        return start >= pos and (not last[1] or last[0].fullmatch(text, start) is not None)
+
+    return match
 
 
 def _like_test(raw: str, ignore_case: bool) -> Test:
     quote, body = raw[0], raw[1:-1]
     if quote != "`":
         body = body.replace(quote * 2, quote)
-    match = like_regex(body, ignore_case).fullmatch
+    match = like_matcher(body, ignore_case)
 
     def test(v: Any) -> bool:
-        return match(v if type(v) is str else text_of(v)) is not None
+        return match(v if type(v) is str else text_of(v))
 
     return test
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from datetime import datetime, timedelta
@@ -19,7 +20,8 @@ def as_number(text: str) -> float | None:
     """``text`` as a float if it spells a finite decimal number, else None (``'nan'`` is not a number here)."""
     if _NUMBER_RE.fullmatch(text) is None:
         return None
-    return float(text)
+    number = float(text)
+    return number if number - number == 0.0 else None  # '1e400' overflows: not a usable number
 
 
 def parse_duration(text: str) -> float | None:
@@ -36,7 +38,7 @@ def parse_duration(text: str) -> float | None:
             return None
         total += float(m.group(1)) * _UNIT_SECONDS[m.group(2).lower()]
         pos = m.end()
-    if pos == 0 or compact[pos:].strip():
+    if pos == 0 or compact[pos:].strip() or total - total != 0.0:
         return None
     return total
 
@@ -66,13 +68,16 @@ def parse_time(text: str, now: float | None = None) -> tuple[float, bool] | None
     iso = raw[:-1] + "+00:00" if raw[-1:] in ("Z", "z") else raw
     try:
         moment = datetime.fromisoformat(iso)
-    except ValueError:
+        whole_day = len(raw) == 10 and raw[4] == "-" and raw[7] == "-"
+        return moment.timestamp(), whole_day
+    except (ValueError, OverflowError, OSError):  # unreadable, or beyond what the platform's clock holds
         return None
-    whole_day = len(raw) == 10 and raw[4] == "-" and raw[7] == "-"
-    return moment.timestamp(), whole_day
 
 
 def day_end(start: float) -> float:
-    """The start of the next local day after the local midnight ``start`` (DST-safe)."""
-    moment = datetime.fromtimestamp(start) + timedelta(days=1, hours=3)
+    """The start of the next local day after the local midnight ``start`` (DST-safe); inf past year 9999."""
+    try:
+        moment = datetime.fromtimestamp(start) + timedelta(days=1, hours=3)
+    except (ValueError, OverflowError, OSError):
+        return math.inf
     return moment.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()

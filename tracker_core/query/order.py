@@ -1,7 +1,8 @@
 """Order-by: ``"metrics.auc_roc DESC, params.max_depth"`` parsed into keys, and a stable sort.
 
 Missing values and NaN always sort last, whatever the direction. Numbers (and text that spells a
-number) sort numerically before other text; text sorts case-insensitively, ties broken by case.
+number) sort numerically before other text, a number before the text that spells it (``100`` before
+``"100"``); text sorts case-insensitively, ties broken by case; then booleans, then lists and objects.
 """
 
 from __future__ import annotations
@@ -75,19 +76,22 @@ def _order_key(text: str, group: list[Token], stop: Token, minus_at: set[int]) -
 _NUMERIC_OR_NONE = frozenset({float, int, type(None)})
 
 
-def _rank(value: Any) -> tuple[int, Any, Any]:
-    """A total order over mixed values: numbers, then text, then booleans, then the rest."""
+def _rank(value: Any) -> tuple[int, Any, str]:
+    """A total order over mixed values: numbers, then text, then booleans, then the rest.
+
+    The third field breaks ties between a number and text spelling it (``""`` sorts first).
+    """
     t = type(value)
     if t is float or t is int:
-        return (0, value, 0)
+        return (0, value, "")
     if t is str:
         number = as_number(value)
         if number is not None:
-            return (0, number, value)
+            return (0, number, value or " ")
         return (1, value.casefold(), value)
     if t is bool:
-        return (2, value, 0)
-    return (3, repr(value), 0)
+        return (2, value, "")
+    return (3, repr(value), "")
 
 
 def sort_runs(runs: Iterable[RunSummary], keys: Sequence[OrderKey] | str | None) -> list[RunSummary]:

@@ -18,6 +18,7 @@ Keywords are case-insensitive.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -192,8 +193,11 @@ class _Parser:
             self.advance()
             return Literal(tok.value, tok.text, tok.start)
         if tok.kind == "number":
+            number = float(tok.value)
+            if not math.isfinite(number):
+                raise self.fail("number out of range", " (numbers are finite 64-bit floats, at most about 1.8e308)")
             self.advance()
-            return Literal(float(tok.value), tok.text, tok.start)
+            return Literal(number, tok.text, tok.start)
         if tok.kind == "word" and tok.text.lower() in _WORD_VALUES:
             self.advance()
             return Literal(_WORD_VALUES[tok.text.lower()], tok.text, tok.start)
