@@ -102,7 +102,7 @@ def build(
     second build would register the kata's models again.
     """
     started = time.perf_counter()
-    store = tc.Store(root)
+    store = tc.Store(root, create=True)  # a builder writes: it creates the store
     if store.list_runs():
         raise ConflictError(f"{store.root} already holds runs; build the sample store into a new directory")
     root_text = os.fspath(store.root)

@@ -465,7 +465,7 @@ def test_a_change_killed_before_its_history_was_appended(reg: Registry, three: l
 def test_kata_model_registry_uses_the_tracker_store(tmp_path: Path) -> None:
     from tracker_core import ModelRegistry
 
-    store = tc.Store(tmp_path / "store")
+    store = tc.Store(tmp_path / "store", create=True)
     kata = ModelRegistry(os.path.join(store.root, "registry"))
     assert kata.list_versions("churn_model") == []
     assert kata.register("churn_model", {"w": 1}, {"auc_roc": 0.9, "accuracy": 0.8}) == 1

@@ -112,7 +112,7 @@ def _register_forever(root: str) -> None:
 
 
 def test_a_registration_killed_at_any_moment_leaves_a_usable_registry(tmp_path: Path) -> None:
-    store = tc.Store(tmp_path / "store")
+    store = tc.Store(tmp_path / "store", create=True)
     reg = Registry(store)
     versions_dir = reg.models_dir / "churn" / "versions"
     for kills, delay in enumerate((0.05, 0.13, 0.21), start=1):

@@ -140,7 +140,7 @@ def test_python_m_sample_runs_prints_a_summary(tmp_path, capsys, monkeypatch):
 
     def fake_build(root: Path, **kwargs: Any) -> BuildResult:
         calls.append({"root": root, **kwargs})
-        tc.Store(root)
+        tc.Store(root, create=True)
         return BuildResult(str(root), versions=[1, 2, 3, 4], seconds=1.0)
 
     monkeypatch.setattr("sample_runs.__main__.build", fake_build)

@@ -106,7 +106,7 @@ def leftovers(root: Path) -> list[str]:
 
 
 def test_a_bad_tag_or_param_in_start_run_leaves_no_run_and_no_experiment(tmp_path: Path) -> None:
-    store = tc.Store(tmp_path / "s")
+    store = tc.Store(tmp_path / "s", create=True)
     for kwargs in (
         {"tags": {"": 1}},
         {"params": {"a\n": 1}},

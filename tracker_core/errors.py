@@ -95,3 +95,37 @@ class RemoteError(StoreError):
 
 class RemoteConflictError(ConflictError):
     """A conditional write on a remote lost a race (someone else changed the object first); read again and retry."""
+
+
+class StoreNotFoundError(StoreError, NotFoundError):
+    """No store exists at the path a reader opened (readers never create one)."""
+
+
+_FS_ERRNOS = frozenset({"ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "ENAMETOOLONG"})
+
+
+def is_fs_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is an OS error a user can act on (full, read-only, denied, name too long)."""
+    import errno
+
+    return (
+        isinstance(exc, OSError)
+        and not isinstance(exc, TrackerError)
+        and errno.errorcode.get(exc.errno or 0) in _FS_ERRNOS
+    )
+
+
+class fs_errors:
+    """Raise :func:`fs_error` for the actionable OS errors of the block; others pass unchanged."""
+
+    def __init__(self, path: object, doing: str) -> None:
+        self.path = path
+        self.doing = doing
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        if exc is not None and is_fs_error(exc):
+            assert isinstance(exc, OSError)
+            raise fs_error(exc, exc.filename or self.path, self.doing) from exc

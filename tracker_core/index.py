@@ -21,15 +21,14 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
-from .jsonio import decode_float, dumps_bytes, loads, restore_values, write_chunks_atomic
-from .records import END_STATUSES, MetricSummary, RunSummary
-from .run import RUN_FILE
+from .jsonio import dumps_bytes, loads, write_chunks_atomic
+from .records import END_STATUSES, RunSummary
+from .storage import codecs
+from .storage.layout import RUN_FILE, SUMMARY_CACHE_FILE, Layout
 from .store import Store, read_run_summary
 
-CACHE_FILE = ".summaries.jsonl"
-CACHE_VERSION = 1
+CACHE_FILE = SUMMARY_CACHE_FILE
 FULL_SWEEP_EVERY = 15.0
 """Seconds between refreshes that stat every run file (the others trust unchanged directories)."""
 CACHE_REWRITE_AFTER = 100
@@ -51,7 +50,7 @@ class RunChanges:
         return bool(self.added or self.updated or self.removed)
 
 
-_Stamp = tuple[int, int, int]  # inode, size, mtime_ns of run.json
+_Stamp = codecs.Stamp
 
 
 class RunIndex:
@@ -65,6 +64,7 @@ class RunIndex:
 
     def __init__(self, store: Store, experiment_id: str | None = None, *, include_deleted: bool = False) -> None:
         self.store = store
+        self.layout: Layout = store.layout
         self.experiment_id = experiment_id
         self.include_deleted = include_deleted
         self.runs: dict[str, RunSummary] = {}
@@ -77,7 +77,7 @@ class RunIndex:
     def _experiment_ids(self) -> list[str]:
         if self.experiment_id is not None:
             return [self.experiment_id]
-        return [p.name for p in self.store._experiment_dirs()]
+        return self.layout.experiment_ids()
 
     def preview(self, limit: int) -> dict[str, RunSummary]:
         """Up to ``limit`` runs read straight from their files, before a long first refresh.
@@ -87,19 +87,15 @@ class RunIndex:
         found: dict[str, RunSummary] = {}
         now = time.time()
         for exp_id in self._experiment_ids():
-            exp_dir = self.store.experiments_dir / exp_id
-            deleted = self.store._deleted_runs(exp_dir)
-            try:
-                names = [n for n in os.listdir(exp_dir / "runs") if not n.startswith(".")]
-            except FileNotFoundError:
-                continue
-            for run_id in names:
+            deleted = self.layout.deleted_run_ids(exp_id)
+            runs_dir = self.layout.runs_dir(exp_id)
+            for run_id in self.layout.run_ids(exp_id):
                 if len(found) >= limit:
                     return found
                 if run_id in deleted and not self.include_deleted:
                     continue
                 found[run_id] = read_run_summary(
-                    exp_dir / "runs" / run_id, exp_id, run_id in deleted, now, with_env=False
+                    os.path.join(runs_dir, run_id), exp_id, run_id in deleted, now, with_env=False
                 )
         return found
 
@@ -152,25 +148,23 @@ class RunIndex:
         return unchanged and not recent
 
     def _refresh_experiment(self, exp_id: str, changes: RunChanges, sweep: bool) -> None:
-        exp_dir = os.path.join(self.store.experiments_dir, exp_id)
-        runs_dir = os.path.join(exp_dir, "runs")
-        if not sweep and self._directories_unchanged(exp_id, runs_dir, os.path.join(exp_dir, "deleted-runs")):
+        layout = self.layout
+        runs_dir = layout.runs_dir(exp_id)
+        deleted_dir = layout.deleted_runs_dir(exp_id)
+        if not sweep and self._directories_unchanged(exp_id, runs_dir, deleted_dir):
             names = [r for r in self._live if self.runs[r].experiment_id == exp_id]
             deleted = {r for r in names if self.runs[r].deleted}
             listed = False
         else:
             if sweep:
-                self._directories_unchanged(exp_id, runs_dir, os.path.join(exp_dir, "deleted-runs"))
-            try:
-                names = os.listdir(runs_dir)
-            except FileNotFoundError:
-                names = []
-            deleted = self.store._deleted_runs(self.store.experiments_dir / exp_id)
+                self._directories_unchanged(exp_id, runs_dir, deleted_dir)
+            names = layout.run_ids(exp_id)
+            deleted = layout.deleted_run_ids(exp_id)
             listed = True
         cached: dict[str, tuple[_Stamp, RunSummary]] = {}
         if exp_id not in self._cache_checked:
             self._cache_checked.add(exp_id)
-            cached = _load_cache(exp_dir, exp_id)
+            cached = load_cache(layout.summary_cache(exp_id), exp_id)
         now = time.time()
         parsed = 0
         runs, stamps, live = self.runs, self._stamps, self._live
@@ -186,7 +180,7 @@ class RunIndex:
             try:
                 st = os.stat(os.path.join(run_dir, RUN_FILE))
                 stamp: _Stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
-            except FileNotFoundError:
+            except OSError:
                 stamp = (0, 0, 0)
             old = runs.get(run_id)
             if old is not None and stamps.get(run_id) == stamp and run_id not in live:
@@ -216,7 +210,7 @@ class RunIndex:
             for run_id in [r for r, s in runs.items() if s.experiment_id == exp_id and r not in seen]:
                 self._forget(run_id, changes)
         if parsed >= CACHE_REWRITE_AFTER:
-            _save_cache(exp_dir, exp_id, runs, stamps)
+            save_cache(layout.summary_cache(exp_id), exp_id, runs, stamps)
 
 
 def _differs(a: RunSummary, b: RunSummary) -> bool:
@@ -235,67 +229,43 @@ def _differs(a: RunSummary, b: RunSummary) -> bool:
 
 
 # ------------------------------------------------------------------ the cache file
-def _encode(summary: RunSummary, stamp: _Stamp) -> list[Any]:
-    metrics = {k: [m.last, m.min, m.max, m.step, m.count, m.timestamp] for k, m in summary.metrics.items()}
-    return [
-        *stamp, summary.name, summary.status, summary.start_time, summary.end_time, summary.parent_id,
-        summary.user, summary.host, summary.pid, summary.params, summary.tags, metrics, summary.error,
-    ]  # fmt: skip
-
-
-def _decode(run_id: str, exp_id: str, rec: list[Any]) -> tuple[_Stamp, RunSummary]:
-    ino, size, mtime, name, status, start, end, parent, user, host, pid, params, tags, metrics, error = rec
-    summary = RunSummary(
-        id=run_id,
-        experiment_id=exp_id,
-        name=name,
-        status=status,
-        start_time=start,
-        end_time=end,
-        params=restore_values(params),
-        tags=restore_values(tags),
-        metrics={
-            k: MetricSummary(decode_float(m[0]), decode_float(m[1]), decode_float(m[2]), m[3], m[4], m[5])
-            for k, m in metrics.items()
-        },
-        parent_id=parent,
-        user=user,
-        host=host,
-        pid=pid,
-        error=error,
-    )
-    return (ino, size, mtime), summary
-
-
-def _load_cache(exp_dir: str, exp_id: str) -> dict[str, tuple[_Stamp, RunSummary]]:
+def load_cache(path: str, exp_id: str) -> dict[str, tuple[_Stamp, RunSummary]]:
     """The cached summaries of an experiment; empty when the cache is missing or unusable.
 
-    One JSON array per line, parsed line by line so that memory holds the summaries and
-    not a second, parsed copy of the whole file.
+    One JSON array per line (:func:`~.storage.codecs.decode_cache_entry`), parsed line by line
+    so that memory holds the summaries and not a second, parsed copy of the whole file. A line
+    that is not a valid entry is a cache miss for that run only.
     """
     found: dict[str, tuple[_Stamp, RunSummary]] = {}
+    decode = codecs.decode_cache_entry
     try:
-        with open(os.path.join(exp_dir, CACHE_FILE), "rb") as fh:
-            if loads(fh.readline(), raw=True) != {"version": CACHE_VERSION}:
+        with open(path, "rb") as fh:
+            if not codecs.decode_cache_header(loads(fh.readline(), raw=True)):
                 return {}
             for line in fh:
                 if not line.endswith(b"\n"):
                     break  # torn by a writer that never finished: the rest is not trusted
-                rec = loads(line, raw=True)
-                found[rec[0]] = _decode(rec[0], exp_id, rec[1:])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+                try:
+                    entry = decode(loads(line, raw=True), exp_id)
+                except ValueError:
+                    continue
+                if entry is not None:
+                    found[entry[0]] = (entry[1], entry[2])
+    except (OSError, ValueError):
         return {}  # a damaged cache is only a slower listing; the next save replaces it
     return found
 
 
-def _save_cache(exp_dir: str, exp_id: str, runs: dict[str, RunSummary], stamps: dict[str, _Stamp]) -> None:
+def save_cache(path: str, exp_id: str, runs: dict[str, RunSummary], stamps: dict[str, _Stamp]) -> None:
+    """Replace an experiment's summary cache with its ended runs of ``runs`` (best effort)."""
+
     def lines() -> Iterator[bytes]:  # one run at a time: 100,000 runs never sit in memory twice
-        yield dumps_bytes({"version": CACHE_VERSION}) + b"\n"
+        yield dumps_bytes(codecs.encode_cache_header()) + b"\n"
         for run_id, s in runs.items():
             if s.experiment_id == exp_id and s.status in END_STATUSES and run_id in stamps:
-                yield dumps_bytes([run_id, *_encode(s, stamps[run_id])]) + b"\n"
+                yield dumps_bytes(codecs.encode_cache_entry(run_id, s, stamps[run_id])) + b"\n"
 
     try:
-        write_chunks_atomic(os.path.join(exp_dir, CACHE_FILE), lines(), fsync=False)
+        write_chunks_atomic(path, lines(), fsync=False)
     except OSError:
         pass  # a read-only store lists fine without a cache

@@ -148,7 +148,7 @@ def _store_for_registry_dir(registry_dir: Path) -> Store:
     for candidate in (registry_dir, registry_dir.parent):
         if (candidate / MARKER_FILE).is_file():
             return Store(candidate, create=False)
-    return Store(registry_dir)
+    return Store(registry_dir, create=True)
 
 
 class ModelRegistry:

@@ -156,7 +156,7 @@ def _after_fork_in_child() -> None:
     global _thread, _lock
     _lock = threading.Lock()
     for run in _runs.values():
-        run._disown()
+        run.disown()
     _runs.clear()
     _thread = None
 

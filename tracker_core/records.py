@@ -27,6 +27,8 @@ class Experiment:
     deleted: bool = False
     run_count: int = 0
     last_activity: float | None = None
+    error: str | None = None
+    """Why the experiment's file is unreadable (it is then listed under its id); None when readable."""
 
 
 @dataclass(slots=True)

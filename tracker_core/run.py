@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from . import lifecycle, metrics_log
 from .errors import ConflictError, RunStateError, TrackerError, ValidationError, fs_error
 from .jsonio import (
-    decode_float,
     dumps_bytes,
     read_json,
     remove_path,
@@ -30,7 +29,12 @@ from .jsonio import (
 )
 from .locking import WriterLock
 from .records import END_STATUSES, FAILED, FINISHED, KILLED, MetricSummary, RunSummary
+from .storage import codecs
 from .storage.append import Appender
+from .storage.codecs import run_record as run_record  # re-exported: imports and merges build run.json with it
+from .storage.codecs import summaries_from_json as summaries_from_json
+from .storage.codecs import summaries_to_json as summaries_to_json
+from .storage.layout import ARTIFACTS_DIR, HEARTBEAT_FILE, RUN_FILE
 from .validation import (
     artifact_relpath,
     check_text,
@@ -52,9 +56,6 @@ if TYPE_CHECKING:
 DEFAULT_FLUSH_INTERVAL = 1.0
 _STEP_LIMIT = 2**63
 MAX_BUFFERED_POINTS = 100_000
-RUN_FILE = "run.json"
-HEARTBEAT_FILE = "heartbeat"
-ARTIFACTS_DIR = "artifacts"
 
 
 class Run:
@@ -143,7 +144,7 @@ class Run:
             return False
         raise RunStateError(f"run {self.id} has ended; resume it with start_run(run_id=...) to log more")
 
-    def _disown(self) -> None:
+    def disown(self) -> None:
         """In a forked child: this run is the parent's; never write it from here."""
         self._foreign = True
         self._ended = True
@@ -424,10 +425,14 @@ class Run:
         self._offset = self._appender.append(data)
 
     def _write_run_file(self, data: dict[str, Any]) -> None:
-        data["metrics"] = summaries_to_json(self._metrics)
-        data["metrics_offset"] = self._offset
         data["last_write"] = time.time()  # a crashed run's end: the last flush it made
-        write_json_atomic(self.dir / RUN_FILE, data)
+        write_json_atomic(self.dir / RUN_FILE, codecs.encode_run(data, self._metrics, self._offset))
+
+    def save(self) -> None:
+        """Write ``run.json`` now, even when nothing changed since the last flush."""
+        with self._buffer_lock:
+            self._dirty = True
+        self.flush()
 
     def heartbeat(self) -> None:
         """Mark the run alive (readers call a run crashed when this stops)."""
@@ -511,74 +516,7 @@ def failure_summary(
     return "".join(traceback.format_exception(exc_type, exc, tb, limit=-limit)).strip()
 
 
-def run_record(
-    *,
-    run_id: str,
-    experiment_id: str,
-    name: str,
-    status: str,
-    start_time: float | None,
-    end_time: float | None = None,
-    parent_id: str | None = None,
-    user: str | None = None,
-    host: str | None = None,
-    pid: int | None = None,
-    params: dict[str, Any] | None = None,
-    tags: dict[str, Any] | None = None,
-    models: list[str] | None = None,
-    env: dict[str, Any] | None = None,
-    error: str | None = None,
-) -> dict[str, Any]:
-    """A ``run.json`` document: the one schema of a run's file, for writers, imports and merges.
-
-    ``pid`` is None for a run with no local writer (imported or merged).
-    """
-    return {
-        "id": run_id,
-        "experiment_id": experiment_id,
-        "name": name,
-        "status": status,
-        "start_time": start_time,
-        "end_time": end_time,
-        "parent_id": parent_id,
-        "user": user,
-        "host": host,
-        "pid": pid,
-        "params": dict(params or {}),
-        "tags": dict(tags or {}),
-        "models": list(models or ()),
-        "env": dict(env or {}),
-        "error": error,
-        "metrics": {},
-        "metrics_offset": 0,
-    }
-
-
-def summaries_to_json(summaries: dict[str, MetricSummary]) -> dict[str, dict[str, Any]]:
-    """The ``metrics`` field of ``run.json``: each metric's last, min, max, step, count and time."""
-    return {
-        k: {"last": s.last, "min": s.min, "max": s.max, "step": s.step, "count": s.count, "t": s.timestamp}
-        for k, s in summaries.items()
-    }
-
-
-def summaries_from_json(metrics: dict[str, dict[str, Any]]) -> dict[str, MetricSummary]:
-    """Inverse of :func:`summaries_to_json` (tagged non-finite floats restored)."""
-    return {
-        k: MetricSummary(
-            decode_float(m["last"]),
-            decode_float(m["min"]),
-            decode_float(m["max"]),
-            int(m["step"]),
-            int(m["count"]),
-            float(m["t"]),
-        )
-        for k, m in metrics.items()
-    }
-
-
-def load_run_file(run_dir: Path) -> dict[str, Any]:
-    """Read ``run.json`` for a writer, with metric summaries as objects."""
-    data: dict[str, Any] = read_json(run_dir / RUN_FILE)
-    data["metrics"] = summaries_from_json(data.get("metrics") or {})
-    return data
+def load_run_file(run_dir: Path, experiment_id: str | None = None) -> dict[str, Any]:
+    """Read and check ``run.json`` for a writer, with metric summaries as objects (see :mod:`.storage.codecs`)."""
+    exp_id = run_dir.parent.parent.name if experiment_id is None else experiment_id
+    return codecs.decode_run_for_writer(read_json(run_dir / RUN_FILE, raw=True), run_dir.name, exp_id)

@@ -1,19 +1,7 @@
 """The plain-file store (format v1): experiments, runs and their files.
 
-Layout under the store root::
-
-    tui-track-store.json            marker: format name and version
-    .lock                           fcntl lock for shared state (experiment creation, renames)
-    experiments/<experiment_id>/
-        experiment.json             id, name, created, tags, deleted
-        deleted-runs/<run_id>       empty marker files: soft-deleted runs
-        runs/<run_id>/
-            run.json                params, tags, status, times, env, metric summaries,
-                                    last_write (time of the writer's last flush)
-            metrics.jsonl           append-only metric history (source of truth)
-            heartbeat               mtime = last sign of life of the writing process
-            artifacts/              logged files and models
-    registry/                       the model registry (see tracker_core.registry)
+The layout (paths and listings) is :mod:`tracker_core.storage.layout`; what each file holds,
+and the checks a file must pass to be readable, is :mod:`tracker_core.storage.codecs`.
 
 Ids are random uuid4 hex strings, so stores copied with ``cp -r``/``rsync`` merge without
 conflict. Each run has a single writer (the process that started or resumed it); shared
@@ -24,13 +12,25 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import lifecycle, metrics_log
 from .config import resolve_store_path
-from .errors import AmbiguousIdError, ConflictError, CorruptFileError, NotFoundError, StoreError, ValidationError
-from .jsonio import read_json, restore, restore_values, write_json_atomic
+from .errors import (
+    AmbiguousIdError,
+    ConflictError,
+    CorruptFileError,
+    NotFoundError,
+    StoreError,
+    StoreNotFoundError,
+    TrackerError,
+    ValidationError,
+    fs_error,
+    fs_errors,
+)
+from .jsonio import read_json, write_json_atomic
 from .locking import FileLock, WriterLock, writer_alive
 from .records import (
     CRASHED,
@@ -41,26 +41,20 @@ from .records import (
     MetricPoint,
     RunSummary,
 )
-from .run import (
-    ARTIFACTS_DIR,
-    DEFAULT_FLUSH_INTERVAL,
-    HEARTBEAT_FILE,
-    RUN_FILE,
-    Run,
-    load_run_file,
-    run_record,
-    summaries_from_json,
-)
+from .run import DEFAULT_FLUSH_INTERVAL, Run, load_run_file
+from .storage import codecs
+from .storage import layout as paths
+from .storage.append import repair_torn_tail
+from .storage.codecs import FORMAT_VERSION, run_record
+from .storage.layout import EXPERIMENT_FILE as EXPERIMENT_FILE  # re-exported (sync, kata, the app)
+from .storage.layout import MARKER_FILE as MARKER_FILE
+from .storage.layout import RUN_FILE, Layout
 from .validation import flush_interval_arg, safe_join, same_value, staged_values, validate_key, validate_name
 
 if TYPE_CHECKING:
     from .history import HistoryIndex, LiveHistory, Series
 
-MARKER_FILE = "tui-track-store.json"
-FORMAT_NAME = "tui-track"
-FORMAT_VERSION = 1
 DEFAULT_EXPERIMENT = "Default"
-EXPERIMENT_FILE = "experiment.json"
 STALE_AFTER = 30.0
 """Seconds without a heartbeat after which a running run is reported crashed."""
 
@@ -76,11 +70,14 @@ def new_id() -> str:
 class Store:
     """A tui-track store on disk.
 
-    ``root`` follows the resolution order of :mod:`tracker_core.config` when omitted. With
-    ``create=False`` a missing store raises :class:`StoreError` instead of being created.
+    ``root`` follows the resolution order of :mod:`tracker_core.config` when omitted. Readers
+    never create anything: on a store that does not exist yet, reading raises
+    :class:`~tracker_core.errors.StoreNotFoundError` naming the path, and only writing (a run,
+    an experiment, a registry change, a sync or import into it) creates it. ``create=True``
+    creates it at once; ``create=False`` refuses a missing store at once.
     """
 
-    def __init__(self, root: str | os.PathLike[str] | None = None, *, create: bool = True) -> None:
+    def __init__(self, root: str | os.PathLike[str] | None = None, *, create: bool | None = None) -> None:
         from .remote import remote_spec
 
         self.remote_url = remote_spec(root)
@@ -89,9 +86,12 @@ class Store:
 
             root, create = open_mirror(self.remote_url), False
         self.root = resolve_store_path(root).absolute()
-        self._open(create)
+        self.layout = Layout(self.root)
         self._exp_by_name: dict[str, str] = {}
         self._run_exp: dict[str, str] = {}
+        self._cleaned = False
+        self.exists = False
+        self.exists = self._open(create)
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
@@ -99,101 +99,167 @@ class Store:
     # -------------------------------------------------------------- the root
     @property
     def experiments_dir(self) -> Path:
-        return self.root / "experiments"
+        return self.layout.experiments_dir
 
     def lock(self, timeout: float = 30.0) -> FileLock:
         """The store-wide lock for shared state."""
-        return FileLock(self.root / ".lock", timeout=timeout)
+        return FileLock(self.layout.lock_file, timeout=timeout)
 
-    def _open(self, create: bool) -> None:
-        marker = self.root / MARKER_FILE
+    def _open(self, create: bool | None) -> bool:
+        marker = self.layout.marker
         if marker.is_file():
             self._check_marker(marker)
+            return True
+        if create:
+            self.ensure_created()
+            return True
+        if marker.exists():
+            raise StoreError(f"{marker} is not a file; is {self.root} a tui-track store?")
+        if create is False:
+            self._missing()
+        return False
+
+    def _missing(self) -> None:
+        raise StoreNotFoundError(
+            f"no tui-track store at {self.root}; log a run there first "
+            "(tracker_core.start_run) or point TUI_TRACK_STORE at an existing store"
+        )
+
+    def require(self) -> None:
+        """For readers: raise :class:`StoreNotFoundError` unless the store exists (it may have been created since)."""
+        if not self.exists:
+            self.exists = self._open(None)
+            if not self.exists:
+                self._missing()
+
+    def ensure_created(self) -> None:
+        """For writers: create the store if it does not exist yet (safe among racing processes)."""
+        if self.exists:
             return
-        if not create:
-            raise StoreError(
-                f"no tui-track store at {self.root}; log a run there first "
-                "(tracker_core.start_run) or point TUI_TRACK_STORE at an existing store"
-            )
-        if self.root.exists() and not self.root.is_dir():
-            raise StoreError(f"{self.root} is a file, not a store directory")
-        self.root.mkdir(parents=True, exist_ok=True)
-        with self.lock():  # processes racing to create the store: one creates, the others open it
-            if not marker.exists():
-                if any(p.name != ".lock" for p in self.root.iterdir()):
-                    raise StoreError(
-                        f"{self.root} is not empty and holds no {MARKER_FILE}; refusing to turn it into a "
-                        "store. Choose a new or empty directory."
-                    )
-                self.experiments_dir.mkdir(exist_ok=True)
-                meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "created": time.time()}
-                write_json_atomic(marker, meta)
-        self._check_marker(marker)
+        marker = self.layout.marker
+        with fs_errors(self.root, "create the store at"):
+            if marker.is_file():
+                self._check_marker(marker)
+                self.exists = True
+                return
+            if self.root.exists() and not self.root.is_dir():
+                raise StoreError(f"{self.root} is a file, not a store directory")
+            self.root.mkdir(parents=True, exist_ok=True)
+            with self.lock():  # processes racing to create the store: one creates, the others open it
+                if not marker.exists():
+                    if any(p.name != paths.LOCK_FILE for p in self.root.iterdir()):
+                        raise StoreError(
+                            f"{self.root} is not empty and holds no {MARKER_FILE}; refusing to turn it into a "
+                            "store. Choose a new or empty directory."
+                        )
+                    self.experiments_dir.mkdir(exist_ok=True)
+                    write_json_atomic(marker, codecs.encode_marker(time.time()))
+            self._check_marker(marker)
+        self.exists = True
 
     def _check_marker(self, marker: Path) -> None:
         try:
-            meta = read_json(marker)
+            version = codecs.decode_marker(read_json(marker))
         except CorruptFileError as exc:
             raise StoreError(f"{marker} is unreadable ({exc.reason}); is this a tui-track store?") from None
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-            raise StoreError(f"{marker} does not describe a tui-track store")
-        version = meta.get("version")
+        except OSError as exc:
+            raise fs_error(exc, marker, "read") from None
         if version != FORMAT_VERSION:
             raise StoreError(
                 f"store {self.root} has format version {version!r}; this tui-track reads version "
                 f"{FORMAT_VERSION}. Upgrade tui-track (pip install -U tui-track) to open it."
             )
-        self.experiments_dir.mkdir(exist_ok=True)
+
+    def clean_leftovers(self) -> list[Path]:
+        """Remove folders left by killed creations (``.creating-*``); return what was removed.
+
+        An experiment is created under the store lock, so one found under it is a leftover;
+        a run's is removed once its creator is gone (no writer lock) and it is a minute old.
+        """
+        import shutil
+
+        from .locking import writer_alive
+
+        removed: list[Path] = []
+        if not self.exists:
+            return removed
+        with self.lock():
+            for path in self.layout.leftovers(older_than=0.0):
+                is_run = path.parent.name == paths.RUNS_DIR
+                if is_run:
+                    try:
+                        age = time.time() - path.stat().st_mtime
+                    except FileNotFoundError:
+                        continue
+                    if age < 60.0 or writer_alive(path):
+                        continue
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+        return removed
+
+    def _clean_once(self) -> None:
+        if not self._cleaned:
+            self._cleaned = True
+            try:
+                self.clean_leftovers()
+            except (OSError, TrackerError):
+                pass  # cleaning is a courtesy; never fail a write for it
 
     # --------------------------------------------------------- experiments
-    def _experiment_dirs(self) -> list[Path]:
+    def read_experiment(self, exp_id: str, with_counts: bool = False) -> Experiment:
+        """One experiment by folder id; raises :class:`CorruptFileError` (or ``FileNotFoundError``) when unreadable."""
+        path = self.layout.experiment_file(exp_id)
         try:
-            return [Path(e.path) for e in os.scandir(self.experiments_dir) if e.is_dir() and not e.name.startswith(".")]
-        except FileNotFoundError:
-            return []
-
-    def _read_experiment(self, exp_dir: Path, with_counts: bool = False) -> Experiment:
-        data = read_json(exp_dir / EXPERIMENT_FILE)
-        run_count = 0
-        last: float | None = None
+            exp = codecs.decode_experiment(read_json(path), exp_id)
+        except OSError as exc:
+            if isinstance(exc, FileNotFoundError):
+                raise
+            raise CorruptFileError(EXPERIMENT_FILE, _os_reason(exc)) from None
         if with_counts:
-            runs_dir = exp_dir / "runs"
-            try:
-                names = [n for n in os.listdir(runs_dir) if not n.startswith(".")]
-                deleted = self._deleted_runs(exp_dir)
-                run_count = sum(1 for n in names if n not in deleted)
-                last = runs_dir.stat().st_mtime if names else None
-            except FileNotFoundError:
-                pass
-        return Experiment(
-            id=data["id"],
-            name=data["name"],
-            created=data.get("created", 0.0),
-            tags=data.get("tags", {}),
-            deleted=bool(data.get("deleted", False)),
-            run_count=run_count,
-            last_activity=last,
-        )
+            names = self.layout.run_ids(exp_id)
+            deleted = self.layout.deleted_run_ids(exp_id)
+            last = None
+            if names:
+                try:
+                    last = os.stat(self.layout.runs_dir(exp_id)).st_mtime
+                except OSError:
+                    pass
+            exp = replace(exp, run_count=sum(1 for n in names if n not in deleted), last_activity=last)
+        return exp
 
     def list_experiments(self, include_deleted: bool = False, with_counts: bool = True) -> list[Experiment]:
-        """Experiments sorted by name, with run counts and last run creation time."""
+        """Experiments sorted by name, with run counts and last run creation time.
+
+        An experiment whose ``experiment.json`` is missing or damaged is listed under its id
+        with the reason in ``error`` (its runs still list).
+        """
+        self.require()
         found = []
-        for exp_dir in self._experiment_dirs():
+        for exp_id in self.layout.experiment_ids():
             try:
-                exp = self._read_experiment(exp_dir, with_counts)
-            except (FileNotFoundError, CorruptFileError, KeyError, TypeError):
-                continue
-            self._exp_by_name[exp.name] = exp.id
+                exp = self.read_experiment(exp_id, with_counts)
+            except FileNotFoundError:
+                exp = Experiment(exp_id, exp_id, 0.0, error=f"{EXPERIMENT_FILE} is missing")
+            except CorruptFileError as exc:
+                exp = Experiment(exp_id, exp_id, 0.0, error=f"{EXPERIMENT_FILE}: {exc.reason}")
+            if exp.error is None:
+                self._exp_by_name[exp.name] = exp.id
+            elif with_counts:
+                exp = replace(exp, run_count=len(self.layout.run_ids(exp_id)))
             if include_deleted or not exp.deleted:
                 found.append(exp)
         return sorted(found, key=lambda e: e.name.lower())
 
     def get_experiment(self, name_or_id: str, *, include_deleted: bool = True) -> Experiment:
         """An experiment by exact name, id or unique id prefix."""
+        self.require()
         exp_id = self._exp_by_name.get(name_or_id)
-        if exp_id and (self.experiments_dir / exp_id / EXPERIMENT_FILE).is_file():
-            exp = self._read_experiment(self.experiments_dir / exp_id, with_counts=True)
-            if exp.name == name_or_id:
+        if exp_id:
+            try:
+                exp = self.read_experiment(exp_id, with_counts=True)
+            except (OSError, CorruptFileError):
+                exp = None
+            if exp is not None and exp.name == name_or_id:
                 return exp
         experiments = self.list_experiments(include_deleted=True)
         for exp in experiments:
@@ -218,9 +284,7 @@ class Store:
         Imports pass the ``experiment_id`` (32 hex digits, not in use) and ``created`` time they bring.
         """
         if experiment_id is not None and (
-            len(experiment_id) != 32
-            or experiment_id.strip("0123456789abcdef")
-            or (self.experiments_dir / experiment_id).exists()
+            not paths.is_id(experiment_id) or os.path.lexists(self.layout.experiment_dir(experiment_id))
         ):
             experiment_id = None  # not an id this store can take: a fresh one instead
         exp, created_now = self._get_or_create(name, tags, experiment_id, created)
@@ -234,13 +298,14 @@ class Store:
         Among processes racing to create the same name, one creates it and all get it.
         """
         name = validate_name(name, "experiment name")
+        self.ensure_created()
         exp_id = self._exp_by_name.get(name)
-        if exp_id is None and len(name) == 32 and (self.experiments_dir / name / EXPERIMENT_FILE).is_file():
+        if exp_id is None and paths.is_id(name) and os.path.isfile(self.layout.experiment_file(name)):
             exp_id = name  # an experiment id
         if exp_id is not None:
             try:  # re-read: another process may have renamed or deleted it since
-                exp = self._read_experiment(self.experiments_dir / exp_id)
-            except (OSError, CorruptFileError, KeyError, TypeError):
+                exp = self.read_experiment(exp_id)
+            except (OSError, CorruptFileError):
                 exp = None
             if exp is not None and name in (exp.name, exp.id):
                 return _refuse_deleted(exp)
@@ -251,24 +316,28 @@ class Store:
         self, name: str, tags: dict[str, Any] | None, exp_id: str | None = None, created: float | None = None
     ) -> tuple[Experiment, bool]:
         name = validate_name(name, "experiment name")
-        with self.lock():
+        self.ensure_created()
+        self._clean_once()
+        with fs_errors(self.experiments_dir, "create an experiment in"), self.lock():
             for exp in self.list_experiments(include_deleted=True, with_counts=False):
-                if exp.name == name:
+                if exp.name == name and exp.error is None:
                     return exp, False
             exp_id = exp_id or new_id()
-            tmp = self.experiments_dir / f".creating-{exp_id}"
-            (tmp / "runs").mkdir(parents=True)
+            tmp = self.layout.new_experiment_dir(exp_id)
+            (tmp / paths.RUNS_DIR).mkdir(parents=True)
             when = time.time() if created is None else float(created)
-            data = {"id": exp_id, "name": name, "created": when, "tags": dict(tags or {}), "deleted": False}
+            data = codecs.encode_experiment(exp_id, name, when, dict(tags or {}), False)
             write_json_atomic(tmp / EXPERIMENT_FILE, data)
-            os.rename(tmp, self.experiments_dir / exp_id)
+            os.rename(tmp, self.layout.experiment_dir(exp_id))
         self._exp_by_name[name] = exp_id
-        return self._read_experiment(self.experiments_dir / exp_id), True
+        return self.read_experiment(exp_id), True
 
     def _update_experiment(self, name_or_id: str, change: dict[str, Any]) -> Experiment:
         with self.lock():
             exp = self.get_experiment(name_or_id)
-            path = self.experiments_dir / exp.id / EXPERIMENT_FILE
+            path = self.layout.experiment_file(exp.id)
+            if exp.error is not None:
+                raise CorruptFileError(path, exp.error)
             data = read_json(path)
             if "name" in change and change["name"] != data["name"]:
                 taken = [
@@ -369,13 +438,16 @@ class Store:
         from . import environment
 
         exp = self.get_or_create_experiment(experiment)
+        self._clean_once()
         run_id = new_id()
         if name is None:
             name = f"run-{run_id[:8]}"
         name = validate_name(name, "run name")
-        runs_dir = self.experiments_dir / exp.id / "runs"
-        tmp = runs_dir / f".creating-{run_id}"
-        tmp.mkdir()
+        tmp = self.layout.new_run_dir(exp.id, run_id)
+        try:
+            tmp.mkdir()
+        except OSError as exc:
+            raise fs_error(exc, tmp, "create run folder") from None
         now = time.time()
         data = run_record(
             run_id=run_id,
@@ -391,20 +463,29 @@ class Store:
         )
         # Not fsynced: the directory appears by an atomic rename, so a reader never sees it
         # half-written, and the first flush (at most flush_interval later) or the end fsyncs it.
-        write_json_atomic(tmp / RUN_FILE, data, fsync=False)
-        (tmp / HEARTBEAT_FILE).touch()
-        writer_lock = WriterLock(tmp)
-        writer_lock.try_acquire()  # a fresh file: always free; the lock follows the inode on rename
-        os.rename(tmp, runs_dir / run_id)
+        run_dir = Path(self.layout.run_dir(exp.id, run_id))
+        try:
+            write_json_atomic(paths.run_file(tmp), data, fsync=False)
+            Path(paths.heartbeat_file(tmp)).touch()
+            writer_lock = WriterLock(tmp)
+            writer_lock.try_acquire()  # a fresh file: always free; the lock follows the inode on rename
+            os.rename(tmp, run_dir)
+        except BaseException as exc:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)  # never leave half a run behind
+            if isinstance(exc, OSError):
+                raise fs_error(exc, tmp, "create run folder") from None
+            raise
         self._run_exp[run_id] = exp.id
         data["metrics"] = {}
-        return Run(self, runs_dir / run_id, data, flush_interval=flush_interval, writer_lock=writer_lock)
+        return Run(self, run_dir, data, flush_interval=flush_interval, writer_lock=writer_lock)
 
     def _resume(self, run_id: str, flush_interval: float) -> Run:
         from . import environment
 
         exp_id, run_id = self._locate(run_id)
-        run_dir = self._run_dir(exp_id, run_id)
+        run_dir = Path(self.layout.run_dir(exp_id, run_id))
         writer_lock = WriterLock(run_dir)
         if lifecycle.is_open_here(run_id) or not writer_lock.try_acquire():
             current = self.get_run(run_id)
@@ -413,14 +494,17 @@ class Store:
                 "a run has one writer at a time: end it there first"
             )
         try:
-            data = load_run_file(run_dir)
+            data = load_run_file(run_dir, exp_id)
+        except CorruptFileError as exc:
+            writer_lock.release()
+            raise CorruptFileError(exc.path, f"{exc.reason}; run {run_id[:8]} cannot be resumed") from None
         except BaseException:
             writer_lock.release()
             raise
         # Bring the summaries up to date with points a killed writer appended but never summarized.
-        path = run_dir / metrics_log.FILENAME
-        size = metrics_log.truncate_torn_tail(path)
-        offset = int(data.get("metrics_offset", 0))
+        path = Path(paths.metrics_file(run_dir))
+        size = repair_torn_tail(path)
+        offset = data["metrics_offset"]
         if size > offset:
             points, _ = metrics_log.read_points(path, offset)
             metrics_log.summarize(points, data["metrics"])
@@ -436,40 +520,26 @@ class Store:
         data.setdefault("resumed", []).append(time.time())
         run = Run(self, run_dir, data, flush_interval=flush_interval, writer_lock=writer_lock)
         run.heartbeat()
-        with run._buffer_lock:
-            run._dirty = True
-        run.flush()
+        run.save()
         return run
 
     # ---------------------------------------------------------------- reading runs
-    def _run_dir(self, exp_id: str, run_id: str) -> Path:
-        return self.experiments_dir / exp_id / "runs" / run_id
-
-    def _deleted_runs(self, exp_dir: Path) -> set[str]:
-        try:
-            return set(os.listdir(exp_dir / "deleted-runs"))
-        except FileNotFoundError:
-            return set()
-
     def _locate(self, run_id: str) -> tuple[str, str]:
         """(experiment id, full run id) for a run id or unique prefix."""
         if not isinstance(run_id, str) or not run_id:
             raise ValidationError("a run id must be a non-empty string")
+        self.require()
+        layout = self.layout
         exp_id = self._run_exp.get(run_id)
-        if exp_id and self._run_dir(exp_id, run_id).is_dir():
+        if exp_id and os.path.isdir(layout.run_dir(exp_id, run_id)):
             return exp_id, run_id
         matches: list[tuple[str, str]] = []
-        for exp_dir in self._experiment_dirs():
-            runs_dir = exp_dir / "runs"
-            if (runs_dir / run_id).is_dir() and "/" not in run_id and not run_id.startswith("."):
-                self._run_exp[run_id] = exp_dir.name
-                return exp_dir.name, run_id
-            try:
-                matches.extend(
-                    (exp_dir.name, n) for n in os.listdir(runs_dir) if n.startswith(run_id) and not n.startswith(".")
-                )
-            except FileNotFoundError:
-                continue
+        valid = paths.is_listed(run_id) and "/" not in run_id and os.sep not in run_id
+        for exp_id in layout.experiment_ids():
+            if valid and os.path.isdir(layout.run_dir(exp_id, run_id)):
+                self._run_exp[run_id] = exp_id
+                return exp_id, run_id
+            matches.extend((exp_id, n) for n in layout.run_ids(exp_id) if n.startswith(run_id))
         if not matches:
             raise NotFoundError(f"no run with id {run_id!r} in {self.root}")
         if len(matches) > 1:
@@ -487,10 +557,8 @@ class Store:
     def get_run(self, run_id: str) -> RunSummary:
         """One run by id or unique prefix, as it would be listed."""
         exp_id, run_id = self._locate(run_id)
-        exp_dir = self.experiments_dir / exp_id
-        return read_run_summary(
-            self._run_dir(exp_id, run_id), exp_id, run_id in self._deleted_runs(exp_dir), time.time()
-        )
+        deleted = os.path.lexists(self.layout.deleted_marker(exp_id, run_id))
+        return read_run_summary(self.layout.run_dir(exp_id, run_id), exp_id, deleted, time.time())
 
     def list_runs(self, experiment: str | None = None, *, include_deleted: bool = False) -> list[RunSummary]:
         """Summaries of an experiment's runs (all experiments when None), newest first.
@@ -502,6 +570,7 @@ class Store:
         """
         from .index import RunIndex
 
+        self.require()
         exp_id = None if experiment is None else self.get_experiment(experiment).id
         index = RunIndex(self, exp_id, include_deleted=include_deleted)
         index.refresh()
@@ -555,12 +624,12 @@ class Store:
 
     def _metrics_path(self, run_id: str) -> Path:
         exp_id, run_id = self._locate(run_id)
-        return self._run_dir(exp_id, run_id) / metrics_log.FILENAME
+        return Path(paths.metrics_file(self.layout.run_dir(exp_id, run_id)))
 
     def artifact_root(self, run_id: str) -> Path:
         """The directory holding a run's artifacts (may not exist yet)."""
         exp_id, run_id = self._locate(run_id)
-        return self._run_dir(exp_id, run_id) / ARTIFACTS_DIR
+        return paths.artifacts_dir(self.layout.run_dir(exp_id, run_id))
 
     def artifact_path(self, run_id: str, relpath: str) -> Path:
         """The file of one artifact, refusing paths that leave the run's artifacts."""
@@ -605,29 +674,33 @@ class Store:
     def delete_run(self, run_id: str) -> None:
         """Soft-delete a run: hidden from listings, files kept, restorable."""
         exp_id, run_id = self._locate(run_id)
-        marker_dir = self.experiments_dir / exp_id / "deleted-runs"
-        marker_dir.mkdir(exist_ok=True)
-        (marker_dir / run_id).touch()
+        marker = Path(self.layout.deleted_marker(exp_id, run_id))
+        with fs_errors(marker, "mark deleted:"):
+            marker.parent.mkdir(exist_ok=True)
+            marker.touch()
 
     def restore_run(self, run_id: str) -> None:
         """Undo :meth:`delete_run`."""
         exp_id, run_id = self._locate(run_id)
         try:
-            os.unlink(self.experiments_dir / exp_id / "deleted-runs" / run_id)
+            os.unlink(self.layout.deleted_marker(exp_id, run_id))
         except FileNotFoundError:
             pass
+        except OSError as exc:
+            raise fs_error(exc, self.layout.deleted_marker(exp_id, run_id), "remove") from None
 
     def purge_run(self, run_id: str) -> None:
         """Remove a soft-deleted run's files for good."""
         exp_id, run_id = self._locate(run_id)
-        if run_id not in self._deleted_runs(self.experiments_dir / exp_id):
+        if not os.path.lexists(self.layout.deleted_marker(exp_id, run_id)):
             raise ConflictError(f"run {run_id[:8]} is not deleted; delete it before purging it")
         if self.get_run(run_id).status == RUNNING:
             raise ConflictError(f"run {run_id[:8]} is still being written; end it before purging it")
         import shutil
 
-        shutil.rmtree(self._run_dir(exp_id, run_id))
-        os.unlink(self.experiments_dir / exp_id / "deleted-runs" / run_id)
+        with fs_errors(self.layout.run_dir(exp_id, run_id), "purge"):
+            shutil.rmtree(self.layout.run_dir(exp_id, run_id))
+            os.unlink(self.layout.deleted_marker(exp_id, run_id))
         self._run_exp.pop(run_id, None)
 
 
@@ -688,50 +761,36 @@ def read_run_summary(
     run_dir = os.fspath(run_dir)
     run_id = os.path.basename(run_dir)
     try:
-        data = read_json(os.path.join(run_dir, RUN_FILE), raw=True)
-        if not isinstance(data, dict):
-            raise CorruptFileError(RUN_FILE, "not a JSON object")
-        params = data.get("params") or {}
-        tags = data.get("tags") or {}
-        summary = RunSummary(
-            id=run_id,
-            experiment_id=exp_id,
-            name=data.get("name") or run_id[:8],
-            status=data["status"],
-            start_time=data.get("start_time"),
-            end_time=data.get("end_time"),
-            params=restore_values(params),
-            tags=restore_values(tags),
-            metrics=summaries_from_json(data.get("metrics") or {}),
-            parent_id=data.get("parent_id"),
-            user=data.get("user"),
-            host=data.get("host"),
-            pid=data.get("pid"),
-            env=restore(data.get("env") or {}) if with_env else {},
-            error=data.get("error"),
-            deleted=deleted,
-        )
+        data = read_json(paths.run_file(run_dir), raw=True)
+        summary = codecs.decode_run(data, run_id, exp_id, deleted, with_env=with_env)
     except FileNotFoundError:
         return _unreadable(run_id, exp_id, deleted, f"{RUN_FILE} is missing")
     except CorruptFileError as exc:
         return _unreadable(run_id, exp_id, deleted, f"{RUN_FILE}: {exc.reason}")
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        reason = f"{RUN_FILE} lacks or mangles a field ({type(exc).__name__}: {exc})"
-        return _unreadable(run_id, exp_id, deleted, reason)
+    except OSError as exc:
+        return _unreadable(run_id, exp_id, deleted, f"{RUN_FILE}: {_os_reason(exc)}")
     if summary.status == RUNNING:
         try:
-            summary.heartbeat = os.stat(os.path.join(run_dir, HEARTBEAT_FILE)).st_mtime
-        except FileNotFoundError:
+            summary.heartbeat = os.stat(paths.heartbeat_file(run_dir)).st_mtime
+        except OSError:
             summary.heartbeat = summary.start_time
         if not _writer_is_alive(run_dir, summary, now):
             summary.status = CRASHED
         # Points appended after the last summary (a writer killed between the two writes).
         offset = data.get("metrics_offset", 0)
-        path = Path(run_dir) / metrics_log.FILENAME
+        path = paths.metrics_file(run_dir)
         try:
             if os.stat(path).st_size > offset:
-                points, _ = metrics_log.read_points(path, offset)
+                points, _ = metrics_log.read_points(Path(path), offset)
                 metrics_log.summarize(points, summary.metrics)
-        except FileNotFoundError:
+        except OSError:
             pass
     return summary
+
+
+def _os_reason(exc: OSError) -> str:
+    """An OS error as a reason for an unreadable item (without the path, which the caller names)."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "error")
+    return f"cannot be read ({exc.strerror or exc} [{name}])"

@@ -71,7 +71,7 @@ def sync(source: str | os.PathLike[str], dest: str | os.PathLike[str]) -> SyncRe
     if src_remote and dst_remote:
         raise ValidationError("sync needs at least one local store; run it on one of the two hosts")
     if src_remote:
-        dest_store = Store(dest)
+        dest_store = Store(dest, create=True)
         cache = dest_store.root / CACHE_DIR / hashlib.sha256(os.fspath(source).encode()).hexdigest()[:16]
         cache.mkdir(parents=True, exist_ok=True)
         _rsync(f"{src_remote[0]}:{src_remote[1].rstrip('/')}/", f"{cache}/")
@@ -84,7 +84,7 @@ def sync(source: str | os.PathLike[str], dest: str | os.PathLike[str]) -> SyncRe
         _rsync(f"{local.root}/", f"{host}:{incoming}/")
         output = _run([*_rsh(), host, "tui-track", "sync", shlex.quote(incoming), shlex.quote(path)])
         return SyncReport(remote_output=output)
-    return merge_stores(Store(source, create=False), Store(dest))
+    return merge_stores(Store(source, create=False), Store(dest, create=True))
 
 
 def _remote(spec: str | os.PathLike[str]) -> tuple[str, str] | None:
@@ -118,6 +118,7 @@ def merge_stores(src: Store, dst: Store) -> SyncReport:
     """Merge the experiments, runs and registry of ``src`` into ``dst``."""
     if src.root.resolve() == dst.root.resolve():
         raise ValidationError(f"cannot sync {src.root} into itself")
+    dst.ensure_created()  # a sync writes: the destination may not exist yet
     report = SyncReport()
     for exp_dir in _dirs(src.experiments_dir):
         try:

@@ -379,7 +379,7 @@ async def test_layout_stacks_at_80x24_and_spreads_at_120x40(demo_store: tc.Store
 
 
 async def test_empty_store_says_how_to_log_a_first_run(empty_store_path: Path, wait_until) -> None:  # type: ignore[no-untyped-def]
-    tc.Store(empty_store_path)  # exists, holds nothing yet
+    tc.Store(empty_store_path, create=True)  # exists, holds nothing yet
     async with make_app(empty_store_path).run_test(size=(80, 24)) as pilot:
         screen = pilot.app.main_screen
         await wait_until(pilot, lambda: screen.has_class("-no-runs"), what="the welcome message")

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, Experiment, MetricPoint
-from ..run import run_record
+from ..storage.codecs import run_record
 from ..store import Store, new_id
 from ..validation import validate_key, validate_name
 from . import run_files
@@ -94,6 +94,7 @@ def import_mlflow(
                 names = ", ".join(repr(e.name) for e in experiments) or "none"
                 raise NotFoundError(f"no MLflow experiment named {experiment!r} in {uri}; experiments: {names}")
             experiments = chosen
+        store.ensure_created()  # an import writes: it may be the store's first writer
         existing = _existing_runs(store)
         id_map: dict[str, str] = {}
         for exp in experiments:

@@ -20,7 +20,8 @@ from typing import Any
 from .. import metrics_log
 from ..jsonio import write_bytes_atomic, write_json_atomic
 from ..records import MetricPoint
-from ..run import ARTIFACTS_DIR, HEARTBEAT_FILE, RUN_FILE, summaries_to_json
+from ..storage.codecs import summaries_to_json
+from ..storage.layout import ARTIFACTS_DIR, HEARTBEAT_FILE, RUN_FILE
 
 LEFTOVER_PREFIXES = (".importing-", ".syncing-", ".replaced-")
 LEFTOVER_AGE = 3600.0

@@ -237,6 +237,7 @@ class Registry:
         """
         model_dir = self._model_dir(name)
         if create:
+            self.store.ensure_created()  # readers never create a store; a registry write does
             model_dir.mkdir(parents=True, exist_ok=True)
         elif not (model_dir / STATE_FILE).is_file() and not _is_damaged_without_state(model_dir):
             raise self._unknown_model(name)
@@ -583,6 +584,7 @@ class Registry:
             raise ValidationError(f"tags must be a dict of key -> value, got {type(tags).__name__}: {tags!r:.60}")
         tags = {validate_key(k, "tag"): json_value(v) for k, v in (tags or {}).items()}
         versions_dir = self._model_dir(name) / "versions"
+        self.store.ensure_created()
         versions_dir.mkdir(parents=True, exist_ok=True)
         _remove_abandoned_copies(versions_dir)
         incoming = versions_dir / f"{_INCOMING}{uuid.uuid4().hex}"

@@ -47,7 +47,7 @@ def open_mirror(url: str) -> Path:
 
     root = cache_root(url)
     root.mkdir(parents=True, exist_ok=True)
-    pull_into(open_remote(url), Store(root))
+    pull_into(open_remote(url), Store(root, create=True))
     return root
 
 

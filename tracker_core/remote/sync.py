@@ -311,7 +311,7 @@ def update_remote_model(remote: Remote, name: str, change: Callable[[Path], Any]
         with tempfile.TemporaryDirectory(prefix="tui-track-model-") as tmp:
             from ..store import Store
 
-            Store(Path(tmp) / "store")  # the registry's own code changes the copy, inside a scratch store
+            Store(Path(tmp) / "store", create=True)  # the registry's own code changes the copy, inside a scratch store
             image = Path(tmp) / "store" / MODELS / name
             image.mkdir(parents=True)
             listing = remote.list(prefix)
@@ -535,7 +535,7 @@ def sync_remote(source: str | os.PathLike[str], dest: str | os.PathLike[str]) ->
         result.copied, result.unchanged, result.versions_added = pushed.units, pushed.unchanged, pushed.versions_added
         return result
     url = os.fspath(source)
-    dest_store = Store(dest)
+    dest_store = Store(dest, create=True)
     pulled = pull_into(open_remote(url), dest_store)
     result = pulled[1]
     result.warnings[:0] = pulled[0].warnings
@@ -547,11 +547,12 @@ def pull_into(remote: Remote, dest_store: Any) -> tuple[PullReport, Any]:
     from .. import sync as store_sync
     from ..store import MARKER_FILE, Store
 
+    dest_store.ensure_created()  # a pull writes into it (its mirror lives inside)
     mirror = mirror_dir(dest_store.root, remote.url)
     if not (mirror / MARKER_FILE).exists():
         reset_mirror(mirror)
         mirror.mkdir(parents=True)
-        Store(mirror)
+        Store(mirror, create=True)
     pulled = pull_mirror(remote, mirror)
     merged = store_sync.merge_stores(Store(mirror, create=False), dest_store)
     return pulled, merged
