@@ -120,6 +120,8 @@ class Store:
         return False
 
     def _missing(self) -> None:
+        if self.root.exists() and not self.root.is_dir():  # the message start_run gives for it
+            raise StoreError(f"{self.root} is a file, not a store directory")
         raise StoreNotFoundError(
             f"no tui-track store at {self.root}; log a run there first "
             "(tracker_core.start_run) or point TUI_TRACK_STORE at an existing store"

@@ -22,6 +22,8 @@ def cell(value: Any) -> str:
     """A value as text for tables: floats with 6 significant digits, dicts/lists as JSON."""
     if value is None:
         return "-"
+    if isinstance(value, Instant):
+        return timestamp(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -45,6 +47,36 @@ def timestamp(value: float | None) -> str:
 def iso_time(value: float | None) -> str | None:
     """Unix seconds as ISO-8601 local time with its UTC offset, for machine-readable output."""
     return None if value is None else datetime.fromtimestamp(value).astimezone().isoformat(timespec="seconds")
+
+
+class Instant(float):
+    """A point in time (Unix seconds) in a table row: people see :func:`timestamp`, CSV and JSON
+    get :func:`iso_time` (see :func:`machine_value`)."""
+
+
+def instant(value: float | None) -> Instant | None:
+    """``value`` marked as a point in time for :func:`tui_track.output.emit` (None stays None)."""
+    return None if value is None else Instant(value)
+
+
+TIME_FIELDS = frozenset(
+    {"start_time", "end_time", "last_activity", "created", "updated", "registered_at", "time", "last_write"}
+)
+"""Keys of JSON records (``to_dict()``) that hold Unix seconds; machine output writes them as ISO-8601."""
+
+
+def machine_value(value: Any, key: str | None = None) -> Any:
+    """``value`` for CSV/JSON: instants, and numbers under a :data:`TIME_FIELDS` key, as ISO-8601
+    with the UTC offset; dicts and lists converted throughout."""
+    if isinstance(value, Instant):
+        return iso_time(value)
+    if key in TIME_FIELDS and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return iso_time(value)
+    if isinstance(value, dict):
+        return {k: machine_value(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [machine_value(v) for v in value]
+    return value
 
 
 def duration(seconds: float | None) -> str:

@@ -1,7 +1,9 @@
 """Printing tables for people and for scripts: rich in a terminal, plain when piped, JSON, CSV.
 
 Every subcommand builds a list of column names and rows of plain values, then calls
-:func:`emit`; ``NO_COLOR`` is honoured by rich itself.
+:func:`emit`; ``NO_COLOR`` is honoured by rich itself. Points in time go in rows as
+:class:`~tui_track.formatting.Instant` and in JSON records under the usual keys: machine formats
+write them as ISO-8601 with the UTC offset.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import click
 
 from tracker_core.jsonio import to_jsonable
 
-from .formatting import cell
+from .formatting import cell, machine_value
 
 FORMATS = ("table", "plain", "json", "csv")
 
@@ -36,6 +38,11 @@ def resolve_format(fmt: str | None) -> str:
     return "table" if sys.stdout.isatty() else "plain"
 
 
+def json_text(data: Any) -> str:
+    """``data`` as indented JSON for scripts, times as ISO-8601 with their UTC offset."""
+    return json.dumps(to_jsonable(machine_value(data)), indent=2, ensure_ascii=False, allow_nan=False)
+
+
 def emit(
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -49,12 +56,12 @@ def emit(
     out = sys.stdout
     if fmt == "json":
         data = records if records is not None else [dict(zip(columns, r, strict=True)) for r in rows]
-        out.write(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        out.write(json_text(data) + "\n")
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for r in rows:
-            writer.writerow(["" if v is None else cell(v) for v in r])
+            writer.writerow(["" if v is None else cell(machine_value(v)) for v in r])
     elif fmt == "plain":
         text = [[cell(v) for v in r] for r in rows]
         widths = [max([len(c)] + [len(r[i]) for r in text]) for i, c in enumerate(columns)]

@@ -13,7 +13,7 @@ import click
 
 from tracker_core.registry import STAGES, HistoryEntry, ModelVersion, Registry
 
-from ..formatting import aliases_text, newest_first, short_id, timestamp
+from ..formatting import aliases_text, instant, newest_first, short_id
 from ..output import emit, format_option
 from . import open_store
 
@@ -80,7 +80,7 @@ def list_models(ctx: click.Context, include_deleted: bool, fmt: str | None) -> N
                 None if m.production_version is None else f"v{m.production_version}",
                 staging or None,
                 aliases or None,
-                timestamp(m.updated or m.created),
+                instant(m.updated or m.created),
                 m.description,
             ]
         )
@@ -113,7 +113,7 @@ def show(ctx: click.Context, name: str, include_deleted: bool, metrics: tuple[st
                 v.stage,
                 " ".join(v.aliases) or None,
                 short_id(v.source_run_id) if v.source_run_id else None,
-                timestamp(v.registered_at),
+                instant(v.registered_at),
                 f"{v.registered_by}@{v.host}",
                 *(v.metrics.get(k) for k in keys),
                 v.description,
@@ -196,7 +196,7 @@ def history(ctx: click.Context, name: str, fmt: str | None) -> None:
     columns = ["time", "user", "host", "action", "version", "key", "from", "to", "reason"]
     rows: list[list[Any]] = [
         [
-            timestamp(e.time),
+            instant(e.time),
             e.user,
             e.host,
             e.action,

@@ -17,14 +17,16 @@ import click
 
 from tracker_core.errors import NotFoundError, ValidationError
 from tracker_core.query import QueryError, columns_of, filter_keys, parse_key, search_runs, value_of
+from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING
 
-from ..formatting import cell, duration, iso_time, short_id, timestamp
-from ..output import emit, format_option, resolve_format
+from ..formatting import cell, duration, instant, iso_time, short_id
+from ..output import emit, format_option, json_text, resolve_format
 from . import open_store
 
 if TYPE_CHECKING:
     from tracker_core import RunSummary, Store
 
+BEST_STATUSES = (FINISHED, RUNNING, FAILED, KILLED, CRASHED)
 DEFAULT_LIMIT = 50
 DEFAULT_METRIC_COLUMNS = 6
 BASE_COLUMNS = ("attributes.id", "attributes.name", "attributes.status", "attributes.start_time", "attributes.duration")
@@ -45,7 +47,7 @@ def _shown(key: str, value: Any, fmt: str) -> Any:
     if parsed.section != "attributes" or fmt == "json" or value is None:
         return value
     if parsed.name in ("start_time", "end_time"):
-        return iso_time(value) if fmt == "csv" else timestamp(value)
+        return instant(value)
     if parsed.name == "duration" and fmt != "csv":
         return duration(value)
     if parsed.name in ("id", "parent_id", "experiment_id") and fmt != "csv":
@@ -89,8 +91,8 @@ def experiments_cmd(ctx: click.Context, include_deleted: bool, fmt: str | None) 
             e.name + (" (deleted)" if e.deleted else ""),
             e.id if fmt in ("json", "csv") else short_id(e.id),
             e.run_count,
-            timestamp(e.last_activity),
-            timestamp(e.created),
+            instant(e.last_activity),
+            instant(e.created),
         ]
         for e in found
     ]
@@ -201,8 +203,8 @@ def show_cmd(ctx: click.Context, run_id: str, fmt: str | None) -> None:
         ["name", run.name],
         ["experiment", experiment],
         ["status", run.status],
-        ["started", timestamp(run.start_time)],
-        ["ended", timestamp(run.end_time)],
+        ["started", instant(run.start_time)],
+        ["ended", instant(run.end_time)],
         ["duration", duration(run.duration)],
         ["user", run.user],
         ["host", run.host],
@@ -264,9 +266,17 @@ def compare_cmd(
     from tracker_core.compare import compare_runs
 
     if len(run_ids) < 2:
-        raise ValidationError("give at least two runs to compare (ids or unique prefixes)")
+        raise click.UsageError("give at least two runs to compare (ids or unique prefixes)")
     store = open_store(ctx)
-    comparison = compare_runs([store.get_run(r) for r in run_ids], differences_only=differences_only)
+    runs = [store.get_run(r) for r in run_ids]
+    seen: dict[str, str] = {}
+    for given, run in zip(run_ids, runs, strict=True):
+        if run.id in seen:
+            raise ValidationError(
+                f"{seen[run.id]!r} and {given!r} are the same run {short_id(run.id)} ({run.name}); give each run once"
+            )
+        seen[run.id] = given
+    comparison = compare_runs(runs, differences_only=differences_only)
     if sections:
         comparison = replace(comparison, rows=[r for r in comparison.rows if r.section in sections])
     fmt = resolve_format(fmt)
@@ -288,10 +298,18 @@ def compare_cmd(
 @click.command("best")
 @click.argument("experiment")
 @click.option("--metric", "-m", required=True, metavar="KEY", help="The metric to rank by (e.g. auc_roc, loss).")
-@click.option("--min", "direction", flag_value="min", help="Lower is better (default: from the name or config).")
-@click.option("--max", "direction", flag_value="max", help="Higher is better.")
+@click.option("--min", "lower", is_flag=True, help="Lower is better (default: from the name or config).")
+@click.option("--max", "higher", is_flag=True, help="Higher is better.")
 @click.option("--aggregate", "-a", type=click.Choice(["last", "min", "max"]), default="last", show_default=True)
 @click.option("--filter", "-f", "filter_text", metavar="FILTER", help="Only runs matching this filter.")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(BEST_STATUSES),
+    help="Only runs with this status (repeatable; default finished: a crashed or failed run is never "
+    "the best unless asked).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the run id (for scripts).")
 @format_option
 @click.pass_context
@@ -299,23 +317,31 @@ def best_cmd(
     ctx: click.Context,
     experiment: str,
     metric: str,
-    direction: str | None,
+    lower: bool,
+    higher: bool,
     aggregate: str,
     filter_text: str | None,
+    statuses: tuple[str, ...],
     quiet: bool,
     fmt: str | None,
 ) -> None:
-    """The best run of EXPERIMENT by a metric (higher is better unless the name says loss, error, mse...)."""
+    """The best finished run of EXPERIMENT by a metric (higher is better unless the name says loss,
+    error, mse...). ``--status`` widens the candidates (e.g. ``--status finished --status crashed``)."""
     from tracker_core.compare import best_key, best_run, metric_direction
     from tracker_core.query import compile_filter
 
+    if lower and higher:
+        raise click.UsageError("--min and --max exclude each other; give one (or neither: from the metric's name)")
     predicate = _checked("--filter", compile_filter, filter_text)
-    candidates = search_runs(open_store(ctx), experiment, filter=predicate)
-    chosen = metric_direction(metric) if direction is None else ("min" if direction == "min" else "max")
+    allowed = statuses or (FINISHED,)
+    found = search_runs(open_store(ctx), experiment, filter=predicate)
+    candidates = [r for r in found if r.status in allowed]
+    chosen = ("min" if lower else "max") if lower or higher else metric_direction(metric)
     run = best_run(None, None, metric, aggregate=aggregate, direction=chosen, runs=candidates)
     if run is None:
         logged = sorted({k for r in candidates for k in r.metrics})
         which = "no run" if not filter_text else "no run matching the filter"
+        which += f" with status {' or '.join(allowed)}"
         raise NotFoundError(
             f"{which} in {experiment!r} has a value for metric {metric!r}; metrics logged: "
             + (", ".join(logged) or "none")
@@ -337,7 +363,7 @@ def best_cmd(
         run.status,
         value,
         f"{chosen} of {len(candidates)} runs" if fmt != "csv" else chosen,
-        timestamp(run.start_time),
+        instant(run.start_time),
         *run.params.values(),
     ]
     emit(columns, [row], fmt)
@@ -383,7 +409,7 @@ def export_runs_cmd(
     sort: tuple[str, ...],
 ) -> None:
     """Every run of EXPERIMENT as CSV (one row per run, a column per key) or JSON (full records)."""
-    from tracker_core.jsonio import dumps_bytes, write_bytes_atomic
+    from tracker_core.jsonio import write_bytes_atomic
     from tracker_core.query import compile_filter, parse_order_by
 
     predicate = _checked("--filter", compile_filter, filter_text)
@@ -392,7 +418,7 @@ def export_runs_cmd(
     if file_format is None:
         file_format = "json" if output and output.lower().endswith(".json") else "csv"
     if file_format == "json":
-        data = dumps_bytes([r.to_dict() for r in runs], indent=True) + b"\n"
+        data = (json_text([r.to_dict() for r in runs]) + "\n").encode("utf-8")
     else:
         data = runs_csv(runs).encode("utf-8")
     if output is None:
