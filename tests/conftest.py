@@ -21,6 +21,7 @@ def set_run_times(store: tc.Store, run_id: str, start: float, end: float | None)
     run_dir = store.experiments_dir / store.get_run(run_id).experiment_id / "runs" / run_id
     data = read_json(run_dir / "run.json")
     data["start_time"], data["end_time"] = start, end
+    data["last_write"] = end or start  # a crashed run's end is its last flush or point, whichever is later
     write_json_atomic(run_dir / "run.json", data)
     os.utime(run_dir / "heartbeat", (end or start, end or start))
 

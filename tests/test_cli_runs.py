@@ -101,7 +101,10 @@ def test_runs_json_has_full_records(demo_store: tc.Store) -> None:
         (["runs", "-c", "name,colour"], "tui-track: error: --columns 'colour': unknown key 'colour'"),
         (["runs", "nope"], "tui-track: error: no experiment named 'nope'"),
         (["show", "zzzz"], "tui-track: error: no run with id 'zzzz'"),
-        (["best", "churn_prediction", "-m", "nope"], "tui-track: error: no run with status finished in 'churn_prediction' has a value"),
+        (
+            ["best", "churn_prediction", "-m", "nope"],
+            "tui-track: error: no run with status finished in 'churn_prediction' has a value",
+        ),
         (["best", "churn_prediction", "-m", "loss", "-f", "x ="], "tui-track: error: --filter: unknown key 'x'"),
     ],
 )

@@ -250,7 +250,18 @@ class Store:
                 exp = replace(exp, run_count=len(self.layout.run_ids(exp_id)))
             if include_deleted or not exp.deleted:
                 found.append(exp)
+        if with_counts:  # last activity from what the runs recorded, not a directory time that copying changes
+            found = [replace(e, last_activity=self._last_activity(e.id)) if e.run_count else e for e in found]
         return sorted(found, key=lambda e: e.name.lower())
+
+    def _last_activity(self, exp_id: str) -> float | None:
+        """The latest time a run of the experiment recorded: an end, else a live heartbeat, else a start."""
+        from .index import RunIndex
+
+        index = RunIndex(self, exp_id)
+        index.refresh()
+        times = [r.end_time or r.heartbeat or r.start_time for r in index.runs.values()]
+        return max((t for t in times if t is not None), default=None)
 
     def get_experiment(self, name_or_id: str, *, include_deleted: bool = True) -> Experiment:
         """An experiment by exact name, id or unique id prefix."""
@@ -776,8 +787,7 @@ def read_run_summary(
             summary.heartbeat = os.stat(paths.heartbeat_file(run_dir)).st_mtime
         except OSError:
             summary.heartbeat = summary.start_time
-        if not _writer_is_alive(run_dir, summary, now):
-            summary.status = CRASHED
+        crashed = not _writer_is_alive(run_dir, summary, now)
         # Points appended after the last summary (a writer killed between the two writes).
         offset = data.get("metrics_offset", 0)
         path = paths.metrics_file(run_dir)
@@ -787,7 +797,22 @@ def read_run_summary(
                 metrics_log.summarize(points, summary.metrics)
         except OSError:
             pass
+        if crashed:
+            summary.status = CRASHED
+            summary.end_time = _crashed_end(data, summary)
     return summary
+
+
+def _crashed_end(data: dict[str, Any], summary: RunSummary) -> float | None:
+    """When a crashed run ended: the later of its last flush (``last_write``) and its last point.
+
+    Never a file time (heartbeat, mtimes): those change when the store is copied.
+    """
+    times = [m.timestamp for m in summary.metrics.values()]
+    last_write = data.get("last_write")
+    if type(last_write) in (int, float):
+        times.append(last_write)
+    return max(times, default=summary.start_time)
 
 
 def _os_reason(exc: OSError) -> str:
