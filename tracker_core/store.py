@@ -810,8 +810,8 @@ def _crashed_end(data: dict[str, Any], summary: RunSummary) -> float | None:
     """
     times = [m.timestamp for m in summary.metrics.values()]
     last_write = data.get("last_write")
-    if type(last_write) in (int, float):
-        times.append(last_write)
+    if isinstance(last_write, (int, float)) and not isinstance(last_write, bool):
+        times.append(float(last_write))
     return max(times, default=summary.start_time)
 
 
