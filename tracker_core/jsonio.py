@@ -8,10 +8,12 @@ new file, never a torn one. ``NaN``/``Infinity`` are not JSON, so they are writt
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -116,8 +118,18 @@ def _no_constant(name: str) -> Any:
 
 
 def read_json(path: str | os.PathLike[str], *, raw: bool = False) -> Any:
-    """Read and parse one JSON file; a parse failure raises :class:`CorruptFileError`."""
-    with open(path, "rb") as fh:
+    """Read and parse one JSON file; a parse failure raises :class:`CorruptFileError`.
+
+    Something other than a regular file at ``path`` (a FIFO, a device) is refused without
+    reading it: opening a FIFO for reading would wait forever for a writer.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+        if not stat.S_ISREG(mode):
+            raise CorruptFileError(path, "not a regular file (a FIFO, socket or device)")
         data = fh.read()
     try:
         return loads(data, raw=raw)

@@ -17,9 +17,9 @@ import click
 
 from tracker_core.errors import NotFoundError, ValidationError
 from tracker_core.query import QueryError, columns_of, filter_keys, parse_key, search_runs, value_of
-from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING
+from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, UNREADABLE
 
-from ..formatting import cell, duration, instant, iso_time, short_id
+from ..formatting import cell, duration, instant, iso_time, plural, short_id
 from ..output import emit, format_option, json_text, resolve_format
 from . import open_store
 
@@ -164,6 +164,9 @@ def runs_cmd(
     shown = matched[offset:end]
     if len(shown) < len(matched) - offset and default_limit:
         click.echo(f"showing {len(shown)} of {len(matched)} runs (--limit N or --all for more)", err=True)
+    for run in store.list_runs(experiment) if filter_text else matched:
+        if run.status == UNREADABLE:  # listed (as `unreadable`) when no filter hides it; said on stderr always
+            click.echo(f"tui-track: warning: run {run.id} cannot be read: {run.error}", err=True)
     extra = [k.key for k in order] + _checked("--filter", filter_keys, filter_text)
     keys = _columns(columns, shown, [parse_key(k).canonical for k in extra])
     if fmt == "json" and not columns:
@@ -362,7 +365,7 @@ def best_cmd(
         run.name,
         run.status,
         value,
-        f"{chosen} of {len(candidates)} runs" if fmt != "csv" else chosen,
+        f"{chosen} of {plural(len(candidates), 'run')}" if fmt != "csv" else chosen,
         instant(run.start_time),
         *run.params.values(),
     ]
