@@ -104,3 +104,9 @@ def empty_store_path(tmp_path: Path) -> Path:
 def read_lines(path: Path) -> list[dict[str, object]]:
     """Parse a JSON Lines file (test helper)."""
     return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
+@pytest.fixture(autouse=True)
+def _private_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own XDG_STATE_HOME: the app's saved views never leak between tests or into ~."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))

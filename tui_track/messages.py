@@ -14,6 +14,8 @@ from textual.message import Message
 from tracker_core.records import ArtifactInfo, Experiment, MetricPoint, RunSummary
 from tracker_core.store import Store
 
+from .view_state import ViewState
+
 
 @dataclass
 class StoreMissing(Message):
@@ -64,3 +66,11 @@ class RunsUnreadable(Message):
 
     experiment_id: str
     reason: str
+
+
+@dataclass
+class ViewStateLoaded(Message):
+    """The main screen's saved view of this store (None: none saved), and why a saved one was ignored."""
+
+    state: ViewState | None
+    notice: str | None

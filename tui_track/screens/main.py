@@ -25,7 +25,8 @@ from tracker_core.index import RunIndex
 from tracker_core.records import Experiment, MetricPoint, RunSummary
 from tracker_core.store import MARKER_FILE, Store
 
-from ..messages import DetailsLoaded, ExperimentsLoaded, RunsChanged, RunsUnreadable, StoreMissing
+from ..messages import DetailsLoaded, ExperimentsLoaded, RunsChanged, RunsUnreadable, StoreMissing, ViewStateLoaded
+from ..view_state import ViewState, load_view_state, save_view_state
 from ..widgets.details import DetailsPane
 from ..widgets.experiments import ExperimentList
 from ..widgets.filter_bar import FilterBar, FilterInput
@@ -95,6 +96,10 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         self._experiment_timer: Timer | None = None
         self._refresh_cost = 0.0
         self._refreshed_at = 0.0
+        self._quiet_wanted = False
+        """The wanted experiment came from the saved view: no warning when it is gone."""
+        self._view: ViewState | None = None
+        """The view last saved or restored; None until the saved one has been read."""
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> Any:
@@ -133,6 +138,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="store")
     def load_store(self) -> None:
         """Open the store if needed and list its experiments."""
+        if self._view is None:
+            self.post_message(ViewStateLoaded(*load_view_state(self.store_path)))
         try:
             store = self.store or Store(self.store_path, create=False)
             experiments = store.list_experiments()
@@ -226,6 +233,49 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         welcome.update(text)
         self.add_class("-no-runs")
 
+    @on(ViewStateLoaded)
+    def restore_view(self, message: ViewStateLoaded) -> None:
+        """Bring back the sort, columns, filter and experiment this store was last shown with."""
+        if self._view is not None:
+            return
+        if message.notice:
+            self.notify(message.notice, severity="warning", timeout=8)
+        state = self._view = message.state or ViewState()
+        table = self.table
+        table.sort_column, table.sort_descending = state.sort_column, state.sort_descending
+        table.hidden, table.extra = set(state.hidden), set(state.extra)
+        if self._wanted_experiment is None:  # `-e NAME` wins over the saved experiment
+            self._wanted_experiment = state.experiment
+            self._quiet_wanted = True
+        if state.filter:
+            self.apply_filter(state.filter)
+        self.set_focus(self.table)
+
+    def current_view(self) -> ViewState:
+        table = self.table
+        return ViewState(
+            experiment=self.experiment_id,
+            filter=self.filter_bar.active_text,
+            sort_column=table.sort_column,
+            sort_descending=table.sort_descending,
+            hidden=sorted(table.hidden),
+            extra=sorted(table.extra),
+        )
+
+    def _view_changed(self) -> None:
+        """Save the view when it changed (after the saved one was restored)."""
+        if self._view is None:
+            return
+        view = self.current_view()
+        if view != self._view:
+            self._view = view
+            self.save_view(view)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="view-state")
+    def save_view(self, view: ViewState) -> None:
+        """Write the view-state file (a failure is reported like any worker's)."""
+        save_view_state(self.store_path, view)
+
     @on(ExperimentsLoaded)
     def show_experiments(self, message: ExperimentsLoaded) -> None:
         self.experiments = message.experiments
@@ -238,16 +288,16 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             self.add_class("-no-runs")
             return
         self.remove_class("-no-runs")
-        self.experiment_list.show(message.experiments, keep=self.experiment_id)
         wanted, self._wanted_experiment = self._wanted_experiment, None
-        if wanted is not None:
-            chosen = next((e for e in message.experiments if wanted in (e.name, e.id)), None)
-            if chosen is None:
-                names = ", ".join(e.name for e in message.experiments)
-                self.notify(f"no experiment {wanted!r} in this store; experiments: {names}", severity="warning")
-            else:
-                self.experiment_list.show(message.experiments, keep=chosen.id)
-                self.select_experiment(chosen.id)
+        quiet, self._quiet_wanted = self._quiet_wanted, False
+        chosen = None if wanted is None else next((e for e in message.experiments if wanted in (e.name, e.id)), None)
+        # one highlight only: a second would leave the first's pending selection to fire after it
+        self.experiment_list.show(message.experiments, keep=chosen.id if chosen else self.experiment_id)
+        if chosen is not None:
+            self.select_experiment(chosen.id)
+        elif wanted is not None and not quiet:  # a saved experiment that is gone: the first one shows quietly
+            names = ", ".join(e.name for e in message.experiments)
+            self.notify(f"no experiment {wanted!r} in this store; experiments: {names}", severity="warning")
         if self.experiment_id not in {e.id for e in message.experiments}:
             self.select_experiment(message.experiments[0].id)
         self._update_status()
@@ -296,15 +346,16 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         self.query_one(DetailsPane).show(None)
         self.load_runs(experiment_id)
         self._update_status()
+        self._view_changed()
 
     @on(OptionList.OptionHighlighted, "#experiments")
     def experiment_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         """Show the highlighted experiment once the cursor rests (scrolling past one reads nothing)."""
         experiment_id = event.option.id
+        if self._experiment_timer is not None:  # the cursor moved on (or back): forget the earlier one
+            self._experiment_timer.stop()
         if experiment_id is None or experiment_id == self.experiment_id:
             return
-        if self._experiment_timer is not None:
-            self._experiment_timer.stop()
         self._experiment_timer = self.set_timer(EXPERIMENT_DELAY, lambda: self.select_experiment(experiment_id))
 
     @on(OptionList.OptionSelected, "#experiments")
@@ -324,6 +375,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     @on(RunsTable.ViewChanged)
     def view_changed(self) -> None:
         self._update_status()
+        self._view_changed()
 
     @on(RunsTable.Selected)
     def run_selected(self, event: RunsTable.Selected) -> None:
@@ -365,6 +417,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             self.table.set_filter(None)
             self.filter_bar.applied("")
             self.set_focus(self.table)
+            self._view_changed()
             return True
         try:
             from tracker_core.query import QueryError, compile_filter
@@ -380,6 +433,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         self.table.set_filter(predicate)
         self.filter_bar.applied(text)
         self.set_focus(self.table)
+        self._view_changed()
         return True
 
     # ------------------------------------------------------------------ panes
