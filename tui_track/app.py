@@ -87,7 +87,7 @@ class TuiTrackApp(App[None]):
         from .screens.run import RunScreen
 
         if (store := self._opened_store()) is not None:
-            self.push_screen(RunScreen(store, run_id))
+            self.push_screen(RunScreen(store, run_id, self.refresh_interval))
 
     def open_chart(self, run_ids: Sequence[str]) -> None:
         """Metric charts of the given runs."""

@@ -158,7 +158,7 @@ async def test_run_screen_follows_a_run_being_written(tmp_path: Path, settle: An
     app = TuiTrackApp(store.root, refresh_interval=0.1)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await app.push_screen(RunScreen(store, run.id))
+            await app.push_screen(RunScreen(store, run.id, app.refresh_interval))
             await settle(pilot)
             chart = app.screen.query_one(MetricChart)
             assert len(chart.series[0].values) == 3
@@ -277,7 +277,7 @@ async def test_live_follow_of_a_run_written_by_another_process_reads_only_the_ta
         store = tc.Store(root)
         app = TuiTrackApp(store.root, refresh_interval=0.2)
         async with app.run_test(size=(100, 30)) as pilot:
-            screen = RunScreen(store, run_id)
+            screen = RunScreen(store, run_id, app.refresh_interval)
             await app.push_screen(screen)
             await wait_until(pilot, lambda: screen.counts.get("loss", 0) > 0, what="the first points")
             await wait_until(pilot, lambda: bool(screen.chart.series), what="the chart")

@@ -19,6 +19,7 @@ from tracker_core.errors import TrackerError
 from tracker_core.records import RunSummary
 from tracker_core.store import Store
 
+from ..formatting import plural
 from ..widgets.chart import MetricChart, MetricPicker, Series
 from .base import TrackerScreen
 from .chart_window import ChartWindowActions
@@ -160,7 +161,8 @@ class ChartScreen(ChartWindowActions, TrackerScreen):
         if logged > len(series):
             notes.append(f"first {len(series)} drawn")
         self._set_title(
-            f"[b]{escape(message.metric)}[/b] across {logged} runs" + (f" ({'; '.join(notes)})" if notes else "")
+            f"[b]{escape(message.metric)}[/b] across {plural(logged, 'run')}"
+            + (f" ({'; '.join(notes)})" if notes else "")
         )
 
     def _set_title(self, text: str) -> None:

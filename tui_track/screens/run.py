@@ -111,10 +111,12 @@ class RunScreen(ChartWindowActions, TrackerScreen):
             self.full = full
             self.seconds = seconds
 
-    def __init__(self, store: Store, run_id: str) -> None:
+    def __init__(self, store: Store, run_id: str, refresh_interval: float = DEFAULT_REFRESH) -> None:
         super().__init__()
         self.store = store
         self.run_id = run_id
+        self.refresh_interval = refresh_interval
+        """Seconds between re-reads of a run still being written (the app's setting)."""
         self.run: RunSummary | None = None
         self.counts: dict[str, int] = {}
         """Points per metric, as of the last read."""
@@ -158,8 +160,7 @@ class RunScreen(ChartWindowActions, TrackerScreen):
 
     def on_mount(self) -> None:
         self.load()
-        interval = float(getattr(self.app, "refresh_interval", DEFAULT_REFRESH))
-        self.set_interval(interval, self._refresh_if_running)
+        self.set_interval(self.refresh_interval, self._refresh_if_running)
 
     def _refresh_if_running(self) -> None:
         """Follow a run that is still being written: new points, metrics and status appear by themselves."""
