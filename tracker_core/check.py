@@ -14,9 +14,9 @@ and reports every unreadable or inconsistent item with its reason (paths relativ
 - history indexes (``.history/``): one a reader would not trust (stale or damaged), and generation
   folders of killed builders;
 - the registry, through :func:`tracker_core.registry.check.check`;
-- leftovers of killed writers: ``.creating-*`` folders (a minute old, their writer lock free),
-  ``.importing-*``/``.syncing-*``/``.replaced-*`` folders and ``.<8 hex>.tmp`` temp files (an hour
-  old), and ``deleted-runs/`` markers that name no run (a purge killed between its two steps);
+- leftovers of killed writers: ``.creating-*`` folders (a minute old, their writer lock free);
+  ``.importing-*``/``.syncing-*``/``.replaced-*`` folders, ``.<8 hex>.tmp`` temp files and
+  ``deleted-runs/`` markers that name no run (a purge killed between its two steps), an hour old;
 - stale locks cannot exist: every lock is an ``fcntl`` lock the kernel drops with its process.
 
 With ``repair=True`` it then rebuilds what is derived (summary caches, history indexes, registry
