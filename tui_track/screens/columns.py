@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import SelectionList, Static
 
 from ..widgets.runs_table import FIXED_KEYS
+from ..widgets.ticked_list import TickedSelectionList
 
 
 class ColumnPicker(ModalScreen[list[str] | None]):
@@ -40,7 +41,7 @@ class ColumnPicker(ModalScreen[list[str] | None]):
     def compose(self) -> Any:
         with Vertical() as box:
             box.border_title = "Columns"
-            yield SelectionList[str](*((Text(label), key, shown) for key, label, shown in self.choices))
+            yield TickedSelectionList[str](*((Text(label), key, shown) for key, label, shown in self.choices))
             yield Static("space ticks · enter applies · esc cancels", id="columns-hint")
 
     def on_mount(self) -> None:
