@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import Input, Static
 
@@ -46,6 +48,7 @@ class FilterBar(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.active_text = ""
+        self._error: tuple[str, int | None] = ("", None)
 
     def compose(self) -> Any:
         yield FilterInput(placeholder=PLACEHOLDER, id="filter-input")
@@ -68,13 +71,34 @@ class FilterBar(Vertical):
         self.post_message(self.Submitted(event.value.strip()))
 
     def show_error(self, message: str, column: int | None) -> None:
-        """Show why the filter is bad under it, with a caret at ``column`` (1-based); the text stays."""
+        """Show why the filter is bad under it, with a caret at ``column`` (1-based); the text stays.
+
+        The input's cursor moves to that column, so a long filter scrolls to show it, and the caret
+        is drawn under the character as the scrolled line shows it.
+        """
+        self._error = (message, column)
+        if column is not None:
+            self.input.cursor_position = max(0, column - 1)
+            cell = self._cell(column)
+            self.input.scroll_to_region(Region(cell, 0, 1, 1), force=True, animate=False, immediate=True)
+        self._draw_error()
+        self.add_class("-error")
+        self.call_after_refresh(self._draw_error)  # once the input has scrolled to the cursor
+
+    def _draw_error(self) -> None:
+        message, column = self._error
         text = Text()
         if column is not None:
-            text.append(" " * max(0, column - 1) + "^\n")
+            # both lines start after one cell of padding: a cell in the input is a cell here
+            x = self._cell(column) - self.input.scroll_offset.x
+            if 0 <= x < max(1, self.input.content_size.width):
+                text.append(" " * x + "^\n")
         text.append(message)
         self.query_one("#filter-error", Static).update(text)
-        self.add_class("-error")
+
+    def _cell(self, column: int) -> int:
+        """The cell of the input's text where 1-based ``column`` starts (wide characters take two)."""
+        return cell_len(self.input.value[: max(0, column - 1)])
 
     def applied(self, text: str) -> None:
         """The filter ``text`` is in force (empty: none); close the line unless a filter is active."""
