@@ -140,7 +140,8 @@ def _cli(store: Path, *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, ["--store", str(store), *args], catch_exceptions=True)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
-    return result.exit_code, result.output
+    # stdout on success (`runs` names unreadable runs on stderr), the one-line message on failure
+    return result.exit_code, result.stdout if result.exit_code == 0 else result.stderr
 
 
 def _store_with_victims(tmp_path: Path, count: int) -> tuple[tc.Store, list[str], str]:
