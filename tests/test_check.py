@@ -108,6 +108,19 @@ def _wrong_type_run(root: Path) -> Path:
     return p
 
 
+def _deleted_run_file(root: Path) -> Path:
+    p = run_dir(root, "gbm") / "run.json"
+    p.unlink()
+    return p
+
+
+def _unreadable_run_file(root: Path) -> Path:
+    p = run_dir(root, "gbm") / "run.json"
+    p.unlink()
+    p.mkdir()  # root reads any file whatever its mode: a directory in its place fails for everyone (EISDIR)
+    return p
+
+
 def _offset_past_end(root: Path) -> Path:
     p = run_dir(root, "gbm") / "run.json"
     edit_json(p, lambda d: d.update(metrics_offset=10**9))
@@ -208,6 +221,8 @@ DAMAGES: dict[str, tuple[Callable[[Path], Path], str, str, bool]] = {
     "run_truncated": (_truncate_run, "run", "invalid JSON", False),
     "run_garbage": (_garbage_run, "run", "invalid JSON", False),
     "run_wrong_type": (_wrong_type_run, "run", '"start_time" must be a time', False),
+    "run_deleted": (_deleted_run_file, "run", "is missing", False),
+    "run_unreadable": (_unreadable_run_file, "run", "cannot be read", False),
     "run_offset_past_end": (_offset_past_end, "run", '"metrics_offset" is 1000000000', False),
     "experiment_wrong_type": (_wrong_type_experiment, "experiment", '"name" must be a non-empty string', False),
     "metrics_bad_lines": (_garbage_metric_line, "metrics", "not a metric point", False),
