@@ -205,3 +205,12 @@ def test_a_closed_pipe_exits_0_quietly(demo_store: tc.Store, args: list[str]) ->
         shell=True, executable="/bin/bash", capture_output=True, text=True, env=env, timeout=60,
     )  # fmt: skip
     assert shell.stdout.splitlines()[-1] == "rc=0" and shell.stderr == ""
+
+
+def test_user_data_named_like_a_time_field_is_kept_as_logged(tmp_path: Path) -> None:
+    store = tc.Store(tmp_path / "store", create=True)
+    with store.start_run("e", "r", params={"time": 3, "created": 1.5}, tags={"updated": 2}) as run:
+        run.log_metric("time", 0.25)
+    record = json.loads(cli("--store", str(store.root), "show", run.id, "--json").stdout)
+    assert record["params"] == {"time": 3, "created": 1.5} and record["tags"] == {"updated": 2}
+    assert record["metrics"]["time"]["last"] == 0.25 and ISO.match(record["start_time"])

@@ -65,13 +65,19 @@ TIME_FIELDS = frozenset(
 """Keys of JSON records (``to_dict()``) that hold Unix seconds; machine output writes them as ISO-8601."""
 
 
+USER_FIELDS = frozenset({"params", "tags", "metrics", "env", "values"})
+"""Keys whose contents are the user's own data: a param named ``time`` stays as logged."""
+
+
 def machine_value(value: Any, key: str | None = None) -> Any:
     """``value`` for CSV/JSON: instants, and numbers under a :data:`TIME_FIELDS` key, as ISO-8601
-    with the UTC offset; dicts and lists converted throughout."""
+    with the UTC offset; dicts and lists converted throughout, except the user's data inside them."""
     if isinstance(value, Instant):
         return iso_time(value)
     if key in TIME_FIELDS and isinstance(value, (int, float)) and not isinstance(value, bool):
         return iso_time(value)
+    if key in USER_FIELDS:
+        return value
     if isinstance(value, dict):
         return {k: machine_value(v, k) for k, v in value.items()}
     if isinstance(value, list):

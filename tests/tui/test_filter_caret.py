@@ -37,3 +37,14 @@ async def test_caret_under_the_error_of_a_long_filter(demo_store: tc.Store, wait
             assert caret_line.strip() == "^" and x < bar.input.content_size.width  # on screen, on one line
             assert bar.input.scroll_offset.x + x == column - 1  # under the character the message names
             assert (bar.input.scroll_offset.x > 0) == (column > 60)  # the line scrolled to show it
+
+
+async def test_a_long_filter_in_the_header_ends_in_an_ellipsis(demo_store: tc.Store, wait_until, settle) -> None:  # type: ignore[no-untyped-def]
+    async with TuiTrackApp(demo_store.root, refresh_interval=60.0).run_test(size=(60, 20)) as pilot:
+        screen = pilot.app.main_screen
+        await wait_until(pilot, lambda: screen.table.runs, what="the runs")
+        await settle(pilot)
+        assert screen.apply_filter(LONG)
+        await settle(pilot)
+        header = screen.query_one("#status-line").render_line(0).text
+        assert header.rstrip().endswith("…") and len(header) <= 60 and "filter: metrics.a" in header

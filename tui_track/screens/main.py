@@ -504,7 +504,12 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             text.append(f"· {len(table.marks)} marked ", style="bold")
         if self.filter_bar.active_text:
             text.append(f"· filter: {self.filter_bar.active_text}", style="italic")
-        self.query_one("#status-line", Static).update(text)
+        line = self.query_one("#status-line", Static)
+        text.truncate(line.size.width or self.app.size.width, overflow="ellipsis")  # a cut filter ends in …
+        line.update(text)
+
+    def on_resize(self) -> None:
+        self._update_status()
 
 
 SPARK_POINTS = 256
