@@ -220,20 +220,24 @@ class ParallelPlot(PlotextPlot, can_focus=True):
         no_color = bool(os.environ.get("NO_COLOR"))
         axes = [*self.shown_params(), data.metric]
         xs = [float(i) for i in range(len(axes))]
-        levels = [[_level(a, i) for a in axes] for i in range(len(data.runs))]
         buckets: dict[int, tuple[list[float], list[float]]] = {}
         for i in self.drawn_lines():
             bx, by = buckets.setdefault(data.quantile(i), ([], []))
             # one series per quantile: its runs' lines back and forth, each joined to the next along an axis
             forward = len(bx) // len(xs) % 2 == 0
+            levels = [_level(a, i) for a in axes]
             bx.extend(xs if forward else xs[::-1])
-            by.extend(levels[i] if forward else levels[i][::-1])
+            by.extend(levels if forward else levels[::-1])
         for q, (bx, by) in sorted(buckets.items()):
             marker = QUANTILE_MARKERS[q] if no_color else "braille"
             plt.plot(bx, by, marker=marker, color=None if no_color else QUANTILE_COLORS[q])
         if self.cursor is not None:
             plt.plot(
-                xs, levels[self.cursor], marker=HIGHLIGHT_MARKER, color=None if no_color else "white", style="bold"
+                xs,
+                [_level(a, self.cursor) for a in axes],
+                marker=HIGHLIGHT_MARKER,
+                color=None if no_color else "white",
+                style="bold",
             )
         for x in xs:
             plt.vertical_line(x, color=None if no_color else "gray")
