@@ -273,6 +273,9 @@ class MetricPicker(OptionList):
 
     def set_metrics(self, keys: Sequence[str], chosen: Iterable[str]) -> None:
         """Offer ``keys`` with ``chosen`` picked; keeps the highlight on the same metric where possible."""
+        chosen = set(chosen)
+        if list(keys) == self.keys and chosen & set(self.keys) == self._chosen:
+            return  # a live tick with no new metric: the list is not rebuilt
         current = self.keys[self.highlighted] if self.highlighted is not None and self.keys else None
         self.keys = list(keys)
         self._chosen = set(chosen) & set(self.keys)
