@@ -14,8 +14,11 @@ The rules (format v1):
   ``user``, ``host``, ``error``: a string or null; ``start_time``/``end_time``: a finite number
   >= 0 or null; ``pid``: an integer >= 0 or null; ``params``, ``tags``, ``env``: objects;
   ``metrics``: an object of metric summaries (``last``/``min``/``max``: numbers, ``step``: an
-  integer, ``count``: an integer >= 1, ``t``: a number); ``metrics_offset``: an integer >= 0;
-- a summary-cache line: the same fields, positionally; a bad line is a cache miss;
+  integer, ``count``: an integer >= 1, ``t``: a number; optional ``sum`` (a number) and ``first``
+  (a number) with ``first_step`` (an integer): absent in files of older versions, where a metric
+  logged once gets them from its one point); ``metrics_offset``: an integer >= 0;
+- a summary-cache line: the same fields, positionally (nine per metric; a line of an older version,
+  six per metric, is a cache miss like any bad line);
 - a metric history line: ``k`` a string, ``v`` a number, ``s`` an integer, ``t`` a number; a bad
   complete line is skipped (the file is append-only and its other lines stay good).
 
@@ -190,11 +193,16 @@ def encode_run(data: dict[str, Any], summaries: dict[str, MetricSummary], metric
 
 
 def summaries_to_json(summaries: dict[str, MetricSummary]) -> dict[str, dict[str, Any]]:
-    """The ``metrics`` field of ``run.json``: each metric's last, min, max, step, count and time."""
-    return {
-        k: {"last": s.last, "min": s.min, "max": s.max, "step": s.step, "count": s.count, "t": s.timestamp}
-        for k, s in summaries.items()
-    }
+    """The ``metrics`` field of ``run.json``: each metric's last, min, max, step, count, time, sum and first."""
+    out: dict[str, dict[str, Any]] = {}
+    for k, s in summaries.items():
+        m = {"last": s.last, "min": s.min, "max": s.max, "step": s.step, "count": s.count, "t": s.timestamp}
+        if s.sum is not None:
+            m["sum"] = s.sum
+        if s.first_step is not None:
+            m["first"], m["first_step"] = s.first_value, s.first_step
+        out[k] = m
+    return out
 
 
 def summaries_from_json(metrics: Any) -> dict[str, MetricSummary]:
@@ -212,7 +220,7 @@ def _summaries(metrics: Any) -> dict[str, MetricSummary]:
             raise _Bad(f'metric "{k}" must be an object, not {_show(m)}')
         field = f"metrics.{k}"
         try:
-            out[k] = MetricSummary(
+            summary = MetricSummary(
                 _number(m["last"], f"{field}.last"),
                 _number(m["min"], f"{field}.min"),
                 _number(m["max"], f"{field}.max"),
@@ -222,7 +230,26 @@ def _summaries(metrics: Any) -> dict[str, MetricSummary]:
             )
         except KeyError as exc:
             raise _Bad(f'metric "{k}" lacks field {exc}') from None
+        total, first, first_step = m.get("sum"), m.get("first"), m.get("first_step")
+        if total is not None:
+            summary.sum = _number(total, f"{field}.sum")
+        if (first is None) != (first_step is None):
+            raise _Bad(f'metric "{k}" needs both "first" and "first_step" or neither')
+        if first_step is not None:
+            summary.first_value = _number(first, f"{field}.first")
+            summary.first_step = _int(first_step, f"{field}.first_step")
+        out[k] = _complete(summary)
     return out
+
+
+def _complete(s: MetricSummary) -> MetricSummary:
+    """A summary of an older file: a metric logged once has its sum and first value in ``last``."""
+    if s.count == 1:
+        if s.sum is None:
+            s.sum = s.last
+        if s.first_step is None:
+            s.first_value, s.first_step = s.last, s.step
+    return s
 
 
 def metrics_offset(data: dict[str, Any]) -> int:
@@ -299,7 +326,10 @@ Stamp = tuple[int, int, int]
 
 def encode_cache_entry(run_id: str, summary: RunSummary, stamp: Stamp) -> list[Any]:
     """One summary-cache line (a JSON array)."""
-    metrics = {k: [m.last, m.min, m.max, m.step, m.count, m.timestamp] for k, m in summary.metrics.items()}
+    metrics = {
+        k: [m.last, m.min, m.max, m.step, m.count, m.timestamp, m.sum, m.first_value, m.first_step]
+        for k, m in summary.metrics.items()
+    }
     return [
         run_id, *stamp, summary.name, summary.status, summary.start_time, summary.end_time, summary.parent_id,
         summary.user, summary.host, summary.pid, summary.params, summary.tags, metrics, summary.error,
@@ -321,11 +351,15 @@ def decode_cache_entry(rec: Any, exp_id: str) -> tuple[str, Stamp, RunSummary] |
             return None
         summaries: dict[str, MetricSummary] = {}
         for k, m in metrics.items():
-            if type(m) is not list or len(m) != 6:
+            if type(m) is not list or len(m) != 9:
                 return None
+            total, first, first_step = m[6], m[7], m[8]
             summaries[k] = MetricSummary(
-                _number(m[0], k), _number(m[1], k), _number(m[2], k), _int(m[3], k), _int(m[4], k, 1), _number(m[5], k)
-            )
+                _number(m[0], k), _number(m[1], k), _number(m[2], k), _int(m[3], k), _int(m[4], k, 1), _number(m[5], k),
+                None if total is None else _number(total, k),
+                None if first_step is None else _number(first, k),
+                None if first_step is None else _int(first_step, k),
+            )  # fmt: skip
         summary = RunSummary(
             id=run_id,
             experiment_id=exp_id,
