@@ -1,4 +1,5 @@
-"""Runs side by side, the best run of an experiment, and which way each metric should go.
+"""Runs side by side, the best run of an experiment, which way each metric should go, and runs grouped
+by params or tags with their metrics aggregated (:func:`group_runs`, from :mod:`tracker_core.grouping`).
 
 Metric direction: higher is better unless the name says otherwise (loss, error, mse, rmse, mae,
 log_loss, perplexity, latency... see :func:`metric_direction`); the TOML config overrides it per
@@ -24,12 +25,44 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .config import Settings, load_settings
 from .errors import ValidationError
+from .grouping import (
+    COUNT,
+    Grouping,
+    MetricStats,
+    RunGroup,
+    common_metrics,
+    group_key,
+    group_runs,
+    metric_column,
+    metric_counts,
+)
 from .query import OrderKey, quote_part, search_runs, sort_runs, value_of
 from .query.keys import AGGREGATES, ATTRIBUTES
 from .records import RunSummary
 
 if TYPE_CHECKING:
     from .store import Store
+
+__all__ = [
+    "COUNT",
+    "SECTIONS",
+    "Comparison",
+    "ComparisonRow",
+    "Direction",
+    "Grouping",
+    "MetricStats",
+    "RunGroup",
+    "best_key",
+    "best_run",
+    "common_metrics",
+    "compare_runs",
+    "flatten",
+    "group_key",
+    "group_runs",
+    "metric_column",
+    "metric_counts",
+    "metric_direction",
+]
 
 Direction = Literal["min", "max"]
 SECTIONS = ("attributes", "params", "metrics", "tags", "env")

@@ -196,7 +196,14 @@ def summaries_to_json(summaries: dict[str, MetricSummary]) -> dict[str, dict[str
     """The ``metrics`` field of ``run.json``: each metric's last, min, max, step, count, time, sum and first."""
     out: dict[str, dict[str, Any]] = {}
     for k, s in summaries.items():
-        m = {"last": s.last, "min": s.min, "max": s.max, "step": s.step, "count": s.count, "t": s.timestamp}
+        m: dict[str, Any] = {
+            "last": s.last,
+            "min": s.min,
+            "max": s.max,
+            "step": s.step,
+            "count": s.count,
+            "t": s.timestamp,
+        }
         if s.sum is not None:
             m["sum"] = s.sum
         if s.first_step is not None:
