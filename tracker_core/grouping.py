@@ -159,7 +159,7 @@ class Grouping:
             return replace(self, groups=[groups[i] for i in index])
         if key == COUNT:
             values = _counts(groups)
-        elif (position := self._by_position(key)) is not None:
+        elif (position := self.key_position(key)) is not None:
             values = _column(groups, position)
         else:
             metric = self._metric_key(key)
@@ -167,8 +167,9 @@ class Grouping:
         index = sorted_positions(len(groups), [(values, descending)])
         return replace(self, groups=[groups[i] for i in index])
 
-    def _by_position(self, key: str) -> int | None:
-        """Which group key ``key`` names: in full, or by its plain name (``lr`` for ``params.lr``)."""
+    def key_position(self, key: str) -> int | None:
+        """Which of :attr:`by` ``key`` names (in full, or by its plain name: ``lr`` for ``params.lr``), None
+        when it names none."""
         if key in self.by:
             return self.by.index(key)
         try:
