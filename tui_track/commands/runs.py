@@ -178,8 +178,19 @@ def runs_cmd(
 
         runs = search_runs(store, experiment, filter=predicate)
         filtered = _checked("--filter", filter_keys, filter_text)
-        emit_groups(runs, group_by, columns=columns, sort=sort, filter_metrics=filtered, limit=limit,
-                    offset=offset, show_all=show_all, min_max=min_max, fmt=fmt, default_limit=DEFAULT_LIMIT)  # fmt: skip
+        emit_groups(
+            runs,
+            group_by,
+            columns=columns,
+            sort=sort,
+            filter_metrics=filtered,
+            limit=limit,
+            offset=offset,
+            show_all=show_all,
+            min_max=min_max,
+            fmt=fmt,
+            default_limit=DEFAULT_LIMIT,
+        )
         return
     if min_max:
         raise ValidationError("--min-max goes with --group-by (it adds min and max columns per metric)")
