@@ -441,8 +441,11 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" tui-track ", style="bold reverse")
         text.append(f" {exp.name if exp else '—'} ", style="bold")
-        shown, total = len(table.order), len(table.runs)
+        shown, total = table.shown_runs, len(table.runs)
         text.append(f"· {shown}/{total} runs " if shown != total else f"· {total} runs ")
+        if table.groups is not None and table.groups.grouping is not None:
+            count = len(table.groups.grouping.groups)
+            text.append(f"· grouped by {table.groups.title} ({count} group{'s' if count != 1 else ''}) ", style="bold")
         if table.sort_column:
             arrow = "▼" if table.sort_descending else "▲"
             text.append(f"· sort {table.sort_column.split('.', 1)[-1]}{arrow} ")
