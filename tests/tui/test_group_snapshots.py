@@ -23,7 +23,7 @@ def test_group_view(snap_compare, stable_store: Path, size: tuple[int, int]) -> 
         await pilot.press("b", "slash", *"model", "enter", "space", "enter")  # group by params.model_type
         await pilot.press("home", "j", "j", "j", "enter")  # expand RandomForest
         if size[0] >= 120:
-            await pilot.press("v")  # min and max columns
+            await pilot.press("M")  # min and max columns
         await main_ready(pilot)
 
     assert snap_compare(TuiTrackApp(stable_store, refresh_interval=3600.0), terminal_size=size, run_before=arrange)

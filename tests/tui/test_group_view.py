@@ -82,7 +82,7 @@ async def test_group_expand_sort_mark_and_ungroup(demo_store: tc.Store, wait_unt
         means = [g.stats("metrics.loss").mean for g in table.groups.grouping.groups]
         assert means == sorted(means, reverse=True)
         # min/max columns on request
-        await pilot.press("v")
+        await pilot.press("M")
         labels = [c.label for c in table.columns]
         assert "loss min" in labels and "loss max" in labels
         forest_row = next(r for r, g in table.groups.rows.items() if g.values == ("RandomForest",))

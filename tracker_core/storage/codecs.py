@@ -29,10 +29,11 @@ form of :mod:`tracker_core.jsonio`.
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 from ..errors import CorruptFileError
-from ..jsonio import FLOAT_TAG, restore, restore_values
+from ..jsonio import FLOAT_TAG, all_finite, encode_float, restore, restore_values, to_jsonable
 from ..records import END_STATUSES, RUNNING, Experiment, MetricPoint, MetricSummary, RunSummary
 from .layout import EXPERIMENT_FILE, MARKER_FILE, RUN_FILE
 
@@ -225,6 +226,16 @@ def _summaries(metrics: Any) -> dict[str, MetricSummary]:
     for k, m in _object(metrics, "metrics").items():
         if type(m) is not dict:
             raise _Bad(f'metric "{k}" must be an object, not {_show(m)}')
+        get = m.get
+        last, low, high, step, count, t = get("last"), get("min"), get("max"), get("step"), get("count"), get("t")
+        total, first, first_step = get("sum"), get("first"), get("first_step")
+        if (  # the shape every writer produces, checked without building field names (hot in listings)
+            type(last) is float and type(low) is float and type(high) is float and type(t) is float
+            and type(step) is int and type(count) is int and count >= 1
+            and type(total) is float and type(first) is float and type(first_step) is int
+        ):  # fmt: skip
+            out[k] = MetricSummary(last, low, high, step, count, t, total, first, first_step)
+            continue
         field = f"metrics.{k}"
         try:
             summary = MetricSummary(
@@ -237,7 +248,6 @@ def _summaries(metrics: Any) -> dict[str, MetricSummary]:
             )
         except KeyError as exc:
             raise _Bad(f'metric "{k}" lacks field {exc}') from None
-        total, first, first_step = m.get("sum"), m.get("first"), m.get("first_step")
         if total is not None:
             summary.sum = _number(total, f"{field}.sum")
         if (first is None) != (first_step is None):
@@ -331,15 +341,27 @@ Stamp = tuple[int, int, int]
 """inode, size, mtime_ns of a ``run.json``: the cache trusts an entry only while they match."""
 
 
+def stamp_of(st: os.stat_result) -> Stamp:
+    """The :data:`Stamp` of a ``run.json`` from its ``os.stat``."""
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def encode_cache_entry(run_id: str, summary: RunSummary, stamp: Stamp) -> list[Any]:
-    """One summary-cache line (a JSON array)."""
+    """One summary-cache line (a JSON array), non-finite floats already tagged (for :func:`dumps_tagged_bytes`)."""
     metrics = {
-        k: [m.last, m.min, m.max, m.step, m.count, m.timestamp, m.sum, m.first_value, m.first_step]
+        k: [
+            encode_float(m.last), encode_float(m.min), encode_float(m.max), m.step, m.count, m.timestamp,
+            None if m.sum is None else encode_float(m.sum),
+            None if m.first_value is None else encode_float(m.first_value),
+            m.first_step,
+        ]
         for k, m in summary.metrics.items()
-    }
+    }  # fmt: skip
+    params = summary.params if all_finite(summary.params) else to_jsonable(summary.params)
+    tags = summary.tags if all_finite(summary.tags) else to_jsonable(summary.tags)
     return [
         run_id, *stamp, summary.name, summary.status, summary.start_time, summary.end_time, summary.parent_id,
-        summary.user, summary.host, summary.pid, summary.params, summary.tags, metrics, summary.error,
+        summary.user, summary.host, summary.pid, params, tags, metrics, summary.error,
     ]  # fmt: skip
 
 

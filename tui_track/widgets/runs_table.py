@@ -179,7 +179,7 @@ class RunsTable(ScrollView, can_focus=True):
         Binding("b", "group_by", "Group"),
         Binding("B", "ungroup", "Ungroup", show=False),
         Binding("x", "toggle_group", "Expand/collapse group", show=False),
-        Binding("v", "toggle_range", "Group min/max columns", show=False),
+        Binding("M", "toggle_range", "Group min/max columns", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -288,6 +288,12 @@ class RunsTable(ScrollView, can_focus=True):
         """The run under the cursor (None on a group row)."""
         row = self.cursor_row_id
         return row if row is None or row in self.runs else None
+
+    def shown_run_list(self) -> list[RunSummary]:
+        """The runs the filter lets through, in table order (grouped: group by group, collapsed ones too)."""
+        if self.groups is None or self.groups.grouping is None:
+            return [self.runs[i] for i in self.order]
+        return [run for group in self.groups.grouping.groups for run in group.runs]
 
     @property
     def shown_runs(self) -> int:
