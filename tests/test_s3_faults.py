@@ -236,14 +236,16 @@ def _new_reference(origin: tc.Store, url: str) -> str:
     return url
 
 
-def test_a_damaged_or_missing_manifest_is_reported_and_a_push_recovers(origin: tc.Store, seaweed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_damaged_or_missing_manifest_is_reported_and_a_push_recovers(
+    origin: tc.Store, seaweed, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     url = _new_url()
     push(origin.root, open_remote(url))
     remote = open_remote(url)
     remote.write(MANIFEST, b"{not json")
     dest = tc.Store(tmp_path / "dest")
     for attempt in (lambda: pull_into(open_remote(url), dest), lambda: push(origin.root, open_remote(url))):
-        with pytest.raises(RemoteError, match="manifest.json is damaged") as caught:
+        with pytest.raises(RemoteError, match=r"manifest\.json is damaged") as caught:
             attempt()
         assert "\n" not in str(caught.value) and "remove it and push again" in str(caught.value)
     remote.delete(MANIFEST)  # what the message says to do

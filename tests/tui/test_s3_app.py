@@ -1,4 +1,4 @@
-"""The app on ``tui-track s3://bucket/prefix`` (a real SeaweedFS server): a background worker keeps the mirror current."""
+"""The app on ``tui-track s3://bucket/prefix`` (real SeaweedFS): a background worker keeps the mirror current."""
 
 from __future__ import annotations
 
