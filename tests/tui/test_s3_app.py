@@ -40,20 +40,20 @@ async def test_a_run_pushed_from_another_store_appears_in_the_open_app(  # type:
     app = TuiTrackApp(AppSettings.for_store(s3_url, refresh_interval=0.2))
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.main_screen.table
-        await wait_until(pilot, lambda: len(table.runs) == 1, timeout=30, what="the pulled run")
+        await wait_until(pilot, lambda: len(table.runs) == 1, timeout=90, what="the pulled run")
         later = _log(box, "second")
         sync(box.root, s3_url)  # another box pushes while the app is open
-        await wait_until(pilot, lambda: later in table.runs, timeout=30, what="the run pushed meanwhile")
+        await wait_until(pilot, lambda: later in table.runs, timeout=90, what="the run pushed meanwhile")
         assert {r.name for r in table.runs.values()} == {"first", "second"}
 
         # the remote goes away: the screen says so and keeps showing the mirror
         endpoint = os.environ["AWS_ENDPOINT_URL"]
         monkeypatch.setenv("AWS_ENDPOINT_URL", _dead_endpoint())
-        await wait_until(pilot, lambda: "remote unreachable" in _status(app), timeout=60, what="the offline notice")
+        await wait_until(pilot, lambda: "remote unreachable" in _status(app), timeout=90, what="the offline notice")
         assert len(table.runs) == 2
         assert not [w for w in app.workers if w.state.name == "ERROR"]  # an expected failure, not a crash
         monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-        await wait_until(pilot, lambda: "remote unreachable" not in _status(app), timeout=60, what="the remote back")
+        await wait_until(pilot, lambda: "remote unreachable" not in _status(app), timeout=90, what="the remote back")
 
 
 async def test_an_unreachable_remote_never_pulled_here_says_so(  # type: ignore[no-untyped-def]

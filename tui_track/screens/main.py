@@ -60,6 +60,9 @@ REFRESH_SHARE = 5
 """Live refresh waits at least this many times as long as the last refresh took (so it uses at most
 a fifth of the time, e.g. 0.6 s of re-stat'ing 100,000 runs every 3 s instead of every 2 s)."""
 
+REMOTE_WAIT_MAX = 10.0
+"""Longest pause between two pulls of an ``s3://`` store's remote (a slow pull widens it up to this)."""
+
 PREVIEW_RUNS = 2000
 """Runs shown before the whole of a bigger experiment is read (its first load only)."""
 
@@ -276,8 +279,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             return
         if any(w.group == "remote" and w.is_running for w in self.workers):
             return
-        if time.monotonic() - self._remote_at < REFRESH_SHARE * self._remote_cost:
-            return
+        if time.monotonic() - self._remote_at < min(REFRESH_SHARE * self._remote_cost, REMOTE_WAIT_MAX):
+            return  # a slow remote is pulled less often, but at least every REMOTE_WAIT_MAX seconds
         self.refresh_remote()
 
     # ------------------------------------------------------------------ worker results
