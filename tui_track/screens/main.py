@@ -30,7 +30,8 @@ from ..widgets.details import DetailsPane
 from ..widgets.experiments import ExperimentList
 from ..widgets.filter_bar import FilterBar, FilterInput
 from ..widgets.runs_table import RunsTable
-from ..workers import ReportsWorkerErrors
+from ..workers import DIALOG_GROUP, ReportsWorkerErrors
+from .manage import ManageRuns
 
 if TYPE_CHECKING:
     from ..app import TuiTrackApp
@@ -62,7 +63,7 @@ DETAILS_DELAY = 0.12
 """Seconds the cursor must rest on a run before its history and artifacts are read."""
 
 
-class MainScreen(ReportsWorkerErrors, Screen[None]):
+class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
     """Experiments · runs table · details, with sort, filter, marks and live refresh."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (typed by Screen)
@@ -78,6 +79,13 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         Binding("d", "toggle_details", "Details", show=False),
         Binding("r", "reload", "Refresh now", show=False),
         Binding("question_mark", "help", "Help"),
+        # managing runs (screens/manage.py, screens/find.py)
+        Binding("f", "find", "Find"),
+        Binding("x", "delete_runs", "Delete / restore run(s)", show=False),
+        Binding("X", "toggle_deleted", "Show deleted runs", show=False),
+        Binding("R", "rename_run", "Rename run", show=False),
+        Binding("t", "tag_run", "Tags of run(s)", show=False),
+        Binding("N", "note_run", "Note on run", show=False),
     ]
 
     def __init__(self, settings: AppSettings) -> None:
@@ -95,6 +103,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         self._experiment_timer: Timer | None = None
         self._refresh_cost = 0.0
         self._refreshed_at = 0.0
+        self.show_deleted = False
+        self._sweep_next = False
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> Any:
@@ -163,26 +173,33 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         with self._index_lock:
             started = time.perf_counter()
             index = self._index
-            first = index is None or index.experiment_id != experiment_id
+            trash = self.show_deleted
+            first = index is None or index.experiment_id != experiment_id or index.include_deleted != trash
             preview: dict[str, RunSummary] = {}
             if index is None or first:
-                index = self._index = RunIndex(self.store, experiment_id)
+                index = self._index = RunIndex(self.store, experiment_id, include_deleted=trash)
                 preview = self._preview(index)
                 if preview:
                     self.post_message(RunsChanged(experiment_id, preview, [], first=True))
                     first = False  # the full listing merges into the preview
-            changes = index.refresh()
+            full, self._sweep_next = self._sweep_next, False
+            changes = index.refresh(full=full)
             self._refresh_cost = time.perf_counter() - started
             self._refreshed_at = time.monotonic()
             removed = changes.removed + [i for i in preview if i not in index.runs]  # e.g. deleted runs
             if not first and not changes and not removed:
                 return
             changed = {i: index.runs[i] for i in (*changes.added, *changes.updated)}
+            if trash:  # the deleted-runs view: only deleted runs; restored ones leave it
+                removed += [i for i, r in changed.items() if not r.deleted]
+                changed = {i: r for i, r in changed.items() if r.deleted}
             seconds = time.perf_counter() - started
         self.post_message(RunsChanged(experiment_id, changed, removed, first=first, seconds=seconds))
 
     def _preview(self, index: RunIndex) -> dict[str, RunSummary]:
         """Up to PREVIEW_RUNS runs read directly, when the experiment has more than that."""
+        if index.include_deleted:
+            return {}  # the deleted-runs view lists whole (a preview would show runs that are not deleted)
         preview = index.preview(PREVIEW_RUNS + 1)
         return dict(list(preview.items())[:PREVIEW_RUNS]) if len(preview) > PREVIEW_RUNS else {}
 
@@ -434,6 +451,42 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     def action_models(self) -> None:
         self._app.open_registry()
 
+    # ------------------------------------------------------------------ managing runs (screens/manage.py)
+    def refresh_runs_now(self) -> None:
+        """Re-read the shown runs at once, every run file stat'ed (a rename changes no directory)."""
+        self._sweep_next = True
+        if self.store is not None and self.experiment_id is not None:
+            self.load_runs(self.experiment_id)
+
+    def action_toggle_deleted(self) -> None:
+        """Switch between the runs and the deleted runs of the experiment."""
+        self.show_deleted = not self.show_deleted
+        self.table.marks.clear()
+        self.table.empty_text = "Loading runs…"
+        self.table.load({})
+        self.query_one(DetailsPane).show(None)
+        self._update_status()
+        if self.store is not None and self.experiment_id is not None:
+            self.load_runs(self.experiment_id)
+        if self.show_deleted:
+            self.notify("Deleted runs: x restores the marked (or highlighted) runs, X goes back")
+
+    @work(exclusive=True, group=DIALOG_GROUP)
+    async def action_find(self) -> None:
+        """Jump to a run by (fuzzy) name or id prefix."""
+        from .find import FindScreen
+
+        table = self.table
+        names = {e.id: e.name for e in self.experiments}
+        run_id = await self.app.push_screen_wait(FindScreen(list(table.runs.values()), names))
+        if run_id is None:
+            return
+        if not table.move_to(run_id):  # hidden by the filter: clear it, then jump
+            self.apply_filter("")
+            table.move_to(run_id)
+            self.notify("the filter hid that run; cleared it")
+        self.set_focus(table)
+
     # ------------------------------------------------------------------ status line
     def _update_status(self) -> None:
         table = self.table
@@ -441,6 +494,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" tui-track ", style="bold reverse")
         text.append(f" {exp.name if exp else '—'} ", style="bold")
+        if self.show_deleted:
+            text.append("· deleted runs (x restores, X leaves) ", style="bold reverse")
         shown, total = len(table.order), len(table.runs)
         text.append(f"· {shown}/{total} runs " if shown != total else f"· {total} runs ")
         if table.sort_column:
