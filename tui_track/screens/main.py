@@ -27,7 +27,7 @@ from tracker_core.store import MARKER_FILE, Store
 
 from ..messages import DetailsLoaded, ExperimentsLoaded, RunsChanged, RunsUnreadable, StoreMissing
 from ..widgets.details import DetailsPane
-from ..widgets.experiments import ExperimentList
+from ..widgets.experiments import ALL_EXPERIMENTS, ExperimentList
 from ..widgets.filter_bar import FilterBar, FilterInput
 from ..widgets.runs_table import RunsTable
 from ..workers import DIALOG_GROUP, ReportsWorkerErrors
@@ -86,6 +86,10 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         Binding("R", "rename_run", "Rename run", show=False),
         Binding("t", "tag_run", "Tags of run(s)", show=False),
         Binding("N", "note_run", "Note on run", show=False),
+        # the run tree and the all-experiments view
+        Binding("T", "toggle_tree", "Run tree on/off", show=False),
+        Binding("z", "fold", "Fold/unfold children", show=False),
+        Binding("A", "all_experiments", "All experiments", show=False),
     ]
 
     def __init__(self, settings: AppSettings) -> None:
@@ -174,10 +178,11 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
             started = time.perf_counter()
             index = self._index
             trash = self.show_deleted
-            first = index is None or index.experiment_id != experiment_id or index.include_deleted != trash
+            exp_id = None if experiment_id == ALL_EXPERIMENTS else experiment_id  # None: every experiment
+            first = index is None or index.experiment_id != exp_id or index.include_deleted != trash
             preview: dict[str, RunSummary] = {}
             if index is None or first:
-                index = self._index = RunIndex(self.store, experiment_id, include_deleted=trash)
+                index = self._index = RunIndex(self.store, exp_id, include_deleted=trash)
                 preview = self._preview(index)
                 if preview:
                     self.post_message(RunsChanged(experiment_id, preview, [], first=True))
@@ -256,6 +261,8 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
             return
         self.remove_class("-no-runs")
         self.experiment_list.show(message.experiments, keep=self.experiment_id)
+        if self.experiment_id == ALL_EXPERIMENTS:
+            self._set_experiment_names()
         wanted, self._wanted_experiment = self._wanted_experiment, None
         if wanted is not None:
             chosen = next((e for e in message.experiments if wanted in (e.name, e.id)), None)
@@ -265,7 +272,7 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
             else:
                 self.experiment_list.show(message.experiments, keep=chosen.id)
                 self.select_experiment(chosen.id)
-        if self.experiment_id not in {e.id for e in message.experiments}:
+        if self.experiment_id not in {e.id for e in message.experiments} | {ALL_EXPERIMENTS}:
             self.select_experiment(message.experiments[0].id)
         self._update_status()
 
@@ -309,6 +316,7 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
             return
         self.experiment_id = experiment_id
         self.table.empty_text = "Loading runs…"
+        self._set_experiment_names()
         self.table.load({})
         self.query_one(DetailsPane).show(None)
         self.load_runs(experiment_id)
@@ -471,6 +479,33 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         if self.show_deleted:
             self.notify("Deleted runs: x restores the marked (or highlighted) runs, X goes back")
 
+    def _set_experiment_names(self) -> None:
+        """The all-experiments view shows an experiment column; one experiment's runs do not."""
+        everything = self.experiment_id == ALL_EXPERIMENTS
+        self.table.experiment_names = {e.id: e.name for e in self.experiments} if everything else None
+
+    def action_all_experiments(self) -> None:
+        """The runs of every experiment in one table (again: back to the highlighted experiment)."""
+        if self.experiment_id == ALL_EXPERIMENTS:
+            back = self.experiment_list.highlighted_id
+            if back in (None, ALL_EXPERIMENTS) and self.experiments:
+                back = self.experiments[0].id
+            if back is not None:
+                self.select_experiment(back)
+            return
+        self.select_experiment(ALL_EXPERIMENTS)
+
+    def action_toggle_tree(self) -> None:
+        """List child runs under their parents (z folds a parent), or flat again."""
+        self.table.set_tree(not self.table.tree_view)
+        self._update_status()
+
+    def action_fold(self) -> None:
+        if not self.table.tree_view:
+            self.notify("T shows the run tree first; z then folds a parent's children", severity="warning")
+        elif not self.table.toggle_collapse():
+            self.notify("this run has no child runs", severity="warning")
+
     @work(exclusive=True, group=DIALOG_GROUP)
     async def action_find(self) -> None:
         """Jump to a run by (fuzzy) name or id prefix."""
@@ -493,7 +528,10 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         exp = next((e for e in self.experiments if e.id == self.experiment_id), None)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" tui-track ", style="bold reverse")
-        text.append(f" {exp.name if exp else '—'} ", style="bold")
+        title = "all experiments" if self.experiment_id == ALL_EXPERIMENTS else exp.name if exp else "—"
+        text.append(f" {title} ", style="bold")
+        if table.tree_view:
+            text.append("· tree ")
         if self.show_deleted:
             text.append("· deleted runs (x restores, X leaves) ", style="bold reverse")
         shown, total = len(table.order), len(table.runs)
