@@ -13,6 +13,7 @@ import click
 
 from tracker_core.errors import TrackerError
 
+from .commands import check as check_cmd
 from .commands import demo as demo_cmd
 from .commands import history as history_cmd
 from .commands import interop as interop_cmd
@@ -67,4 +68,5 @@ models_cmd.register(main)
 interop_cmd.register(main)
 demo_cmd.register(main)
 history_cmd.register(main)
+check_cmd.register(main)
 run_cmd.register(main)
