@@ -82,7 +82,7 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         # managing runs (screens/manage.py, screens/find.py)
         Binding("f", "find", "Find"),
         Binding("x", "delete_runs", "Delete / restore run(s)", show=False),
-        Binding("X", "toggle_deleted", "Show deleted runs", show=False),
+        Binding("X", "toggle_deleted", "Deleted runs on/off", show=False),
         Binding("R", "rename_run", "Rename run", show=False),
         Binding("t", "tag_run", "Tags of run(s)", show=False),
         Binding("N", "note_run", "Note on run", show=False),
