@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
@@ -25,7 +26,14 @@ from tracker_core.index import RunIndex
 from tracker_core.records import Experiment, MetricPoint, RunSummary
 from tracker_core.store import MARKER_FILE, Store
 
-from ..messages import DetailsLoaded, ExperimentsLoaded, RunsChanged, RunsUnreadable, StoreMissing
+from ..messages import (
+    DetailsLoaded,
+    ExperimentsLoaded,
+    RemoteRefreshed,
+    RunsChanged,
+    RunsUnreadable,
+    StoreMissing,
+)
 from ..widgets.details import DetailsPane
 from ..widgets.experiments import ALL_EXPERIMENTS, ExperimentList
 from ..widgets.filter_bar import FilterBar, FilterInput
@@ -52,6 +60,9 @@ Run it in this directory (the store is ./tui-track-store), or point TUI_TRACK_ST
 REFRESH_SHARE = 5
 """Live refresh waits at least this many times as long as the last refresh took (so it uses at most
 a fifth of the time, e.g. 0.6 s of re-stat'ing 100,000 runs every 3 s instead of every 2 s)."""
+
+REMOTE_WAIT_MAX = 10.0
+"""Longest pause between two pulls of an ``s3://`` store's remote (a slow pull widens it up to this)."""
 
 PREVIEW_RUNS = 2000
 """Runs shown before the whole of a bigger experiment is read (its first load only)."""
@@ -97,6 +108,12 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
     def __init__(self, settings: AppSettings) -> None:
         super().__init__()
         self.store_path = settings.store_path
+        self.remote_url = settings.remote_url
+        """``s3://bucket/prefix`` when the store is a remote's mirror (kept current by :meth:`refresh_remote`)."""
+        self.remote_error: str | None = None
+        """Why the last pull of the remote failed (the screen keeps showing the mirror), or None."""
+        self._remote_cost = 0.0
+        self._remote_at = 0.0
         self.refresh_interval = settings.refresh_interval
         self._wanted_experiment = settings.experiment
         self.store: Store | None = None
@@ -150,17 +167,60 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
     def load_store(self) -> None:
         """Open the store if needed and list its experiments."""
         try:
-            store = self.store or Store(self.store_path, create=False)
+            store = self.store or self._open_store()
             experiments = store.list_experiments()
         except StoreError as exc:
-            missing = not (self.store_path / MARKER_FILE).exists()
-            self.post_message(StoreMissing(self.store_path, "" if missing else str(exc)))
+            missing = self.remote_url is None and not (self.store_path / MARKER_FILE).exists()
+            self.post_message(StoreMissing(self.where, "" if missing else str(exc)))
             return
         except (TrackerError, OSError) as exc:
-            self.post_message(StoreMissing(self.store_path, f"cannot read the store: {exc}"))
+            self.post_message(StoreMissing(self.where, f"cannot read the store: {exc}"))
             return
         self.store = store
         self.post_message(ExperimentsLoaded(experiments, store))
+
+    @property
+    def where(self) -> str | Path:
+        """The store as the user named it: its directory, or its ``s3://`` URL."""
+        return self.remote_url or self.store_path
+
+    def _open_store(self) -> Store:
+        """The store; for an ``s3://`` URL its mirror, pulled first, or as last pulled if the remote is down."""
+        if self.remote_url is None:
+            return Store(self.store_path, create=False)
+        from tracker_core.errors import RemoteError, StoreNotFoundError
+        from tracker_core.remote.mirror import last_mirror
+
+        started = time.perf_counter()
+        try:
+            store = Store(self.remote_url)
+        except RemoteError as exc:
+            try:
+                store = last_mirror(self.remote_url)
+            except StoreNotFoundError:
+                raise exc from None  # never pulled on this machine: nothing to show but why
+            self.post_message(RemoteRefreshed(self.remote_url, False, str(exc)))
+        self._remote_cost = time.perf_counter() - started
+        self._remote_at = time.monotonic()
+        return store
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="remote")
+    def refresh_remote(self) -> None:
+        """Pull the remote into the mirror (an ``s3://`` store): the next refresh shows what it brought."""
+        from tracker_core.errors import RemoteError
+        from tracker_core.remote.mirror import refresh
+
+        assert self.store is not None and self.remote_url is not None
+        started = time.perf_counter()
+        try:
+            changed = refresh(self.store)
+        except RemoteError as exc:
+            self.post_message(RemoteRefreshed(self.remote_url, False, str(exc)))
+            return
+        finally:
+            self._remote_cost = time.perf_counter() - started
+            self._remote_at = time.monotonic()
+        self.post_message(RemoteRefreshed(self.remote_url, changed))
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="runs")
     def load_runs(self, experiment_id: str) -> None:
@@ -228,7 +288,8 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         self.post_message(DetailsLoaded(run_id, run, histories, artifacts))
 
     def tick(self) -> None:
-        """Live refresh: relist experiments and re-read what changed in the shown one."""
+        """Live refresh: relist experiments and re-read what changed in the shown one (and pull a remote)."""
+        self._tick_remote()
         if any(w.group in ("store", "runs") and w.is_running for w in self.workers):
             return
         if time.monotonic() - self._refreshed_at < REFRESH_SHARE * self._refresh_cost:
@@ -237,7 +298,30 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         if self.store is not None and self.experiment_id is not None:
             self.load_runs(self.experiment_id)
 
+    def _tick_remote(self) -> None:
+        if self.remote_url is None or self.store is None:
+            return
+        if any(w.group == "remote" and w.is_running for w in self.workers):
+            return
+        if time.monotonic() - self._remote_at < min(REFRESH_SHARE * self._remote_cost, REMOTE_WAIT_MAX):
+            return  # a slow remote is pulled less often, but at least every REMOTE_WAIT_MAX seconds
+        self.refresh_remote()
+
     # ------------------------------------------------------------------ worker results
+    @on(RemoteRefreshed)
+    def show_remote_state(self, message: RemoteRefreshed) -> None:
+        """Say once when the remote became unreachable (the status line keeps saying it) and when it is back."""
+        was, self.remote_error = self.remote_error, message.error
+        if message.error is not None and was is None:
+            self.notify(f"{message.error}; showing the mirror as last pulled", severity="warning", timeout=10)
+        elif message.error is None and was is not None:
+            self.notify(f"{message.url} is reachable again", timeout=4)
+        self._update_status()
+        if message.changed and self.store is not None:
+            self.load_store()
+            if self.experiment_id is not None:
+                self.load_runs(self.experiment_id)
+
     @on(StoreMissing)
     def show_missing_store(self, message: StoreMissing) -> None:
         welcome = self.query_one("#welcome", Static)
@@ -256,8 +340,11 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         self._app.store = message.store  # the one Store every screen uses
         if not message.experiments:
             welcome = self.query_one("#welcome", Static)
-            text = Text(f"The store at {self.store_path} has no runs yet.\n\n", style="bold")
-            text.append(FIRST_RUN_SNIPPET.replace("{path}", str(self.store_path)))
+            text = Text(f"The store at {self.where} has no runs yet.\n\n", style="bold")
+            if self.remote_url is not None:
+                text.append(f"Push runs to it: tui-track sync ./tui-track-store {self.remote_url}")
+            else:
+                text.append(FIRST_RUN_SNIPPET.replace("{path}", str(self.store_path)))
             welcome.update(text)
             self.add_class("-no-runs")
             return
@@ -543,6 +630,8 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         text.append(" tui-track ", style="bold reverse")
         title = "all experiments" if self.experiment_id == ALL_EXPERIMENTS else exp.name if exp else "—"
         text.append(f" {title} ", style="bold")
+        if self.remote_error is not None:
+            text.append("· remote unreachable, showing the last pull ", style="bold red")
         if table.tree_view:
             text.append("· tree ")
         if self.show_deleted:
