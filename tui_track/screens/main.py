@@ -35,10 +35,11 @@ from ..messages import (
     StoreMissing,
 )
 from ..widgets.details import DetailsPane
-from ..widgets.experiments import ExperimentList
+from ..widgets.experiments import ALL_EXPERIMENTS, ExperimentList
 from ..widgets.filter_bar import FilterBar, FilterInput
 from ..widgets.runs_table import RunsTable
-from ..workers import ReportsWorkerErrors
+from ..workers import DIALOG_GROUP, ReportsWorkerErrors
+from .manage import ManageRuns
 
 if TYPE_CHECKING:
     from ..app import TuiTrackApp
@@ -73,7 +74,7 @@ DETAILS_DELAY = 0.12
 """Seconds the cursor must rest on a run before its history and artifacts are read."""
 
 
-class MainScreen(ReportsWorkerErrors, Screen[None]):
+class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
     """Experiments · runs table · details, with sort, filter, marks and live refresh."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (typed by Screen)
@@ -91,6 +92,17 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         Binding("d", "toggle_details", "Details", show=False),
         Binding("r", "reload", "Refresh now", show=False),
         Binding("question_mark", "help", "Help"),
+        # managing runs (screens/manage.py, screens/find.py)
+        Binding("f", "find", "Find"),
+        Binding("x", "delete_runs", "Delete / restore run(s)", show=False),
+        Binding("X", "toggle_deleted", "Deleted runs on/off", show=False),
+        Binding("R", "rename_run", "Rename run", show=False),
+        Binding("t", "tag_run", "Tags of run(s)", show=False),
+        Binding("N", "note_run", "Note on run", show=False),
+        # the run tree and the all-experiments view
+        Binding("T", "toggle_tree", "Run tree on/off", show=False),
+        Binding("z", "fold", "Fold/unfold children", show=False),
+        Binding("A", "all_experiments", "All experiments", show=False),
     ]
 
     def __init__(self, settings: AppSettings) -> None:
@@ -114,6 +126,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         self._experiment_timer: Timer | None = None
         self._refresh_cost = 0.0
         self._refreshed_at = 0.0
+        self.show_deleted = False
+        self._sweep_next = False
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> Any:
@@ -225,26 +239,34 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         with self._index_lock:
             started = time.perf_counter()
             index = self._index
-            first = index is None or index.experiment_id != experiment_id
+            trash = self.show_deleted
+            exp_id = None if experiment_id == ALL_EXPERIMENTS else experiment_id  # None: every experiment
+            first = index is None or index.experiment_id != exp_id or index.include_deleted != trash
             preview: dict[str, RunSummary] = {}
             if index is None or first:
-                index = self._index = RunIndex(self.store, experiment_id)
+                index = self._index = RunIndex(self.store, exp_id, include_deleted=trash)
                 preview = self._preview(index)
                 if preview:
                     self.post_message(RunsChanged(experiment_id, preview, [], first=True))
                     first = False  # the full listing merges into the preview
-            changes = index.refresh()
+            full, self._sweep_next = self._sweep_next, False
+            changes = index.refresh(full=full)
             self._refresh_cost = time.perf_counter() - started
             self._refreshed_at = time.monotonic()
             removed = changes.removed + [i for i in preview if i not in index.runs]  # e.g. deleted runs
             if not first and not changes and not removed:
                 return
             changed = {i: index.runs[i] for i in (*changes.added, *changes.updated)}
+            if trash:  # the deleted-runs view: only deleted runs; restored ones leave it
+                removed += [i for i, r in changed.items() if not r.deleted]
+                changed = {i: r for i, r in changed.items() if r.deleted}
             seconds = time.perf_counter() - started
         self.post_message(RunsChanged(experiment_id, changed, removed, first=first, seconds=seconds))
 
     def _preview(self, index: RunIndex) -> dict[str, RunSummary]:
         """Up to PREVIEW_RUNS runs read directly, when the experiment has more than that."""
+        if index.include_deleted:
+            return {}  # the deleted-runs view lists whole (a preview would show runs that are not deleted)
         preview = index.preview(PREVIEW_RUNS + 1)
         return dict(list(preview.items())[:PREVIEW_RUNS]) if len(preview) > PREVIEW_RUNS else {}
 
@@ -328,6 +350,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             return
         self.remove_class("-no-runs")
         self.experiment_list.show(message.experiments, keep=self.experiment_id)
+        if self.experiment_id == ALL_EXPERIMENTS:
+            self._set_experiment_names()
         wanted, self._wanted_experiment = self._wanted_experiment, None
         if wanted is not None:
             chosen = next((e for e in message.experiments if wanted in (e.name, e.id)), None)
@@ -337,7 +361,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             else:
                 self.experiment_list.show(message.experiments, keep=chosen.id)
                 self.select_experiment(chosen.id)
-        if self.experiment_id not in {e.id for e in message.experiments}:
+        if self.experiment_id not in {e.id for e in message.experiments} | {ALL_EXPERIMENTS}:
             self.select_experiment(message.experiments[0].id)
         self._update_status()
 
@@ -381,6 +405,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             return
         self.experiment_id = experiment_id
         self.table.empty_text = "Loading runs…"
+        self._set_experiment_names()
         self.table.load({})
         self.query_one(DetailsPane).show(None)
         self.load_runs(experiment_id)
@@ -534,15 +559,83 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     def action_models(self) -> None:
         self._app.open_registry()
 
+    # ------------------------------------------------------------------ managing runs (screens/manage.py)
+    def refresh_runs_now(self) -> None:
+        """Re-read the shown runs at once, every run file stat'ed (a rename changes no directory)."""
+        self._sweep_next = True
+        if self.store is not None and self.experiment_id is not None:
+            self.load_runs(self.experiment_id)
+
+    def action_toggle_deleted(self) -> None:
+        """Switch between the runs and the deleted runs of the experiment."""
+        self.show_deleted = not self.show_deleted
+        self.table.marks.clear()
+        self.table.empty_text = "Loading runs…"
+        self.table.load({})
+        self.query_one(DetailsPane).show(None)
+        self._update_status()
+        if self.store is not None and self.experiment_id is not None:
+            self.load_runs(self.experiment_id)
+        if self.show_deleted:
+            self.notify("Deleted runs: x restores the marked (or highlighted) runs, X goes back")
+
+    def _set_experiment_names(self) -> None:
+        """The all-experiments view shows an experiment column; one experiment's runs do not."""
+        everything = self.experiment_id == ALL_EXPERIMENTS
+        self.table.experiment_names = {e.id: e.name for e in self.experiments} if everything else None
+
+    def action_all_experiments(self) -> None:
+        """The runs of every experiment in one table (again: back to the highlighted experiment)."""
+        if self.experiment_id == ALL_EXPERIMENTS:
+            back = self.experiment_list.highlighted_id
+            if back in (None, ALL_EXPERIMENTS) and self.experiments:
+                back = self.experiments[0].id
+            if back is not None:
+                self.select_experiment(back)
+            return
+        self.select_experiment(ALL_EXPERIMENTS)
+
+    def action_toggle_tree(self) -> None:
+        """List child runs under their parents (z folds a parent), or flat again."""
+        self.table.set_tree(not self.table.tree_view)
+        self._update_status()
+
+    def action_fold(self) -> None:
+        if not self.table.tree_view:
+            self.notify("T shows the run tree first; z then folds a parent's children", severity="warning")
+        elif not self.table.toggle_collapse():
+            self.notify("this run has no child runs", severity="warning")
+
+    @work(exclusive=True, group=DIALOG_GROUP)
+    async def action_find(self) -> None:
+        """Jump to a run by (fuzzy) name or id prefix."""
+        from .find import FindScreen
+
+        table = self.table
+        names = {e.id: e.name for e in self.experiments}
+        run_id = await self.app.push_screen_wait(FindScreen(list(table.runs.values()), names))
+        if run_id is None:
+            return
+        if not table.move_to(run_id):  # hidden by the filter: clear it, then jump
+            self.apply_filter("")
+            table.move_to(run_id)
+            self.notify("the filter hid that run; cleared it")
+        self.set_focus(table)
+
     # ------------------------------------------------------------------ status line
     def _update_status(self) -> None:
         table = self.table
         exp = next((e for e in self.experiments if e.id == self.experiment_id), None)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" tui-track ", style="bold reverse")
-        text.append(f" {exp.name if exp else '—'} ", style="bold")
+        title = "all experiments" if self.experiment_id == ALL_EXPERIMENTS else exp.name if exp else "—"
+        text.append(f" {title} ", style="bold")
         if self.remote_error is not None:
             text.append("· remote unreachable, showing the last pull ", style="bold red")
+        if table.tree_view:
+            text.append("· tree ")
+        if self.show_deleted:
+            text.append("· deleted runs (x restores, X leaves) ", style="bold reverse")
         shown, total = len(table.order), len(table.runs)
         text.append(f"· {shown}/{total} runs " if shown != total else f"· {total} runs ")
         if table.sort_column:
