@@ -394,10 +394,11 @@ class Store:
         and leaves no run, experiment or file behind.
         """
         flush_interval = flush_interval_arg(flush_interval)
-        if push_interval is not None or remote is not None:
-            from .remote.pusher import check_remote_args
+        push_to = None
+        if remote is not None or push_interval is not None or self._remote_configured():
+            from .remote.pusher import push_settings
 
-            check_remote_args(remote, push_interval)
+            push_to = push_settings(remote, push_interval)  # checked before any run exists
         staged_tags = staged_values({} if tags is None else tags, "tag")
         staged_params = staged_values({} if params is None else params, "param")
         if run_id is not None:
@@ -420,10 +421,10 @@ class Store:
             run.set_tags(staged_tags)
         if staged_params:
             run.log_params(staged_params)
-        if remote is not None or push_interval is not None or self._remote_configured():
+        if push_to is not None:
             from .remote.pusher import start_pusher
 
-            start_pusher(run, remote, push_interval)
+            start_pusher(run, *push_to)
         return run
 
     @staticmethod

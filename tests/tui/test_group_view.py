@@ -67,7 +67,7 @@ async def test_group_expand_sort_mark_and_ungroup(demo_store: tc.Store, wait_unt
         assert "▾" in lines(table)[4]  # the expanded glyph, readable without colour
         await pilot.press("j")
         assert table.cursor_run_id in {r.id for r in forests}
-        await pilot.press("x")
+        await pilot.press("F")
         assert len(table.order) == 5 and table.cursor_group.values == ("RandomForest",)
         # space on a group marks its runs
         await pilot.press("space")

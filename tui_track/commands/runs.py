@@ -19,6 +19,7 @@ from tracker_core.compare import common_metrics, metric_counts
 from tracker_core.errors import NotFoundError, ValidationError
 from tracker_core.query import QueryError, columns_of, filter_keys, parse_key, quote_part, search_runs, value_of
 
+from ..describe import dataset_rows
 from ..formatting import cell, duration, iso_time, short_id, timestamp
 from ..output import emit, format_option, resolve_format
 from . import open_store
@@ -256,6 +257,7 @@ def show_cmd(ctx: click.Context, run_id: str, fmt: str | None) -> None:
         ("params", ["key", "value"], [[k, v] for k, v in sorted(run.params.items())]),
         ("metrics", ["key", "last", "min", "max", "step", "count"], metrics),
         ("tags", ["key", "value"], [[k, v] for k, v in sorted(run.tags.items())]),
+        ("datasets", ["name", "digest", "context", "source", "schema"], [list(r) for r in dataset_rows(run)]),
         ("env", ["key", "value"], [[k, v] for k, v in sorted(flatten(run.env).items())]),
         ("artifacts", ["path", "size"], [[a.path + ("/" if a.is_dir else ""), a.size] for a in artifacts]),
     ]

@@ -32,6 +32,7 @@ from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, UNR
 
 from ..formatting import cell, duration
 from .run_groups import GroupView, group_choices, range_key
+from .run_tree import TreeLayout, tree_label, tree_order
 
 STATUS_LABELS = {
     RUNNING: "▶ running",
@@ -47,6 +48,7 @@ STATUS = "attributes.status"
 NAME = "attributes.name"
 START = "attributes.start_time"
 DURATION = "attributes.duration"
+EXPERIMENT = "attributes.experiment_id"
 FIXED_KEYS = (STATUS, NAME)
 ORDER_FIXED_KEYS = (None, NAME, START)
 """Sorts that a run's progress cannot change (its name and start time are set once)."""
@@ -178,7 +180,7 @@ class RunsTable(ScrollView, can_focus=True):
         Binding("o", "pick_columns", "Pick columns", show=False),
         Binding("b", "group_by", "Group"),
         Binding("B", "ungroup", "Ungroup", show=False),
-        Binding("x", "toggle_group", "Expand/collapse group", show=False),
+        Binding("F", "toggle_group", "Fold/unfold group", show=False),
         Binding("M", "toggle_range", "Group min/max columns", show=False),
     ]
 
@@ -241,6 +243,11 @@ class RunsTable(ScrollView, can_focus=True):
         self.groups: GroupView | None = None
         self._highlighted: str | None = None
         self._fixed_width = 0
+        # the run tree and the all-experiments view (widgets/run_tree.py, screens/main.py)
+        self.tree_view = False
+        self.collapsed: set[str] = set()
+        self._tree = TreeLayout()
+        self.experiment_names: dict[str, str] | None = None
 
     # ------------------------------------------------------------------ data in
     def load(self, runs: dict[str, RunSummary]) -> None:
@@ -350,6 +357,8 @@ class RunsTable(ScrollView, can_focus=True):
 
     def _auto_keys(self) -> list[tuple[str, str]]:
         keys = [(STATUS, "status"), (NAME, "name"), (START, "start"), (DURATION, "duration")]
+        if self.experiment_names is not None:  # runs of several experiments: say whose each is
+            keys.insert(2, (EXPERIMENT, "experiment"))
         keys += [(f"metrics.{quote_part(k)}", k) for k in self.default_metrics()]
         keys += [(f"params.{quote_part(k)}", k) for k in self._stats.varying_params(len(self.runs))]
         return keys
@@ -374,7 +383,7 @@ class RunsTable(ScrollView, can_focus=True):
         return columns
 
     def _column(self, key: str, label: str, sample: list[RunSummary]) -> Column:
-        widest = max((cell_len(column_text(r, key)) for r in sample), default=0)
+        widest = max((cell_len(self._text(r, key)) for r in sample), default=0)
         cap = {STATUS: 12, NAME: 24, START: 11, DURATION: 7}.get(key, 14)
         if self.groups is not None:
             texts = self.groups.sample_texts(key, MAX_SAMPLE) if self.groups.grouping is not None else []
@@ -397,6 +406,9 @@ class RunsTable(ScrollView, can_focus=True):
                 self._build_groups(list(runs))
             else:
                 self.order = sort_ids(runs, self.sort_column, self.sort_descending)
+                if self.tree_view:
+                    self._tree = tree_order(self.order, self.runs, self.collapsed)
+                    self.order = self._tree.order
         sample = [r for i in self.order[:MAX_SAMPLE] if (r := self.runs.get(i)) is not None]
         self.columns = self._auto_columns(sample)
         self._fixed_width = MARK_WIDTH + sum(c.width + 1 for c in self.columns if c.key in FIXED_KEYS)
@@ -704,7 +716,7 @@ class RunsTable(ScrollView, can_focus=True):
             elif column.key.startswith("range:"):
                 text, style = "", row_style  # a group's min/max column: nothing for one run
             else:
-                text = column_text(run, column.key)
+                text = self._text(run, column.key)
                 if column.key == NAME and self.groups is not None:
                     text = "  " + text  # a run inside its expanded group
                 style = row_style
@@ -741,6 +753,37 @@ class RunsTable(ScrollView, can_focus=True):
         scroll_x = int(self.scroll_x)
         moving_strip = Strip(moving).crop(scroll_x, scroll_x + view)
         return Strip.join([fixed_strip, moving_strip]).extend_cell_length(width, fill).crop(0, width)
+
+    def _text(self, run: RunSummary, key: str) -> str:
+        """A cell's text, with the tree's indent and the experiment's name where those views are on."""
+        if key == NAME and self.tree_view:
+            kids = self._tree.children.get(run.id, 0)
+            return tree_label(run.name, self._tree.depth.get(run.id, 0), kids, run.id in self.collapsed)
+        if key == EXPERIMENT and self.experiment_names is not None:
+            return self.experiment_names.get(run.experiment_id, run.experiment_id[:8])
+        return column_text(run, key)
+
+    def set_tree(self, on: bool) -> None:
+        """Show child runs under their parents (on) or flat (off)."""
+        self.tree_view = on
+        self._rebuild(keep_cursor=True)
+
+    def toggle_collapse(self) -> bool:
+        """Fold or unfold the children of the run under the cursor (of its parent, on a child); False if none."""
+        run_id = self.cursor_run_id
+        if not self.tree_view or run_id is None:
+            return False
+        target: str | None = run_id
+        if not self._tree.children.get(run_id):
+            target = self.runs[run_id].parent_id
+            if target not in self._tree.children:
+                return False
+        assert target is not None
+        self.collapsed.symmetric_difference_update({target})
+        self._rebuild(keep_cursor=True)
+        if target in self.collapsed:
+            self.move_to(target)  # its child under the cursor is folded away
+        return True
 
     def refresh_row(self, row: int) -> None:
         self.refresh(Region(0, row - int(self.scroll_y) + 1, self.size.width, 1))
