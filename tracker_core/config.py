@@ -133,3 +133,14 @@ def app_settings(
     if theme is not None and not isinstance(theme, str):
         raise TrackerError(f"{settings.sources.get('theme')}: theme must be a string such as 'nord'")
     return AppSettings(resolve_store_path(store, cwd), float(interval), theme, experiment)
+
+
+def switched_off(env: str, key: str, cwd: Path | None = None) -> bool:
+    """Whether environment variable ``env`` (0/false/no/off) or config key ``key`` (false) turns a feature off."""
+    if os.environ.get(env, "").strip().lower() in ("0", "false", "no", "off"):
+        return True
+    settings = load_settings(cwd)
+    value = settings.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise TrackerError(f"{settings.sources[key]}: {key} must be true or false, not {value!r}")
+    return value is False
