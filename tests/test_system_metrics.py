@@ -142,6 +142,22 @@ def test_bad_config_value_names_the_file(tmp_path: Path) -> None:
         tc.Store(tmp_path / "s").start_run("e")
 
 
+def test_nvml_without_a_driver_gives_no_gpu_keys_and_no_error(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import pynvml  # nvidia-ml-py is installed (the gpu extra); this machine has no NVIDIA driver
+
+    with pytest.raises(pynvml.NVMLError):
+        pynvml.nvmlInit()
+    assert system_metrics._Gpus().handles == []
+    store = tc.Store(tmp_path / "s")
+    with store.start_run("e", system_metrics_interval=0.05) as run:
+        time.sleep(0.2)
+    keys = set(store.get_run(run.id).metrics)
+    assert keys == HOST_KEYS
+    assert "system metrics" not in capfd.readouterr().err
+
+
 def test_visible_gpus_follows_cuda_visible_devices() -> None:
     assert system_metrics.visible_gpus(4, {}) == [0, 1, 2, 3]
     assert system_metrics.visible_gpus(4, {"CUDA_VISIBLE_DEVICES": "2,0"}) == [2, 0]
