@@ -64,35 +64,47 @@ class HistoryIndex:
         """Points parsed but not written (read-only store)."""
         self.bytes_parsed = 0
         """JSONL bytes this object parsed (0 when the index on disk was already current)."""
+        self.problem: str | None = None
+        """Why :meth:`refresh` found the index on disk untrustworthy and rebuilt it (None: it was valid)."""
 
     # ------------------------------------------------------------------ validation
     def _load_header(self, fh: Any, size: int) -> bool:
+        reason = self._header_problem(fh, size)
+        self.problem = reason
+        return reason is None
+
+    def _header_problem(self, fh: Any, size: int) -> str | None:
+        """Why the index on disk cannot be trusted for a JSONL of ``size`` bytes (None: loaded)."""
         try:
             header = read_json(self.dir / HEADER)
-        except (OSError, ValueError, CorruptFileError):
-            return False
+        except FileNotFoundError:
+            return f"{HEADER} is missing"
+        except (OSError, ValueError, CorruptFileError) as exc:
+            return f"{HEADER} is unreadable ({exc})"
         try:
             if header.get("format") != FORMAT or header.get("version") != VERSION:
-                return False
+                return f"{HEADER} is not a version {VERSION} history index"
             covered = int(header["covered"])
             gen = str(header["gen"])
             keys = {str(k): dict(v) for k, v in header["keys"]}
-            if covered > size or (covered and [header["head"], header["tail"]] != list(_probe_hashes(fh, covered))):
-                return False
-            for meta in keys.values():
+            if covered > size:
+                return f"covers {covered} bytes but metrics.jsonl has {size}"
+            if covered and [header["head"], header["tail"]] != list(_probe_hashes(fh, covered)):
+                return "does not match metrics.jsonl (the file was replaced or rewritten)"
+            for key, meta in keys.items():
                 path = self.dir / gen / str(meta["file"])
                 count = int(meta["count"])
                 if os.path.getsize(path) < count * RECORD_SIZE:
-                    return False
+                    return f"the column of {key!r} is shorter than its {count} points"
                 if count:
                     with open(path, "rb") as col:
                         col.seek((count - 1) * RECORD_SIZE)
                         if col.read(RECORD_SIZE).hex() != meta["last"]:
-                            return False
-        except Exception:  # any damage to a derived file just means: rebuild
-            return False
+                            return f"the column of {key!r} does not end in its recorded last point"
+        except Exception as exc:  # any damage to a derived file just means: rebuild
+            return f"{HEADER} is damaged ({type(exc).__name__}: {exc})"
         self.covered, self.gen, self.keys = covered, gen, keys
-        return True
+        return None
 
     # ------------------------------------------------------------------ building
     def refresh(self) -> HistoryIndex:

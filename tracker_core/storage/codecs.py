@@ -28,6 +28,7 @@ form of :mod:`tracker_core.jsonio`.
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 from ..errors import CorruptFileError
@@ -314,6 +315,11 @@ def decode_cache_header(data: Any) -> bool:
 
 Stamp = tuple[int, int, int]
 """inode, size, mtime_ns of a ``run.json``: the cache trusts an entry only while they match."""
+
+
+def stamp_of(st: os.stat_result) -> Stamp:
+    """The :data:`Stamp` of a ``run.json`` from its ``os.stat``."""
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def encode_cache_entry(run_id: str, summary: RunSummary, stamp: Stamp) -> list[Any]:

@@ -52,6 +52,11 @@ def is_listed(name: str) -> bool:
     return bool(name) and not name.startswith(".")
 
 
+def is_temp_name(name: str) -> bool:
+    """Whether ``name`` is the temp file of an atomic write (``.<8 hex>.tmp``, made by ``jsonio.temp_name``)."""
+    return len(name) == 13 and name[0] == "." and name.endswith(".tmp") and not name[1:9].strip("0123456789abcdef")
+
+
 def is_id(text: str) -> bool:
     """Whether ``text`` is an id this store issues (32 lowercase hex digits)."""
     return len(text) == 32 and not text.strip("0123456789abcdef")
