@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from conftest import build_demo_store
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import tracker_core as tc
 from tracker_core import index as run_index
@@ -103,6 +105,19 @@ def _garbage_run(root: Path) -> Path:
 def _wrong_type_run(root: Path) -> Path:
     p = run_dir(root, "gbm") / "run.json"
     edit_json(p, lambda d: d.update(start_time="abc"))
+    return p
+
+
+def _deleted_run_file(root: Path) -> Path:
+    p = run_dir(root, "gbm") / "run.json"
+    p.unlink()
+    return p
+
+
+def _unreadable_run_file(root: Path) -> Path:
+    p = run_dir(root, "gbm") / "run.json"
+    p.unlink()
+    p.mkdir()  # root reads any file whatever its mode: a directory in its place fails for everyone (EISDIR)
     return p
 
 
@@ -206,6 +221,8 @@ DAMAGES: dict[str, tuple[Callable[[Path], Path], str, str, bool]] = {
     "run_truncated": (_truncate_run, "run", "invalid JSON", False),
     "run_garbage": (_garbage_run, "run", "invalid JSON", False),
     "run_wrong_type": (_wrong_type_run, "run", '"start_time" must be a time', False),
+    "run_deleted": (_deleted_run_file, "run", "is missing", False),
+    "run_unreadable": (_unreadable_run_file, "run", "cannot be read", False),
     "run_offset_past_end": (_offset_past_end, "run", '"metrics_offset" is 1000000000', False),
     "experiment_wrong_type": (_wrong_type_experiment, "experiment", '"name" must be a non-empty string', False),
     "metrics_bad_lines": (_garbage_metric_line, "metrics", "not a metric point", False),
@@ -364,3 +381,51 @@ def test_torn_tail_of_a_live_writer_is_not_reported(tmp_path: Path) -> None:
         report = check_store(store, repair=True)
         assert report.ok and report.repairs == []
         path.write_bytes(path.read_bytes()[: complete_end(path.read_bytes())])
+
+
+# ------------------------------------------------ any damage: never a crash, never a source file changed
+_TARGETS = ("run.json", "experiment.json", "metrics.jsonl", ".summaries.jsonl", "index.json", "0.bin", "model.json",
+            "version.json", "history.jsonl")  # fmt: skip
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    target=st.sampled_from(_TARGETS),
+    which=st.integers(0, 50),
+    how=st.sampled_from(["truncate", "overwrite", "append"]),
+    where=st.floats(0.0, 1.0),
+    junk=st.binary(min_size=1, max_size=12),
+)
+def test_any_damage_is_checked_without_a_crash_and_repair_changes_no_source_file(
+    pristine: Path, target: str, which: int, how: str, where: float, junk: bytes
+) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "store"
+        shutil.copytree(pristine, root, symlinks=True)
+        write_caches(root)
+        files = sorted(p for p in root.rglob(target) if p.is_file())
+        path = files[which % len(files)]
+        data = path.read_bytes()
+        at = int(len(data) * where)
+        damaged = {"truncate": data[:at], "overwrite": data[:at] + junk + data[at + len(junk) :], "append": data + junk}
+        path.write_bytes(damaged[how])
+        before, kept = _source_files(root), path.read_bytes()
+
+        result = cli(str(root), "--json")
+        assert result.exit_code in (0, 1)
+        found = json.loads(result.stdout)
+        assert found["ok"] == (result.exit_code == 0)
+        report = check_store(root, repair=True)
+        assert not [p for p in report.problems if p.repairable], report.problems
+        assert check_store(root).problems == report.problems
+        after = _source_files(root)
+        rel = path.relative_to(root).as_posix()
+        if target == "metrics.jsonl":  # only a torn last line may go
+            assert path.read_bytes() in (kept, kept[: complete_end(kept)])
+            after[rel] = before[rel]
+        elif target == "history.jsonl":  # the registry cuts a torn line and appends what its journal recorded
+            assert path.read_bytes().startswith(kept[: complete_end(kept)])
+            after[rel] = before[rel]
+        assert after == before

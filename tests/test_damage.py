@@ -407,6 +407,7 @@ def test_leftover_creations_are_cleaned_by_a_later_writer(tmp_path: Path) -> Non
 def test_run_creation_interrupted_before_each_step_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
+    import tracker_core.storage.files as files_module
     import tracker_core.store as store_module
 
     store = tc.Store(tmp_path / "store")
@@ -421,7 +422,7 @@ def test_run_creation_interrupted_before_each_step_leaves_nothing(
 
     targets = {
         "mkdir": (Path, "mkdir"),
-        "write": (store_module, "write_json_atomic"),
+        "write": (files_module, "write_json_atomic"),
         "heartbeat": (Path, "touch"),
         "lock": (store_module.WriterLock, "try_acquire"),
         "rename": (store_module.os, "rename"),

@@ -22,6 +22,7 @@ import tracker_core as tc
 from tracker_core import metrics_log
 from tracker_core.history import HistoryIndex, HistoryTail, LiveHistory, Series, ema, read_all, read_series
 from tracker_core.history.index import DIRNAME, HEADER
+from tracker_core.storage.append import repair_torn_tail
 
 SPECIAL = [math.nan, math.inf, -math.inf, -0.0, 0.0, 1e308, -1e-308, 5e-324]
 
@@ -250,7 +251,7 @@ def test_index_equals_jsonl_after_any_sequence_of_writes_damage_and_reads(tmp_pa
     path.touch()
     for op, arg in ops:
         if op == "points":
-            metrics_log.truncate_torn_tail(path)  # what a resuming writer does
+            repair_torn_tail(path)  # what a resuming writer does
             append(path, arg)
         elif op in ("torn", "newline"):
             with open(path, "ab") as fh:

@@ -38,9 +38,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import CorruptFileError, StoreError, StoreNotFoundError, TrackerError
-from .jsonio import dumps_bytes, loads, read_json
+from .jsonio import dumps_bytes, loads
 from .records import END_STATUSES, RUNNING, RunSummary
-from .storage import codecs
+from .storage import codecs, files
 from .storage import layout as paths
 
 if TYPE_CHECKING:
@@ -189,7 +189,7 @@ class _Checker:
         layout = self.layout
         exp_file = layout.experiment_file(exp_id)
         try:
-            codecs.decode_experiment(read_json(exp_file, raw=True), exp_id)
+            files.load_experiment(layout.experiment_dir(exp_id))
         except FileNotFoundError:
             self.problem(exp_file, "experiment", "is missing")
         except CorruptFileError as exc:
@@ -227,7 +227,7 @@ class _Checker:
         offset = 0
         try:
             stamp = codecs.stamp_of(os.stat(run_file))
-            data = read_json(run_file, raw=True)
+            data = files.read_run_doc(run_dir)
             summary = codecs.decode_run(data, run_id, exp_id, deleted, with_env=True)
             offset = codecs.metrics_offset(data)
             found = stamp, summary

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .jsonio import dumps_bytes, loads, write_chunks_atomic
+from .jsonio import dumps_bytes, dumps_tagged_bytes, loads, write_chunks_atomic
 from .records import END_STATUSES, RunSummary
 from .storage import codecs
 from .storage.layout import RUN_FILE, SUMMARY_CACHE_FILE, Layout
@@ -263,7 +263,7 @@ def save_cache(path: str, exp_id: str, runs: dict[str, RunSummary], stamps: dict
         yield dumps_bytes(codecs.encode_cache_header()) + b"\n"
         for run_id, s in runs.items():
             if s.experiment_id == exp_id and s.status in END_STATUSES and run_id in stamps:
-                yield dumps_bytes(codecs.encode_cache_entry(run_id, s, stamps[run_id])) + b"\n"
+                yield dumps_tagged_bytes(codecs.encode_cache_entry(run_id, s, stamps[run_id])) + b"\n"
 
     try:
         write_chunks_atomic(path, lines(), fsync=False)

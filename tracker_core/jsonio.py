@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -71,19 +70,55 @@ def restore(value: Any) -> Any:
 
 
 def restore_values(mapping: dict[str, Any]) -> dict[str, Any]:
-    """:func:`restore` over a flat mapping's values, touching only nested ones (fast for scalars)."""
-    return {k: restore(v) if type(v) in (dict, list) else v for k, v in mapping.items()}
+    """:func:`restore` over a flat mapping's values, touching only nested ones.
+
+    A mapping of scalars only (the usual params and tags) is returned as it is, not copied.
+    """
+    for v in mapping.values():
+        if type(v) is dict or type(v) is list:
+            return {k: restore(v) if type(v) in (dict, list) else v for k, v in mapping.items()}
+    return mapping
+
+
+def all_finite(value: Any) -> bool:
+    """Whether no float anywhere inside ``value`` is NaN or infinite (much cheaper than :func:`to_jsonable`)."""
+    kind = type(value)
+    if kind is float:
+        return bool(-math.inf < value < math.inf)
+    if kind is not dict and kind is not list and kind is not tuple:
+        return True
+    for item in value.values() if kind is dict else value:
+        kind = type(item)
+        if kind is float:
+            if not -math.inf < item < math.inf:
+                return False
+        elif (kind is dict or kind is list or kind is tuple) and not all_finite(item):
+            return False
+    return True
 
 
 def dumps_bytes(value: Any, *, indent: bool = False) -> bytes:
     """Strict JSON bytes for ``value`` (non-finite floats tagged, never bare NaN)."""
     import orjson
 
-    data = to_jsonable(value)
+    option = orjson.OPT_INDENT_2 if indent else 0
     try:
-        return orjson.dumps(data, option=orjson.OPT_INDENT_2 if indent else 0)
+        out = orjson.dumps(value, option=option)
+        if b"null" not in out or all_finite(value):
+            return out  # orjson writes a non-finite float as null: there is none to tag
+    except TypeError:  # integers beyond 64 bits, or a value orjson refuses: handled below
+        pass
+    return dumps_tagged_bytes(to_jsonable(value), indent=indent)
+
+
+def dumps_tagged_bytes(value: Any, *, indent: bool = False) -> bytes:
+    """Strict JSON bytes for ``value`` whose non-finite floats are already tagged (:func:`to_jsonable`)."""
+    import orjson
+
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent else 0)
     except TypeError:  # integers beyond 64 bits: the standard library handles them
-        text = json.dumps(data, indent=2 if indent else None, allow_nan=False, ensure_ascii=False)
+        text = json.dumps(value, indent=2 if indent else None, allow_nan=False, ensure_ascii=False)
         return text.encode("utf-8")
 
 
@@ -92,8 +127,12 @@ def dumps(value: Any, *, indent: bool = False) -> str:
     return dumps_bytes(value, indent=indent).decode("utf-8")
 
 
-# An integer literal of 19+ digits may not fit 64 bits, which orjson would read as a float.
-_LONG_INT = re.compile(rb"(?<![\d.eE+-])-?\d{19}")
+# orjson reads an integer beyond 64 bits as a float (and refuses one beyond a float's range), so
+# text holding an integer of 19 or more digits is parsed by the standard library, which keeps it
+# exact. Such integers are found at C speed: every digit maps to "0", "." stays (so the digits of a
+# fraction such as 0.0003955963308602817 do not count), everything else maps to " ".
+_NUMBER_SHAPE = bytes(0x30 if 0x30 <= b <= 0x39 else b if b == 0x2E else 0x20 for b in range(256))
+_LONG_INTEGER = b" " + b"0" * 19
 
 
 def loads(text: str | bytes, *, raw: bool = False) -> Any:
@@ -106,8 +145,10 @@ def loads(text: str | bytes, *, raw: bool = False) -> Any:
     import orjson
 
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    big = _LONG_INT.search(data) is not None
-    value = json.loads(data, parse_constant=_no_constant) if big else orjson.loads(data)
+    if _LONG_INTEGER in b" " + data.translate(_NUMBER_SHAPE):
+        value = json.loads(data, parse_constant=_no_constant)
+    else:
+        value = orjson.loads(data)
     return value if raw else restore(value)
 
 

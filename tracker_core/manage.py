@@ -36,10 +36,9 @@ from .errors import (
     ValidationError,
     fs_error,
 )
-from .jsonio import read_json, write_json_atomic
 from .locking import WriterLock
 from .records import RUNNING, RunSummary
-from .storage import codecs
+from .storage import codecs, files
 from .storage import layout as paths
 from .store import Store
 from .validation import check_text, shown, staged_values, validate_key, validate_name
@@ -206,7 +205,7 @@ def _edit(store: Store, run_id: str, change: Callable[[dict[str, Any], RunSummar
     try:
         path = paths.run_file(run_dir)
         try:
-            data = read_json(path, raw=True)
+            data = files.read_run_doc(run_dir)
             summary = codecs.decode_run(data, current.id, current.experiment_id, current.deleted)
         except FileNotFoundError:
             raise CorruptFileError(
@@ -215,7 +214,7 @@ def _edit(store: Store, run_id: str, change: Callable[[dict[str, Any], RunSummar
         except CorruptFileError as exc:
             raise CorruptFileError(exc.path, f"{exc.reason}; run {current.id[:8]} cannot be changed") from None
         change(data, summary)
-        write_json_atomic(path, data)
+        files.write_run_doc(run_dir, data)
     except OSError as exc:
         raise fs_error(exc, run_dir, f"change run {current.id[:8]} in") from None
     finally:

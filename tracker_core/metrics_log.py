@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .jsonio import decode_float, float_token
 from .records import MetricPoint, MetricSummary
-from .storage.append import complete_end, read_complete, repair_torn_tail
+from .storage.append import complete_end, read_complete
 
 FILENAME = "metrics.jsonl"
 
@@ -75,7 +75,3 @@ def history(path: Path, key: str | None = None) -> Iterator[MetricPoint]:
     """Every readable point of the file, optionally of one key, in logged order."""
     points, _ = read_points(path)
     return (p for p in points if key is None or p.key == key)
-
-
-truncate_torn_tail = repair_torn_tail
-"""Cut a torn last line so appends start on a fresh line (see :func:`~.storage.append.repair_torn_tail`)."""

@@ -21,20 +21,18 @@ from . import lifecycle, metrics_log
 from .errors import ConflictError, RunStateError, TrackerError, ValidationError, fs_error
 from .jsonio import (
     dumps_bytes,
-    read_json,
     remove_path,
     temp_name,
-    write_json_atomic,
     write_new_file,
 )
 from .locking import WriterLock
 from .records import END_STATUSES, FAILED, FINISHED, KILLED, MetricSummary, RunSummary
-from .storage import codecs
+from .storage import codecs, files
 from .storage.append import Appender
 from .storage.codecs import run_record as run_record  # re-exported: imports and merges build run.json with it
 from .storage.codecs import summaries_from_json as summaries_from_json
 from .storage.codecs import summaries_to_json as summaries_to_json
-from .storage.layout import ARTIFACTS_DIR, HEARTBEAT_FILE, RUN_FILE
+from .storage.layout import ARTIFACTS_DIR, HEARTBEAT_FILE
 from .validation import (
     artifact_relpath,
     check_text,
@@ -433,7 +431,7 @@ class Run:
 
     def _write_run_file(self, data: dict[str, Any]) -> None:
         data["last_write"] = time.time()  # a crashed run's end: the last flush it made
-        write_json_atomic(self.dir / RUN_FILE, codecs.encode_run(data, self._metrics, self._offset))
+        files.write_run_doc(self.dir, codecs.encode_run(data, self._metrics, self._offset))
 
     def save(self) -> None:
         """Write ``run.json`` now, even when nothing changed since the last flush."""
@@ -531,4 +529,4 @@ def failure_summary(
 def load_run_file(run_dir: Path, experiment_id: str | None = None) -> dict[str, Any]:
     """Read and check ``run.json`` for a writer, with metric summaries as objects (see :mod:`.storage.codecs`)."""
     exp_id = run_dir.parent.parent.name if experiment_id is None else experiment_id
-    return codecs.decode_run_for_writer(read_json(run_dir / RUN_FILE, raw=True), run_dir.name, exp_id)
+    return codecs.decode_run_for_writer(files.read_run_doc(run_dir), run_dir.name, exp_id)

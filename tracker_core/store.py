@@ -30,7 +30,6 @@ from .errors import (
     fs_error,
     fs_errors,
 )
-from .jsonio import read_json, write_json_atomic
 from .locking import FileLock, WriterLock, writer_alive
 from .records import (
     CRASHED,
@@ -42,7 +41,7 @@ from .records import (
     RunSummary,
 )
 from .run import DEFAULT_FLUSH_INTERVAL, Run, load_run_file
-from .storage import codecs
+from .storage import codecs, files
 from .storage import layout as paths
 from .storage.append import repair_torn_tail
 from .storage.codecs import FORMAT_VERSION, run_record
@@ -153,13 +152,13 @@ class Store:
                             "store. Choose a new or empty directory."
                         )
                     self.experiments_dir.mkdir(exist_ok=True)
-                    write_json_atomic(marker, codecs.encode_marker(time.time()))
+                    files.write_marker(marker, time.time())
             self._check_marker(marker)
         self.exists = True
 
     def _check_marker(self, marker: Path) -> None:
         try:
-            version = codecs.decode_marker(read_json(marker))
+            version = files.read_marker_version(marker)
         except CorruptFileError as exc:
             raise StoreError(f"{marker} is unreadable ({exc.reason}); is this a tui-track store?") from None
         except OSError as exc:
@@ -208,9 +207,8 @@ class Store:
     # --------------------------------------------------------- experiments
     def read_experiment(self, exp_id: str, with_counts: bool = False) -> Experiment:
         """One experiment by folder id; raises :class:`CorruptFileError` (or ``FileNotFoundError``) when unreadable."""
-        path = self.layout.experiment_file(exp_id)
         try:
-            exp = codecs.decode_experiment(read_json(path), exp_id)
+            exp = files.load_experiment(self.layout.experiment_dir(exp_id))
         except OSError as exc:
             if isinstance(exc, FileNotFoundError):
                 raise
@@ -327,7 +325,7 @@ class Store:
             (tmp / paths.RUNS_DIR).mkdir(parents=True)
             when = time.time() if created is None else float(created)
             data = codecs.encode_experiment(exp_id, name, when, dict(tags or {}), False)
-            write_json_atomic(tmp / EXPERIMENT_FILE, data)
+            files.write_experiment_doc(tmp, data)
             os.rename(tmp, self.layout.experiment_dir(exp_id))
         self._exp_by_name[name] = exp_id
         return self.read_experiment(exp_id), True
@@ -338,7 +336,7 @@ class Store:
             path = self.layout.experiment_file(exp.id)
             if exp.error is not None:
                 raise CorruptFileError(path, exp.error)
-            data = read_json(path)
+            data = files.read_experiment_doc(self.layout.experiment_dir(exp.id))
             if "name" in change and change["name"] != data["name"]:
                 taken = [
                     e
@@ -350,7 +348,7 @@ class Store:
             if "tags" in change:
                 change = {**change, "tags": {**data.get("tags", {}), **change["tags"]}}
             data.update(change)
-            write_json_atomic(path, data)
+            files.write_experiment_doc(self.layout.experiment_dir(exp.id), data)
         self._exp_by_name.clear()
         return self.get_experiment(exp.id)
 
@@ -519,7 +517,7 @@ class Store:
         # half-written, and the first flush (at most flush_interval later) or the end fsyncs it.
         run_dir = Path(self.layout.run_dir(exp.id, run_id))
         try:
-            write_json_atomic(paths.run_file(tmp), data, fsync=False)
+            files.write_run_doc(tmp, data, fsync=False)
             Path(paths.heartbeat_file(tmp)).touch()
             writer_lock = WriterLock(tmp)
             writer_lock.try_acquire()  # a fresh file: always free; the lock follows the inode on rename
@@ -819,7 +817,7 @@ def read_run_summary(
     run_dir = os.fspath(run_dir)
     run_id = os.path.basename(run_dir)
     try:
-        data = read_json(paths.run_file(run_dir), raw=True)
+        data = files.read_run_doc(run_dir)
         summary = codecs.decode_run(data, run_id, exp_id, deleted, with_env=with_env)
     except FileNotFoundError:
         return _unreadable(run_id, exp_id, deleted, f"{RUN_FILE} is missing")

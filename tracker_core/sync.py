@@ -32,7 +32,7 @@ from typing import Any
 
 from .errors import CorruptFileError, StoreError, ValidationError
 from .interop import run_files
-from .jsonio import read_json, write_json_atomic
+from .storage import files
 from .store import EXPERIMENT_FILE, Store
 
 CACHE_DIR = ".sync-cache"
@@ -122,7 +122,7 @@ def merge_stores(src: Store, dst: Store) -> SyncReport:
     report = SyncReport()
     for exp_dir in _dirs(src.experiments_dir):
         try:
-            exp = read_json(exp_dir / EXPERIMENT_FILE)
+            exp = files.read_experiment_doc(exp_dir)
         except (FileNotFoundError, CorruptFileError):
             continue  # an experiment still being created on the source: taken next time
         target = _target_experiment(dst, exp, exp_dir, report)
@@ -151,7 +151,7 @@ def _target_experiment(dst: Store, exp: dict[str, Any], exp_dir: Path, report: S
         tmp = dst.experiments_dir / f".syncing-{exp_dir.name}"
         shutil.rmtree(tmp, ignore_errors=True)
         (tmp / "runs").mkdir(parents=True)
-        write_json_atomic(tmp / EXPERIMENT_FILE, exp)
+        files.write_experiment_doc(tmp, exp)
         os.rename(tmp, same_id)
     report.experiments_created += 1
     return same_id
@@ -263,9 +263,9 @@ def _retarget(run_file: Path, old_id: str, new_id: str) -> None:
     if old in data and len(old) == len(new):
         run_file.write_bytes(data.replace(old, new, 1))
     else:
-        record = read_json(run_file)
+        record = files.read_run_doc(run_file.parent)
         record["experiment_id"] = new_id
-        write_json_atomic(run_file, record)
+        files.write_run_doc(run_file.parent, record)
     os.utime(run_file, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 

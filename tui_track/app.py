@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from tracker_core.config import DEFAULT_REFRESH, AppSettings
+from tracker_core.records import RunSummary
 from tracker_core.store import Store
 
 from .commands_palette import ScreenActions
@@ -116,3 +117,15 @@ class TuiTrackApp(App[None]):
 
         if (store := self._opened_store()) is not None:
             self.push_screen(RegistryScreen(store, self.refresh_interval))
+
+    def open_scatter(self, runs: Sequence[RunSummary], *, y: str | None = None, context: str = "") -> None:
+        """A scatter of these runs (x a param or metric, ``y`` a metric key such as ``metrics.loss``)."""
+        from .screens.scatter import ScatterScreen
+
+        self.push_screen(ScatterScreen(runs, y=y, context=context))
+
+    def open_parallel(self, runs: Sequence[RunSummary], *, metric: str | None = None, context: str = "") -> None:
+        """Parallel coordinates of these runs: their params as axes, coloured by ``metric``."""
+        from .screens.parallel import ParallelScreen
+
+        self.push_screen(ParallelScreen(runs, metric=metric, context=context))

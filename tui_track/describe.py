@@ -30,6 +30,9 @@ def run_rows(run: RunSummary, experiment_name: str | None = None) -> list[tuple[
         rows.append(("error", run.error.strip().splitlines()[-1] if run.error.strip() else run.error))
     if run.deleted:
         rows.append(("deleted", "yes (restorable)"))
+    for name, digest, context, source, schema in dataset_rows(run):
+        where = f" from {source}" if source != "-" else ""
+        rows.append(("dataset", f"{name} {digest} ({context}){where}: {schema}"))
     return rows
 
 
@@ -61,6 +64,40 @@ def environment_rows(run: RunSummary) -> list[tuple[str, str]]:
     if isinstance(packages, dict):
         rows.extend((name, str(version)) for name, version in sorted(packages.items()))
     return rows
+
+
+def dataset_rows(run: RunSummary) -> list[tuple[str, str, str, str, str]]:
+    """(name, digest, context, source, schema) of each dataset the run recorded (``log_input``, MLflow import)."""
+    from tracker_core.mlflow.data import INPUTS_TAG
+
+    inputs = run.tags.get(INPUTS_TAG)
+    rows = []
+    for entry in inputs if isinstance(inputs, list) else []:
+        if isinstance(entry, dict):
+            rows.append(
+                (
+                    cell(entry.get("name")),
+                    cell(entry.get("digest")),
+                    cell(entry.get("context")),
+                    cell(entry.get("source")),
+                    _schema_text(entry.get("schema")),
+                )
+            )
+    return rows
+
+
+def _schema_text(schema: Any) -> str:
+    """A dataset schema in one line: its columns (name:type) or its tensor's dtype and shape."""
+    if not isinstance(schema, dict):
+        return cell(schema)
+    columns = schema.get("columns") or schema.get("mlflow_colspec")
+    if isinstance(columns, list):
+        parts = [f"{c.get('name')}:{c.get('type')}" if isinstance(c, dict) else str(c) for c in columns]
+        return f"{len(parts)} columns: " + ", ".join(parts)
+    tensor = schema.get("tensor") or schema.get("mlflow_tensorspec")
+    if isinstance(tensor, dict):
+        return f"tensor {tensor.get('dtype')} {tensor.get('shape')}"
+    return cell(schema) if schema else "-"
 
 
 def metric_rows(run: RunSummary) -> list[tuple[str, str, str, str, str]]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Footer, Static
+from textual.widgets._footer import FooterKey
 
 import tracker_core as tc
 from tracker_core.records import MetricPoint
@@ -15,7 +17,7 @@ from tui_track.app import TuiTrackApp
 from tui_track.screens.chart import ChartScreen
 from tui_track.screens.help import HelpScreen
 from tui_track.screens.run import RunScreen
-from tui_track.widgets.chart import MetricChart, MetricPicker, Series
+from tui_track.widgets.chart import ChartLegend, MetricChart, MetricPicker, Series
 
 
 def column(table: DataTable[Any], index: int) -> list[str]:
@@ -54,7 +56,7 @@ async def test_run_screen_shows_everything_about_the_run(
         await pilot.press("question_mark")  # every key of this screen
         assert isinstance(app.screen, HelpScreen)
         described = {a.description for a in app.screen.actions}
-        assert {"X: step/time", "Log y", "Pick metric", "Layout", "Artifacts", "Back"} <= described
+        assert {"Step/time", "Log y", "Pick metric", "Layout", "Artifacts", "Back"} <= described
         await pilot.press("escape", "escape")
         await settle(pilot)
         assert not isinstance(app.screen, (RunScreen, HelpScreen))
@@ -323,3 +325,92 @@ async def test_multi_run_chart_downsamples_and_zooms_each_run(tmp_path: Path, se
         await pilot.press("0")
         await settle(pilot)
         assert screen.window is None and all(s.steps[-1] == 4999 for s in chart.series)
+
+
+LONG_NAMES = ("validation/accuracy_top5_epoch", "validation/loss_epoch", "train/learning_rate_schedule")
+
+
+def long_named_run(tmp_path: Path) -> tuple[tc.Store, str]:
+    """A run whose metric names are wider than the metric list, one with a single point."""
+    store = tc.Store(tmp_path / "store")
+    with store.start_run("wide", "names") as run:
+        for step in range(300):
+            for i, key in enumerate(LONG_NAMES):
+                run.log_metric(key, math.sin(step / 20 + i), step=step)
+        run.log_metric("test/accuracy", 0.88, step=0)
+    return store, run.id
+
+
+def plot_text(chart: MetricChart) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", chart.plt.build())
+
+
+async def test_run_screen_at_80_columns_keeps_its_keys_and_names_on_one_line(
+    tmp_path: Path, settle: Any, open_screen: Any
+) -> None:
+    store, run_id = long_named_run(tmp_path)
+    async with open_screen(store, lambda: RunScreen(store, run_id), (80, 24)) as pilot:
+        screen = pilot.app.screen
+        footer = screen.query_one(Footer)
+        keys = {k.description: k for k in footer.query(FooterKey)}
+        assert {"Back", "Help", "Pick metric", "Layout", "Smooth", "Artifacts"} <= set(keys)
+        assert all(k.region.right <= 80 for k in keys.values())  # nothing clipped at the edge
+        picker = screen.query_one("#run-metric-list", MetricPicker)
+        assert picker.keys == sorted([*LONG_NAMES, "test/accuracy"], key=str.lower)
+        assert picker.virtual_size.height == len(picker.keys)  # one line per metric, long names cut, not wrapped
+        await pilot.press("question_mark")  # the keys the footer leaves out at this width are in the help
+        assert {"Log y", "Step/time"} <= {a.description for a in pilot.app.screen.actions}
+        await pilot.press("escape")
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        keys = {k.description: k for k in footer.query(FooterKey)}
+        assert {"Pick metric", "Layout", "Log y", "Step/time", "Artifacts"} <= set(keys)
+        assert all(k.region.right <= 120 for k in keys.values())
+
+
+async def test_zoomed_chart_keeps_its_title_and_the_legend_stays_off_the_data(
+    tmp_path: Path, settle: Any, open_screen: Any
+) -> None:
+    store, run_id = long_named_run(tmp_path)
+    async with open_screen(store, lambda: RunScreen(store, run_id), (80, 24)) as pilot:
+        screen = pilot.app.screen
+        assert isinstance(screen, RunScreen)
+        await pilot.press("m")
+        picker = screen.query_one("#run-metric-list", MetricPicker)
+        for key in LONG_NAMES:
+            if key not in picker.chosen:
+                picker.choose(key)
+        await settle(pilot)
+        await pilot.press("plus")
+        await settle(pilot)
+        chart = screen.chart
+        assert screen.window is not None and len(chart.series) == 3
+        title = plot_text(chart).splitlines()[0].strip()
+        assert title.startswith("train/learning_rate_schedule, ") and title.endswith("…")  # cut, not dropped
+        canvas = "\n".join(plot_text(chart).splitlines()[1:])
+        assert not any(name in canvas for name in LONG_NAMES)  # no legend drawn over the lines
+        legend = screen.query_one("#run-chart-legend", ChartLegend)
+        assert legend.display
+        assert str(legend.render()).split("  ") == [f"━ {s.label}" for s in chart.series]
+
+
+async def test_a_single_point_gets_one_tick_at_its_value_and_step(
+    tmp_path: Path, settle: Any, open_screen: Any
+) -> None:
+    store, run_id = long_named_run(tmp_path)
+    async with open_screen(store, lambda: RunScreen(store, run_id), (60, 15)) as pilot:
+        screen = pilot.app.screen
+        assert isinstance(screen, RunScreen)
+        picker = screen.query_one("#run-metric-list", MetricPicker)
+        for key in picker.chosen:
+            picker.choose(key)
+        picker.choose("test/accuracy")
+        await settle(pilot)
+        chart = screen.chart
+        assert [s.label for s in chart.series] == ["test/accuracy"]
+        lines = plot_text(chart).splitlines()
+        y_ticks = [line.split("┤")[0].strip() for line in lines if "┤" in line]
+        assert y_ticks == ["0.88"]  # not a made-up range around the one value
+        x_ticks = lines[next(i for i, line in enumerate(lines) if "└" in line) + 1].split()
+        assert x_ticks == ["0"]  # step 0 only, no negative steps
+        assert not screen.query_one("#run-chart-legend", ChartLegend).display  # one series: no legend

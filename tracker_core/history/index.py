@@ -38,6 +38,8 @@ FORMAT = "tui-track-history-index"
 VERSION = 1
 PROBE = 4096
 RECORD_SIZE = 24
+COMMIT_EVERY = 64 << 20
+"""JSONL bytes parsed between commits while building, so a long history's build holds bounded memory."""
 
 
 def _probe_hashes(fh: Any, covered: int) -> tuple[str, str]:
@@ -126,7 +128,7 @@ class HistoryIndex:
 
     def _extend(self, fh: Any, start: int, size: int) -> None:
         fh.seek(start)
-        offset = start
+        offset = committed = start
         carry = b""
         while offset < size:
             data = carry + fh.read(min(CHUNK, size - offset))
@@ -137,11 +139,18 @@ class HistoryIndex:
             carry = data[parsed.consumed :]
             self.bytes_parsed += len(data) - len(carry)
             self._add(parsed)
-        if self.write and self.covered > start:
+            if self.covered - committed >= COMMIT_EVERY:
+                committed = self._try_commit(fh, committed)
+        self._try_commit(fh, committed)
+
+    def _try_commit(self, fh: Any, committed: int) -> int:
+        """Write the pending points unless there are none or the store is read-only; returns the covered offset."""
+        if self.write and self.covered > committed:
             try:
                 self._commit(fh)
             except OSError:
                 self.write = False  # a read-only store: what was parsed stays in memory
+        return self.covered
 
     def _add(self, parsed: Parsed) -> None:
         for key, col in parsed.columns.items():

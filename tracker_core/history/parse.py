@@ -7,6 +7,7 @@ being written) and is left unconsumed; a complete line that does not parse is sk
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ CHUNK = 8 << 20
 """Bytes parsed at a time, so memory stays bounded whatever the file size."""
 
 _INT64 = (-(2**63), 2**63 - 1)
+_get_k, _get_s, _get_v, _get_t = (operator.itemgetter(f) for f in ("k", "s", "v", "t"))
 
 
 def record_dtype() -> np.dtype[Any]:
@@ -47,7 +49,7 @@ def _records(lines: list[bytes]) -> list[Any]:
 
     try:  # one call for the whole chunk; a bad line makes it fall back to line by line
         parsed = orjson.loads(b"[" + b",".join(lines) + b"]")
-        if all(type(r) is dict for r in parsed):
+        if len(parsed) == len(lines) and set(map(type, parsed)) <= {dict}:
             return list(parsed)
     except orjson.JSONDecodeError:
         pass
@@ -83,32 +85,25 @@ def parse_bytes(data: bytes | memoryview) -> Parsed:
     lines = [line for line in raw[:end].split(b"\n") if line.strip()]
     last_line = lines[-1] if lines else b""
     recs = _records(lines)
-    keys: list[Any] = []
-    steps: list[Any] = []
-    values: list[Any] = []
-    times: list[Any] = []
-    try:  # the fast path: every record well formed, finite values
-        keys = [r["k"] for r in recs]
-        steps = [r["s"] for r in recs]
-        values = [r["v"] for r in recs]
-        times = [r["t"] for r in recs]
-        if not all(type(k) is str for k in keys):
+    codes: dict[str, int] = {}
+    try:  # the fast path: every record well formed (checks on whole arrays and on the distinct keys only)
+        keys = list(map(_get_k, recs))
+        code_list = [codes.setdefault(k, len(codes)) for k in keys]
+        if not all(type(k) is str for k in codes):
             raise TypeError
-        s_arr = np.array(steps, dtype=np.int64) if steps else np.empty(0, np.int64)
-        if s_arr.dtype != np.int64 or (steps and type(steps[0]) is not int):
+        s_arr = np.array(list(map(_get_s, recs))) if recs else np.empty(0, np.int64)
+        if s_arr.dtype != np.int64:  # a float, bool, string or out-of-range step somewhere
             raise TypeError
-        v_arr = np.array(values, dtype=np.float64)
-        t_arr = np.array(times, dtype=np.float64)
-        if not all(type(s) is int for s in steps):
-            raise TypeError
+        v_arr = np.array(list(map(_get_v, recs)), dtype=np.float64)
+        t_arr = np.array(list(map(_get_t, recs)), dtype=np.float64)
     except (KeyError, TypeError, ValueError, OverflowError):
         points = [p for p in map(_point, recs) if p is not None]
         keys = [p[0] for p in points]
         s_arr = np.array([p[1] for p in points], dtype=np.int64)
         v_arr = np.array([p[2] for p in points], dtype=np.float64)
         t_arr = np.array([p[3] for p in points], dtype=np.float64)
-    codes: dict[str, int] = {}
-    code_list = [codes.setdefault(k, len(codes)) for k in keys]
+        codes = {}
+        code_list = [codes.setdefault(k, len(codes)) for k in keys]
     dtype = record_dtype()
     columns: dict[str, npt.NDArray[Any]] = {}
     if len(codes) == 1:

@@ -204,11 +204,11 @@ def _end_time(store: Store, run: RunSummary) -> float | None:
 
 def _original(store: Store, run: RunSummary) -> dict[str, Any]:
     """The tui-track record that MLflow cannot hold as is (typed values, host, environment)."""
-    from ..jsonio import read_json
+    from ..storage.files import read_run_doc
 
     models: list[str] = []
     try:
-        record = read_json(store.artifact_root(run.id).parent / "run.json")
+        record = read_run_doc(store.artifact_root(run.id).parent)
         models = list(record.get("models", []))
     except (OSError, ValueError):
         pass

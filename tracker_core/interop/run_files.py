@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import metrics_log
-from ..jsonio import write_bytes_atomic, write_json_atomic
+from ..jsonio import write_bytes_atomic
 from ..records import MetricPoint
+from ..storage import files
 from ..storage.codecs import summaries_to_json
-from ..storage.layout import ARTIFACTS_DIR, HEARTBEAT_FILE, RUN_FILE
+from ..storage.layout import ARTIFACTS_DIR, HEARTBEAT_FILE
 
 LEFTOVER_PREFIXES = (".importing-", ".syncing-", ".replaced-")
 LEFTOVER_AGE = 3600.0
@@ -41,7 +42,7 @@ def write_run_dir(target: Path, record: dict[str, Any], points: list[MetricPoint
     if data:
         write_bytes_atomic(target / metrics_log.FILENAME, data)
     record = {**record, "metrics": summaries_to_json(metrics_log.summarize(points)), "metrics_offset": len(data)}
-    write_json_atomic(target / RUN_FILE, record)
+    files.write_run_doc(target, record)
     heartbeat = target / HEARTBEAT_FILE
     heartbeat.touch()
     os.utime(heartbeat, (last_activity, last_activity))

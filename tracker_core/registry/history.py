@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import metrics_log
 from ..errors import CorruptFileError
+from ..storage.append import append_bytes, complete_end, repair_torn_tail
 from . import codecs
 from .codecs import decode_entry, encode_entry
 from .records import UNREADABLE, HistoryEntry
@@ -30,18 +30,18 @@ FILENAME = "history.jsonl"
 def append(path: Path, entries: Sequence[HistoryEntry]) -> None:
     """Append entries durably (fsync). The caller holds the model lock: it is the only writer."""
     if entries:
-        metrics_log.truncate_torn_tail(path)
-        _append_bytes(path, "".join(encode_entry(e) for e in entries).encode("utf-8"))
+        repair_torn_tail(path)
+        append_bytes(path, "".join(encode_entry(e) for e in entries).encode("utf-8"))
 
 
 def journal(path: Path, entries: Sequence[HistoryEntry]) -> dict[str, Any]:
     """The journal of a batch about to be appended: where it goes and its exact lines (caller holds the lock)."""
-    return {"offset": metrics_log.truncate_torn_tail(path), "lines": [encode_entry(e) for e in entries]}
+    return {"offset": repair_torn_tail(path), "lines": [encode_entry(e) for e in entries]}
 
 
 def append_journal(path: Path, record: dict[str, Any]) -> None:
     """Append the lines of a journal made by :func:`journal` just before."""
-    _append_bytes(path, "".join(record["lines"]).encode("utf-8"))
+    append_bytes(path, "".join(record["lines"]).encode("utf-8"))
 
 
 def _missing(path: Path, record: object) -> tuple[int, bytes] | None:
@@ -82,7 +82,7 @@ def _journal_state(path: Path, record: object) -> tuple[str, tuple[int, bytes] |
         return "done", None
     if size > offset + len(batch):
         return "stale", None
-    present = data[: data.rfind(b"\n") + 1]
+    present = data[: complete_end(data)]
     if not batch.startswith(present):
         return "stale", None
     return "pending", (offset + len(present), batch[len(present) :])
@@ -100,7 +100,7 @@ def complete(path: Path, record: object) -> None:
         end, data = missing
         if path.exists():
             os.truncate(path, end)  # drops a torn piece of the batch
-        _append_bytes(path, data)
+        append_bytes(path, data)
 
 
 def pending(path: Path, record: object) -> list[HistoryEntry]:
@@ -109,17 +109,6 @@ def pending(path: Path, record: object) -> list[HistoryEntry]:
     if missing is None:
         return []
     return [decode_entry(line) for line in missing[1].splitlines() if line.strip()]
-
-
-def _append_bytes(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def scan(path: Path, *, keep_places: bool = False) -> tuple[list[HistoryEntry], list[tuple[int, str]]]:
@@ -133,9 +122,8 @@ def scan(path: Path, *, keep_places: bool = False) -> tuple[list[HistoryEntry], 
         return [], []
     except OSError as exc:
         raise CorruptFileError(path, f"cannot be read ({exc.strerror or exc})") from None
-    end = data.rfind(b"\n") + 1  # a last line without its newline is torn: ignored
     entries, damaged = [], []
-    for number, line in enumerate(data[:end].splitlines(), start=1):
+    for number, line in enumerate(data[: complete_end(data)].splitlines(), start=1):  # a torn last line: ignored
         if not line.strip():
             continue
         try:

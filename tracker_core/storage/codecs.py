@@ -32,7 +32,7 @@ import os
 from typing import Any
 
 from ..errors import CorruptFileError
-from ..jsonio import FLOAT_TAG, restore, restore_values
+from ..jsonio import FLOAT_TAG, all_finite, encode_float, restore, restore_values, to_jsonable
 from ..records import END_STATUSES, RUNNING, Experiment, MetricPoint, MetricSummary, RunSummary
 from .layout import EXPERIMENT_FILE, MARKER_FILE, RUN_FILE
 
@@ -228,6 +228,14 @@ def _summaries(metrics: Any) -> dict[str, MetricSummary]:
     for k, m in _object(metrics, "metrics").items():
         if type(m) is not dict:
             raise _Bad(f'metric "{k}" must be an object, not {_show(m)}')
+        get = m.get
+        last, low, high, step, count, t = get("last"), get("min"), get("max"), get("step"), get("count"), get("t")
+        if (  # the shape every writer produces, checked without building field names (hot in listings)
+            type(last) is float and type(low) is float and type(high) is float and type(t) is float
+            and type(step) is int and type(count) is int and count >= 1
+        ):  # fmt: skip
+            out[k] = MetricSummary(last, low, high, step, count, t)
+            continue
         field = f"metrics.{k}"
         try:
             out[k] = MetricSummary(
@@ -323,11 +331,16 @@ def stamp_of(st: os.stat_result) -> Stamp:
 
 
 def encode_cache_entry(run_id: str, summary: RunSummary, stamp: Stamp) -> list[Any]:
-    """One summary-cache line (a JSON array)."""
-    metrics = {k: [m.last, m.min, m.max, m.step, m.count, m.timestamp] for k, m in summary.metrics.items()}
+    """One summary-cache line (a JSON array), non-finite floats already tagged (for :func:`dumps_tagged_bytes`)."""
+    metrics = {
+        k: [encode_float(m.last), encode_float(m.min), encode_float(m.max), m.step, m.count, m.timestamp]
+        for k, m in summary.metrics.items()
+    }
+    params = summary.params if all_finite(summary.params) else to_jsonable(summary.params)
+    tags = summary.tags if all_finite(summary.tags) else to_jsonable(summary.tags)
     return [
         run_id, *stamp, summary.name, summary.status, summary.start_time, summary.end_time, summary.parent_id,
-        summary.user, summary.host, summary.pid, summary.params, summary.tags, metrics, summary.error,
+        summary.user, summary.host, summary.pid, params, tags, metrics, summary.error,
     ]  # fmt: skip
 
 

@@ -18,6 +18,7 @@ import click
 from tracker_core.errors import NotFoundError, ValidationError
 from tracker_core.query import QueryError, columns_of, filter_keys, parse_key, search_runs, value_of
 
+from ..describe import dataset_rows
 from ..formatting import cell, duration, iso_time, short_id, timestamp
 from ..output import emit, format_option, resolve_format
 from . import open_store
@@ -217,6 +218,7 @@ def show_cmd(ctx: click.Context, run_id: str, fmt: str | None) -> None:
         ("params", ["key", "value"], [[k, v] for k, v in sorted(run.params.items())]),
         ("metrics", ["key", "last", "min", "max", "step", "count"], metrics),
         ("tags", ["key", "value"], [[k, v] for k, v in sorted(run.tags.items())]),
+        ("datasets", ["name", "digest", "context", "source", "schema"], [list(r) for r in dataset_rows(run)]),
         ("env", ["key", "value"], [[k, v] for k, v in sorted(flatten(run.env).items())]),
         ("artifacts", ["path", "size"], [[a.path + ("/" if a.is_dir else ""), a.size] for a in artifacts]),
     ]

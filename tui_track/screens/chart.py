@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Footer, Static
@@ -19,9 +19,9 @@ from tracker_core.errors import TrackerError
 from tracker_core.records import RunSummary
 from tracker_core.store import Store
 
-from ..widgets.chart import MetricChart, MetricPicker, Series
+from ..widgets.chart import ChartLegend, MetricChart, MetricPicker, Series
 from .base import TrackerScreen
-from .chart_window import ChartWindowActions
+from .chart_window import CHART_BINDINGS, ChartWindowActions
 
 if TYPE_CHECKING:
     from tracker_core.history import Series as HistorySeries
@@ -48,15 +48,8 @@ class ChartScreen(ChartWindowActions, TrackerScreen):
 
     HELP_TITLE: ClassVar[str] = "chart"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("x", "toggle_x_axis", "X: step/time"),
-        Binding("l", "toggle_log", "Log y"),
-        Binding("s", "toggle_smoothing", "Smooth"),
-        Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", key_display="+"),
-        Binding("minus", "zoom(2)", "Zoom out", key_display="-"),
-        Binding("left_square_bracket", "pan(-0.5)", "Pan left", show=False, key_display="["),
-        Binding("right_square_bracket", "pan(0.5)", "Pan right", show=False, key_display="]"),
-        Binding("0", "zoom_reset", "Whole history", show=False),
         Binding("m", "focus_metrics", "Pick metric"),
+        *CHART_BINDINGS,
         Binding("r", "reload", "Reload", show=False),
     ]
 
@@ -94,7 +87,9 @@ class ChartScreen(ChartWindowActions, TrackerScreen):
             picker = MetricPicker(multiple=False, id="chart-metric-list")
             picker.border_title = "Metric"
             yield picker
-            yield MetricChart(id="chart-chart")
+            with Vertical(classes="chart-box"):
+                yield MetricChart(id="chart-chart")
+                yield ChartLegend(id="chart-chart-legend")
         yield Footer()
 
     @property

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import dataclasses
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import events
+from textual.binding import ActiveBinding, Binding, BindingType
+from textual.widgets import Footer
 
 if TYPE_CHECKING:
     from ..widgets.chart import MetricChart
@@ -26,6 +31,23 @@ def zoomed(window: tuple[int, int], full: tuple[int, int], factor: float, shift:
     return new_lo, max(new_hi, new_lo + 1)
 
 
+ZOOM = Binding.Group("Zoom", compact=True)
+
+CHART_BINDINGS: list[BindingType] = [
+    Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", key_display="+", group=ZOOM),
+    Binding("minus", "zoom(2)", "Zoom out", key_display="-", group=ZOOM),
+    Binding("s", "toggle_smoothing", "Smooth"),
+    Binding("l", "toggle_log", "Log y"),
+    Binding("x", "toggle_x_axis", "Step/time"),
+    Binding("left_square_bracket", "pan(-0.5)", "Pan left", show=False, key_display="["),
+    Binding("right_square_bracket", "pan(0.5)", "Pan right", show=False, key_display="]"),
+    Binding("0", "zoom_reset", "Whole history", show=False),
+]
+"""The keys of :class:`ChartWindowActions`, in footer order (short labels: they must fit 80 columns)."""
+WIDE_FOOTER = 110
+"""From this width on the footer shows every key; below it, a screen's ``NARROW_FOOTER_HIDES`` go to the help only."""
+
+
 class ChartWindowActions:
     """The chart keys of a screen that shows ``chart`` over a step ``window`` of ``full_range``.
 
@@ -34,6 +56,31 @@ class ChartWindowActions:
 
     window: tuple[int, int] | None
     full_range: tuple[int, int] | None
+    NARROW_FOOTER_HIDES: ClassVar[frozenset[str]] = frozenset()
+    """Actions left out of the footer below :data:`WIDE_FOOTER` columns (with the command palette key)."""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The screen's bindings; on a narrow screen the footer leaves out ``NARROW_FOOTER_HIDES`` (keys still work)."""
+        bindings: dict[str, ActiveBinding] = super().active_bindings  # type: ignore[misc]
+        if not self.NARROW_FOOTER_HIDES or self._wide_footer:
+            return bindings
+        return {
+            key: active._replace(binding=dataclasses.replace(active.binding, show=False))
+            if active.binding.action in self.NARROW_FOOTER_HIDES
+            else active
+            for key, active in bindings.items()
+        }
+
+    @property
+    def _wide_footer(self) -> bool:
+        return bool(self.size.width >= WIDE_FOOTER)  # type: ignore[attr-defined]
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.NARROW_FOOTER_HIDES:
+            for footer in self.query(Footer):  # type: ignore[attr-defined]
+                footer.show_command_palette = self._wide_footer
+            self.refresh_bindings()  # type: ignore[attr-defined]
 
     @property
     def chart(self) -> MetricChart:

@@ -72,6 +72,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         Binding("backslash", "clear_filter", "Clear filter", show=False),
         Binding("c", "compare", "Compare"),
         Binding("p", "plot", "Plot"),
+        Binding("v", "run_plot('scatter')", "Scatter of the shown runs", show=False),
+        Binding("P", "run_plot('parallel')", "Parallel coordinates of the shown runs", show=False),
         Binding("a", "artifacts", "Artifacts", show=False),
         Binding("m", "models", "Models", show=False),
         Binding("e", "experiments", "Experiments", show=False),
@@ -426,6 +428,17 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         runs = self._targets()
         if runs:
             self._app.open_chart(runs)
+
+    def action_run_plot(self, kind: str) -> None:
+        """A scatter or parallel coordinates of the runs the table shows (filtered), y/colour its sorted metric."""
+        table = self.table
+        metric = table.sort_column if table.sort_column and table.sort_column.startswith("metrics.") else None
+        context = f"filter: {self.filter_bar.active_text}" if self.filter_bar.active_text else ""
+        runs = [table.runs[i] for i in table.order]
+        if kind == "scatter":
+            self._app.open_scatter(runs, y=metric, context=context)
+        else:
+            self._app.open_parallel(runs, metric=metric, context=context)
 
     def action_artifacts(self) -> None:
         if self.table.cursor_run_id:

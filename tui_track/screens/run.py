@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
@@ -23,10 +23,10 @@ from tracker_core.system_metrics import is_system_metric
 from ..describe import environment_rows, metric_rows, run_rows
 from ..formatting import cell, duration, timestamp
 from ..run_sections import system_metric_rows
-from ..widgets.chart import MetricChart, MetricPicker, Series
+from ..widgets.chart import ChartLegend, MetricChart, MetricPicker, Series
 from ..widgets.details import human_size
 from .base import TrackerScreen, plain
-from .chart_window import ChartWindowActions
+from .chart_window import CHART_BINDINGS, ChartWindowActions
 
 if TYPE_CHECKING:
     from tracker_core.history import LiveHistory
@@ -62,17 +62,11 @@ class RunScreen(ChartWindowActions, TrackerScreen):
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (110, "-wide")]  # type: ignore[misc]
     HELP_TITLE: ClassVar[str] = "run"
+    NARROW_FOOTER_HIDES: ClassVar[frozenset[str]] = frozenset({"toggle_log", "toggle_x_axis", "quit"})
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("x", "toggle_x_axis", "X: step/time"),
-        Binding("l", "toggle_log", "Log y"),
-        Binding("s", "toggle_smoothing", "Smooth"),
-        Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", key_display="+"),
-        Binding("minus", "zoom(2)", "Zoom out", key_display="-"),
-        Binding("left_square_bracket", "pan(-0.5)", "Pan left", show=False, key_display="["),
-        Binding("right_square_bracket", "pan(0.5)", "Pan right", show=False, key_display="]"),
-        Binding("0", "zoom_reset", "Whole history", show=False),
         Binding("m", "focus_metrics", "Pick metric"),
         Binding("v", "cycle_view", "Layout"),
+        *CHART_BINDINGS,
         Binding("a", "artifacts", "Artifacts"),
         Binding("p", "reproduce", "Reproduce"),
         Binding("r", "reload", "Reload", show=False),
@@ -157,7 +151,9 @@ class RunScreen(ChartWindowActions, TrackerScreen):
                 metrics.border_title = "Metrics"
                 metrics.border_subtitle = "space picks"
                 yield metrics
-                yield MetricChart(id="run-chart")
+                with Vertical(classes="chart-box"):
+                    yield MetricChart(id="run-chart")
+                    yield ChartLegend(id="run-chart-legend")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
@@ -27,9 +27,13 @@ SMOOTHING = 0.6
 RAW_COLOR = "gray"
 """The raw curve behind a smoothed one."""
 COLORS = ("blue+", "green+", "red+", "cyan+", "magenta+", "yellow", "blue", "green")
-"""plotext's own cycle, named so a smoothed curve keeps its series' colour over the raw grey one."""
+"""plotext's own cycle, named so a smoothed curve keeps its series' colour and the legend matches the lines."""
+RICH_COLORS = {c: ("bright_" + c[:-1]) if c.endswith("+") else c for c in COLORS}
+"""The same colours in Rich's names, for the legend."""
 NO_COLOR_MARKERS = ("braille", "x", "+", "o", "*", "#", "@", "%")
 """Without colour, each series gets its own marker so overlaid lines stay apart."""
+LINE_SYMBOL = "━"
+"""A coloured series' sample in the legend (with NO_COLOR: its marker)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,8 @@ class MetricChart(PlotextPlot):
         self.title = ""
         self.dropped = 0
         """Points left out of the last drawing (NaN/inf, or values <= 0 on a log scale)."""
+        self.legend_entries: list[tuple[str, str, str]] = []
+        """(label, plotext colour, marker) of each series drawn, for :class:`ChartLegend`."""
 
     def set_series(self, series: Sequence[Series], title: str = "") -> None:
         """Replace what is drawn."""
@@ -136,25 +142,30 @@ class MetricChart(PlotextPlot):
         plt = self.plt
         plt.clear_figure()
         self.dropped = 0
-        drawn = 0
+        self.legend_entries = []
         no_color = bool(os.environ.get("NO_COLOR"))
+        xs_seen: set[float] = set()
+        ys_seen: set[float] = set()
         for i, s in enumerate(self.series):
             xs, ys, dropped = s.xy(self.x_axis, self.log_scale)
             self.dropped += dropped
-            if xs:
-                if no_color:
-                    marker = NO_COLOR_MARKERS[i % len(NO_COLOR_MARKERS)]
-                else:
-                    marker = "braille" if len(xs) > 1 else "dot"
-                label = s.label if len(self.series) > 1 else None
-                if self.smoothing and len(xs) > 1:
-                    from tracker_core.history import ema
+            if not xs:
+                continue
+            color = COLORS[i % len(COLORS)]
+            marker = NO_COLOR_MARKERS[i % len(NO_COLOR_MARKERS)] if no_color else "braille" if len(xs) > 1 else "dot"
+            if self.smoothing and len(xs) > 1:
+                from tracker_core.history import ema
 
-                    plt.plot(xs, ys, marker=marker, color=RAW_COLOR)  # the raw curve, faint behind
-                    plt.plot(xs, ema(ys, SMOOTHING).tolist(), label=label, marker=marker, color=COLORS[i % len(COLORS)])
-                else:
-                    plt.plot(xs, ys, label=label, marker=marker)
-                drawn += 1
+                plt.plot(xs, ys, marker=marker, color=RAW_COLOR)  # the raw curve, faint behind
+                plt.plot(xs, ema(ys, SMOOTHING).tolist(), marker=marker, color=color)
+            else:
+                plt.plot(xs, ys, marker=marker, color=color)
+            self.legend_entries.append((s.label, color, marker))
+            if len(xs_seen) < 2:
+                xs_seen.update(xs)
+            if len(ys_seen) < 2:
+                ys_seen.update(ys)
+        drawn = len(self.legend_entries)
         title = self.title
         if self.log_scale:
             title += " (log scale)"
@@ -164,11 +175,64 @@ class MetricChart(PlotextPlot):
             title += f" ({self.dropped} points not drawn: nan/inf" + (" or <= 0)" if self.log_scale else ")")
         if not drawn:
             title += " - nothing to draw"
-        plt.title(title.strip())
+        # plotext centres the title on the canvas (right of the y labels) and drops one that does not fit
+        plt.title(fit(title.strip(), (self.size.width or 80) - 10))
         plt.xlabel(self.x_label)
         if self.log_scale and drawn:
             plt.yscale("log")
+        if len(xs_seen) == 1:  # one x (a single point): one tick there, not an invented range around it
+            (x,) = xs_seen
+            plt.xticks([x])
+            plt.xlim(x - 1, x + 1)
+        if len(ys_seen) == 1:  # one value (a single point or a constant metric): its tick only
+            (y,) = ys_seen
+            pad = abs(y) * 0.1 or 1.0
+            plt.yticks([y])
+            plt.ylim(y - pad, y + pad)
+        self._update_legend()
         self.refresh()
+
+    def legend(self) -> Text:
+        """One entry per drawn series (its colour's line, or its marker without colour); empty for one series."""
+        if len(self.legend_entries) < 2:
+            return Text()
+        no_color = bool(os.environ.get("NO_COLOR"))
+        out = Text(no_wrap=True, overflow="ellipsis")
+        for label, color, marker in self.legend_entries:
+            if out:
+                out.append("  ")
+            if no_color:
+                out.append(("⣿" if marker == "braille" else marker) + " " + label)
+            else:
+                out.append(LINE_SYMBOL + " ", style=RICH_COLORS[color])
+                out.append(label)
+        return out
+
+    def _update_legend(self) -> None:
+        if self.parent is not None:
+            text = self.legend()
+            for legend in self.parent.query_children(ChartLegend):
+                legend.update(text)
+                legend.display = bool(text.plain)
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, ending in an ellipsis when cut."""
+    if len(text) <= width:
+        return text
+    return text[: max(0, width - 1)] + "…"
+
+
+class ChartLegend(Static):
+    """The series of the :class:`MetricChart` beside it, on one line under the plot (never over the data)."""
+
+    DEFAULT_CSS = """
+    ChartLegend {
+        height: 1;
+        padding: 0 1;
+        display: none;
+    }
+    """
 
 
 class MetricPicker(OptionList):
@@ -177,6 +241,12 @@ class MetricPicker(OptionList):
     Chosen metrics are marked with a filled dot, so the choice reads without colour too.
     """
 
+    DEFAULT_CSS = """
+    MetricPicker {
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "select", "Pick metric", show=False)]
 
     class Changed(Message):
@@ -203,6 +273,9 @@ class MetricPicker(OptionList):
 
     def set_metrics(self, keys: Sequence[str], chosen: Iterable[str]) -> None:
         """Offer ``keys`` with ``chosen`` picked; keeps the highlight on the same metric where possible."""
+        chosen = set(chosen)
+        if list(keys) == self.keys and chosen & set(self.keys) == self._chosen:
+            return  # a live tick with no new metric: the list is not rebuilt
         current = self.keys[self.highlighted] if self.highlighted is not None and self.keys else None
         self.keys = list(keys)
         self._chosen = set(chosen) & set(self.keys)
