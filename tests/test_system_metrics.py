@@ -34,6 +34,14 @@ def _sampling_on(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)  # no config file of the repository applies
 
 
+def _wait_samples(run: tc.Run, n: int) -> None:
+    """Wait until the run's sampler logged ``n`` samples (a loaded machine may starve it for a while)."""
+    deadline = time.monotonic() + 30
+    while (run._sampler is None or run._sampler.samples < n) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert run._sampler is not None and run._sampler.samples >= n
+
+
 def _system_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("tracker_core-system-")]
 
@@ -42,7 +50,7 @@ def test_keys_present_and_plausible(tmp_path: Path) -> None:
     store = tc.Store(tmp_path / "s")
     with store.start_run("e", system_metrics_interval=0.1) as run:
         block = bytearray(64 * 1024 * 1024)  # the process's RSS grows by 64 MiB
-        time.sleep(0.65)
+        _wait_samples(run, 3)
         rss_now = psutil.Process().memory_info().rss / 2**20
         del block
     summary = store.get_run(run.id)
@@ -68,7 +76,7 @@ def test_sampler_stops_with_the_run(tmp_path: Path, outcome: str) -> None:
     run = store.start_run("e", system_metrics_interval=0.05)
     sampler = run._sampler
     assert sampler is not None and sampler.alive
-    time.sleep(0.2)
+    _wait_samples(run, 1)
     try:
         with run:
             if outcome == "failed":
@@ -101,7 +109,7 @@ def test_off_by_argument_env_and_config(tmp_path: Path, monkeypatch: pytest.Monk
     assert not store.get_run(off.id).metrics
     with store.start_run("e") as on:  # the config's interval applies
         assert on._sampler is not None and on._sampler.interval == 0.05
-        time.sleep(0.3)
+        _wait_samples(on, 1)
     assert "system/cpu_percent" in store.get_run(on.id).metrics
     monkeypatch.setenv(system_metrics.ENV_SWITCH, "0")
     with store.start_run("e") as env_off:
@@ -152,7 +160,7 @@ def test_nvml_without_a_driver_gives_no_gpu_keys_and_no_error(
     assert system_metrics._Gpus().handles == []
     store = tc.Store(tmp_path / "s")
     with store.start_run("e", system_metrics_interval=0.05) as run:
-        time.sleep(0.2)
+        _wait_samples(run, 1)
     keys = set(store.get_run(run.id).metrics)
     assert keys == HOST_KEYS
     assert "system metrics" not in capfd.readouterr().err

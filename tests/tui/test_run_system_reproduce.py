@@ -25,7 +25,10 @@ def sampled_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[tc.S
     with store.start_run("train", "sampled", system_metrics_interval=0.05) as run:
         for step in range(5):
             run.log_metric("loss", 1.0 / (step + 1))
-        time.sleep(0.3)
+        deadline = time.monotonic() + 30  # a loaded machine may starve the sampler for a while
+        while (run._sampler is None or run._sampler.samples < 2) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert run._sampler is not None and run._sampler.samples >= 2
     with store.start_run("train", resume="auto", run_key="job-1") as requeued:
         requeued.log_metric("loss", 1.0)
     with store.start_run("train", resume="auto", run_key="job-1", system_metrics=False) as again:
