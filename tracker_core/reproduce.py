@@ -212,7 +212,7 @@ def instructions(
     import shlex
 
     record = record or {}
-    git = record.get("git") or env.get("git") or None
+    git = record.get("git") if record else env.get("git")  # a record's null git: it started outside one
     sections: list[tuple[str, list[str]]] = []
     code: list[str] = []
     if isinstance(git, dict) and git.get("commit"):

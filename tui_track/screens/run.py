@@ -68,7 +68,7 @@ class RunScreen(ChartWindowActions, TrackerScreen):
         Binding("v", "cycle_view", "Layout"),
         *CHART_BINDINGS,
         Binding("a", "artifacts", "Artifacts"),
-        Binding("p", "reproduce", "Reproduce"),
+        Binding("p", "reproduce", "Reproduce", show=False),  # in the help (?): the footer is full
         Binding("r", "reload", "Reload", show=False),
     ]
 
