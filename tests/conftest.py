@@ -109,3 +109,23 @@ def empty_store_path(tmp_path: Path) -> Path:
 def read_lines(path: Path) -> list[dict[str, object]]:
     """Parse a JSON Lines file (test helper)."""
     return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A real SeaweedFS S3 server on loopback (one per test session), the AWS environment pointing at it."""
+    import seaweed_server
+
+    for server in seaweed_server.session(tmp_path_factory.mktemp("seaweed")):
+        server.client().create_bucket(Bucket=seaweed_server.BUCKET)
+        yield server
+
+
+@pytest.fixture
+def s3_url(seaweed) -> str:  # type: ignore[no-untyped-def]
+    """A fresh ``s3://bucket/prefix`` on the session's SeaweedFS server."""
+    import uuid
+
+    import seaweed_server
+
+    return f"s3://{seaweed_server.BUCKET}/{uuid.uuid4().hex[:12]}"

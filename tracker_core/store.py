@@ -403,10 +403,11 @@ class Store:
         and leaves no run, experiment or file behind.
         """
         flush_interval = flush_interval_arg(flush_interval)
-        if push_interval is not None or remote is not None:
-            from .remote.pusher import check_remote_args
+        push_to = None
+        if remote is not None or push_interval is not None or self._remote_configured():
+            from .remote.pusher import push_settings
 
-            check_remote_args(remote, push_interval)
+            push_to = push_settings(remote, push_interval)  # checked before any run exists
         from . import resume as requeue
         from . import system_metrics as sampling
 
@@ -446,10 +447,10 @@ class Store:
             run.set_tags(staged_tags)
         if staged_params:
             run.log_params(staged_params)
-        if remote is not None or push_interval is not None or self._remote_configured():
+        if push_to is not None:
             from .remote.pusher import start_pusher
 
-            start_pusher(run, remote, push_interval)
+            start_pusher(run, *push_to)
         if run.parent_id is None:
             if sample_every is not None:
                 sampling.start(run, sample_every)

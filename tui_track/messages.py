@@ -17,9 +17,9 @@ from tracker_core.store import Store
 
 @dataclass
 class StoreMissing(Message):
-    """No store can be opened at ``path``: none yet (``reason`` empty), or ``reason`` says what is wrong."""
+    """No store can be opened at ``path`` (or ``s3://`` URL): none yet (``reason`` empty), or ``reason`` says why."""
 
-    path: Path
+    path: Path | str
     reason: str
 
 
@@ -64,3 +64,12 @@ class RunsUnreadable(Message):
 
     experiment_id: str
     reason: str
+
+
+@dataclass
+class RemoteRefreshed(Message):
+    """A pull of an ``s3://`` store's remote into its mirror ended: ``changed`` something, or ``error`` says why not."""
+
+    url: str
+    changed: bool
+    error: str | None = None

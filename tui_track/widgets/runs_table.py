@@ -29,6 +29,7 @@ from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, UNR
 from tracker_core.system_metrics import is_system_metric
 
 from ..formatting import cell, duration
+from .run_tree import TreeLayout, tree_label, tree_order
 
 STATUS_LABELS = {
     RUNNING: "▶ running",
@@ -44,6 +45,7 @@ STATUS = "attributes.status"
 NAME = "attributes.name"
 START = "attributes.start_time"
 DURATION = "attributes.duration"
+EXPERIMENT = "attributes.experiment_id"
 FIXED_KEYS = (STATUS, NAME)
 ORDER_FIXED_KEYS = (None, NAME, START)
 """Sorts that a run's progress cannot change (its name and start time are set once)."""
@@ -214,6 +216,11 @@ class RunsTable(ScrollView, can_focus=True):
         self._stats = ColumnStats()
         self._highlighted: str | None = None
         self._fixed_width = 0
+        # the run tree and the all-experiments view (widgets/run_tree.py, screens/main.py)
+        self.tree_view = False
+        self.collapsed: set[str] = set()
+        self._tree = TreeLayout()
+        self.experiment_names: dict[str, str] | None = None
 
     # ------------------------------------------------------------------ data in
     def load(self, runs: dict[str, RunSummary]) -> None:
@@ -286,6 +293,8 @@ class RunsTable(ScrollView, can_focus=True):
 
     def _auto_keys(self) -> list[tuple[str, str]]:
         keys = [(STATUS, "status"), (NAME, "name"), (START, "start"), (DURATION, "duration")]
+        if self.experiment_names is not None:  # runs of several experiments: say whose each is
+            keys.insert(2, (EXPERIMENT, "experiment"))
         keys += [(f"metrics.{quote_part(k)}", k) for k in sorted(self._stats.metrics) if not is_system_metric(k)]
         keys += [(f"params.{quote_part(k)}", k) for k in self._stats.varying_params(len(self.runs))]
         return keys
@@ -299,7 +308,7 @@ class RunsTable(ScrollView, can_focus=True):
         for key, label in keys:
             if key in self.hidden:
                 continue
-            widest = max((cell_len(column_text(r, key)) for r in sample), default=0)
+            widest = max((cell_len(self._text(r, key)) for r in sample), default=0)
             cap = {STATUS: 12, NAME: 24, START: 11, DURATION: 7}.get(key, 14)
             width = max(min(widest, cap), min(cell_len(label) + 1, 16), 4)
             numeric = key.startswith("metrics.") or key == DURATION
@@ -316,6 +325,9 @@ class RunsTable(ScrollView, can_focus=True):
                 predicate = self.predicate
                 runs = [r for r in runs if _accepts(predicate, r)]
             self.order = sort_ids(runs, self.sort_column, self.sort_descending)
+            if self.tree_view:
+                self._tree = tree_order(self.order, self.runs, self.collapsed)
+                self.order = self._tree.order
         self.columns = self._auto_columns()
         self._fixed_width = MARK_WIDTH + sum(c.width + 1 for c in self.columns if c.key in FIXED_KEYS)
         keys = [c.key for c in self.columns]
@@ -517,7 +529,7 @@ class RunsTable(ScrollView, can_focus=True):
                 if index == self.cursor_col:
                     style = style + Style(underline=True)
             else:
-                text = column_text(run, column.key)
+                text = self._text(run, column.key)
                 style = row_style
                 if column.key == STATUS and run.status in (FAILED, CRASHED, RUNNING, UNREADABLE):
                     name = "crashed" if run.status in (CRASHED, UNREADABLE) else run.status
@@ -554,6 +566,37 @@ class RunsTable(ScrollView, can_focus=True):
         scroll_x = int(self.scroll_x)
         moving_strip = Strip(moving).crop(scroll_x, scroll_x + view)
         return Strip.join([fixed_strip, moving_strip]).extend_cell_length(width, fill).crop(0, width)
+
+    def _text(self, run: RunSummary, key: str) -> str:
+        """A cell's text, with the tree's indent and the experiment's name where those views are on."""
+        if key == NAME and self.tree_view:
+            kids = self._tree.children.get(run.id, 0)
+            return tree_label(run.name, self._tree.depth.get(run.id, 0), kids, run.id in self.collapsed)
+        if key == EXPERIMENT and self.experiment_names is not None:
+            return self.experiment_names.get(run.experiment_id, run.experiment_id[:8])
+        return column_text(run, key)
+
+    def set_tree(self, on: bool) -> None:
+        """Show child runs under their parents (on) or flat (off)."""
+        self.tree_view = on
+        self._rebuild(keep_cursor=True)
+
+    def toggle_collapse(self) -> bool:
+        """Fold or unfold the children of the run under the cursor (of its parent, on a child); False if none."""
+        run_id = self.cursor_run_id
+        if not self.tree_view or run_id is None:
+            return False
+        target: str | None = run_id
+        if not self._tree.children.get(run_id):
+            target = self.runs[run_id].parent_id
+            if target not in self._tree.children:
+                return False
+        assert target is not None
+        self.collapsed.symmetric_difference_update({target})
+        self._rebuild(keep_cursor=True)
+        if target in self.collapsed:
+            self.move_to(target)  # its child under the cursor is folded away
+        return True
 
     def refresh_row(self, row: int) -> None:
         self.refresh(Region(0, row - int(self.scroll_y) + 1, self.size.width, 1))
