@@ -26,6 +26,7 @@ from textual.strip import Strip
 
 from tracker_core.query import OrderKey, getter_for, quote_part, sort_runs
 from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, UNREADABLE, RunSummary
+from tracker_core.system_metrics import is_system_metric
 
 from ..formatting import cell, duration
 from .run_tree import TreeLayout, tree_label, tree_order
@@ -276,6 +277,8 @@ class RunsTable(ScrollView, can_focus=True):
         auto = dict(self._auto_keys())
         shown = {key for key in auto if key not in self.hidden} | self.extra
         choices = {key: label if key.startswith("attributes.") else key.replace("`", "") for key, label in auto.items()}
+        system = (k for k in sorted(self._stats.metrics) if is_system_metric(k))  # never shown unless picked
+        choices.update((f"metrics.{quote_part(k)}", k) for k in system)
         choices.update((f"params.{quote_part(k)}", f"params.{k}") for k in sorted(self._stats.param_first))
         choices.update((f"tags.{quote_part(k)}", f"tags.{k}") for k in sorted(self._stats.tags))
         return [(key, label, key in shown) for key, label in choices.items()]
@@ -292,7 +295,7 @@ class RunsTable(ScrollView, can_focus=True):
         keys = [(STATUS, "status"), (NAME, "name"), (START, "start"), (DURATION, "duration")]
         if self.experiment_names is not None:  # runs of several experiments: say whose each is
             keys.insert(2, (EXPERIMENT, "experiment"))
-        keys += [(f"metrics.{quote_part(k)}", k) for k in sorted(self._stats.metrics)]
+        keys += [(f"metrics.{quote_part(k)}", k) for k in sorted(self._stats.metrics) if not is_system_metric(k)]
         keys += [(f"params.{quote_part(k)}", k) for k in self._stats.varying_params(len(self.runs))]
         return keys
 
