@@ -151,3 +151,14 @@ def app_settings(
     url = remote_spec(store)
     where: str | os.PathLike[str] = url if url is not None else resolve_store_path(store, cwd)
     return AppSettings.for_store(where, refresh_interval=float(interval), theme=theme, experiment=experiment)
+
+
+def switched_off(env: str, key: str, cwd: Path | None = None) -> bool:
+    """Whether environment variable ``env`` (0/false/no/off) or config key ``key`` (false) turns a feature off."""
+    if os.environ.get(env, "").strip().lower() in ("0", "false", "no", "off"):
+        return True
+    settings = load_settings(cwd)
+    value = settings.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise TrackerError(f"{settings.sources[key]}: {key} must be true or false, not {value!r}")
+    return value is False

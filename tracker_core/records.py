@@ -140,6 +140,8 @@ class RunSummary:
     error: str | None = None
     deleted: bool = False
     heartbeat: float | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    """Interruptions and resumptions, oldest first (``{"time", "event", ...}``; like ``env``, only from get_run)."""
 
     @property
     def duration(self) -> float | None:

@@ -17,6 +17,8 @@ The rules (format v1):
   integer, ``count``: an integer >= 1, ``t``: a number; optional ``sum`` (a number) and ``first``
   (a number) with ``first_step`` (an integer): absent in files of older versions, where a metric
   logged once gets them from its one point); ``metrics_offset``: an integer >= 0;
+  ``events`` (optional): a list of objects, each with ``time`` (a time) and ``event`` (a
+  non-empty string) and any other JSON fields (see :mod:`tracker_core.resume`);
 - a summary-cache line: the same fields, positionally (nine per metric; a line of an older version,
   six per metric, is a cache miss like any bad line);
 - a metric history line: ``k`` a string, ``v`` a number, ``s`` an integer, ``t`` a number; a bad
@@ -94,6 +96,21 @@ def _object(value: Any, field: str) -> dict[str, Any]:
     if type(value) is dict:
         return value
     raise _Bad(f'field "{field}" must be an object, not {_show(value)}')
+
+
+def _events(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if type(value) is not list:
+        raise _Bad(f'field "events" must be a list, not {_show(value)}')
+    for i, event in enumerate(value):
+        if type(event) is not dict:
+            raise _Bad(f'field "events[{i}]" must be an object, not {_show(event)}')
+        if _time(event.get("time"), f"events[{i}].time") is None:
+            raise _Bad(f'field "events[{i}].time" is missing')
+        if type(event.get("event")) is not str or not event["event"]:
+            raise _Bad(f'field "events[{i}].event" must be a non-empty string, not {_show(event.get("event"))}')
+    return value
 
 
 def _corrupt(path: str, exc: _Bad) -> CorruptFileError:
@@ -294,6 +311,7 @@ def decode_run(data: Any, run_id: str, exp_id: str, deleted: bool, *, with_env: 
             _int(pid, "pid", 0)
         _int(get("metrics_offset", 0), "metrics_offset", 0)
         env = _object(get("env"), "env")
+        events = _events(get("events"))
         return RunSummary(
             id=run_id,
             experiment_id=exp_id,
@@ -311,6 +329,7 @@ def decode_run(data: Any, run_id: str, exp_id: str, deleted: bool, *, with_env: 
             env=restore(env) if with_env else {},
             error=_opt_str(get("error"), "error"),
             deleted=deleted,
+            events=restore(events) if with_env else [],
         )
     except _Bad as exc:
         raise _corrupt(RUN_FILE, exc) from None

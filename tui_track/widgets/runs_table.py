@@ -29,6 +29,7 @@ from tracker_core.grouping import short_name
 from tracker_core.query import OrderKey, getter_for, quote_part, sort_runs
 from tracker_core.query.keys import AGGREGATES
 from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, UNREADABLE, RunSummary
+from tracker_core.system_metrics import is_system_metric
 
 from ..formatting import cell, duration
 from .run_groups import GroupView, group_choices, range_key
@@ -359,7 +360,7 @@ class RunsTable(ScrollView, can_focus=True):
         keys = [(STATUS, "status"), (NAME, "name"), (START, "start"), (DURATION, "duration")]
         if self.experiment_names is not None:  # runs of several experiments: say whose each is
             keys.insert(2, (EXPERIMENT, "experiment"))
-        keys += [(f"metrics.{quote_part(k)}", k) for k in self.default_metrics()]
+        keys += [(f"metrics.{quote_part(k)}", k) for k in self.default_metrics() if not is_system_metric(k)]
         keys += [(f"params.{quote_part(k)}", k) for k in self._stats.varying_params(len(self.runs))]
         return keys
 
