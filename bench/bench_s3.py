@@ -32,7 +32,18 @@ from tracker_core.sync import sync
 BUCKET = "bench"
 
 
+REQUESTS: list[str] = []
+"""Every S3 request the benchmark's remotes made (operation names), counted per pass."""
+
+
+def _remote(url: str):  # type: ignore[no-untyped-def]
+    remote = open_remote(url)
+    remote.client.meta.events.register("before-call.s3", lambda model, **kw: REQUESTS.append(model.name))
+    return remote
+
+
 def _timed(fn) -> float:  # type: ignore[no-untyped-def]
+    REQUESTS.clear()
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
@@ -64,10 +75,11 @@ def main() -> None:
             store = big_store.build(tmp / "a", args.runs)
             print(f"built {args.runs} runs in {time.perf_counter() - t:.1f} s")
             url = f"s3://{BUCKET}/{uuid.uuid4().hex[:8]}"
-            first = _timed(lambda: push(store.root, open_remote(url)))
+            first = _timed(lambda: push(store.root, _remote(url)))
             local_first = _timed(lambda: sync(store.root, tmp / "local-copy"))
             pulled = tc.Store(tmp / "b")
-            first_pull = _timed(lambda: pull_into(open_remote(url), pulled))
+            first_pull = _timed(lambda: pull_into(_remote(url), pulled))
+            counts: dict[str, list[int]] = {}
             rows: dict[str, list[float]] = {
                 k: []
                 for k in (
@@ -79,18 +91,27 @@ def main() -> None:
                     "local no-change",
                 )
             }
+            passes = {
+                "push changed": lambda: push(store.root, _remote(url)),
+                "local changed": lambda: sync(store.root, tmp / "local-copy"),
+                "pull changed": lambda: pull_into(_remote(url), pulled),
+                "no-change push": lambda: push(store.root, _remote(url)),
+                "no-change pull": lambda: pull_into(_remote(url), pulled),
+                "local no-change": lambda: sync(store.root, tmp / "local-copy"),
+            }
             for r in range(args.repeat):
                 _touch(store, args.changed, r)
-                rows["push changed"].append(_timed(lambda: push(store.root, open_remote(url))))
-                rows["local changed"].append(_timed(lambda: sync(store.root, tmp / "local-copy")))
-                rows["pull changed"].append(_timed(lambda: pull_into(open_remote(url), pulled)))
-                rows["no-change push"].append(_timed(lambda: push(store.root, open_remote(url))))
-                rows["no-change pull"].append(_timed(lambda: pull_into(open_remote(url), pulled)))
-                rows["local no-change"].append(_timed(lambda: sync(store.root, tmp / "local-copy")))
+                for key, fn in passes.items():
+                    rows[key].append(_timed(fn))
+                    counts.setdefault(key, []).append(len(REQUESTS))
             print(f"first push of {args.runs} runs to S3:      {first:8.2f} s   (local-path sync: {local_first:.2f} s)")
             print(f"first pull of {args.runs} runs from S3:    {first_pull:8.2f} s")
             for key, values in rows.items():
-                print(f"{key:<28} median {statistics.median(values):6.3f} s  (of {len(values)})")
+                requests = statistics.median(counts[key]) if not key.startswith("local") else 0
+                print(
+                    f"{key:<28} median {statistics.median(values):6.3f} s  (of {len(values)})"
+                    + (f"  {requests:.0f} S3 requests" if requests else "")
+                )
         finally:
             gen.close()
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 ACCESS_KEY = "tui-track-test"
 SECRET_KEY = "tui-track-test-secret"
+BUCKET = "tui-track-tests"
+"""The bucket the session fixture (tests/conftest.py) creates."""
 
 
 @dataclass
@@ -26,6 +28,8 @@ class SeaweedS3:
     endpoint: str
     pid: int
     log: Path
+    workdir: Path
+    ports: tuple[int, int, int, int]
 
     def client(self):  # type: ignore[no-untyped-def]
         import boto3
@@ -62,8 +66,11 @@ def _weed() -> str:
     return found
 
 
-def start(workdir: Path) -> SeaweedS3:
-    """Start ``weed server`` with S3 under ``workdir`` and wait until S3 answers."""
+def start(workdir: Path, ports: tuple[int, int, int, int] | None = None) -> SeaweedS3:
+    """Start ``weed server`` with S3 under ``workdir`` and wait until S3 answers.
+
+    ``ports`` (s3, master, volume, filer) restart a stopped server where it was, with its data.
+    """
     data = workdir / "data"
     data.mkdir(parents=True, exist_ok=True)
     config = workdir / "s3.json"
@@ -73,7 +80,7 @@ def start(workdir: Path) -> SeaweedS3:
         "actions": ["Admin", "Read", "Write", "List", "Tagging"],
     }
     config.write_text(json.dumps({"identities": [identity]}))
-    s3_port, master, volume, filer = (_free_port() for _ in range(4))
+    s3_port, master, volume, filer = ports or tuple(_free_port() for _ in range(4))
     log = workdir / "weed.log"
     command = [
         _weed(), "server", f"-dir={data}", "-s3", f"-s3.port={s3_port}", f"-s3.config={config}",
@@ -82,13 +89,18 @@ def start(workdir: Path) -> SeaweedS3:
         # fixed-port side services off, so several servers (pytest -n 2, the benchmark) run at once
         "-s3.port.iceberg=0", "-s3.port.lance=0", "-iam=false", "-master.telemetry=false",
     ]  # fmt: skip
-    with open(log, "wb") as out:
+    with open(log, "ab") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    server = SeaweedS3(f"http://127.0.0.1:{s3_port}", proc.pid, log)
+    server = SeaweedS3(f"http://127.0.0.1:{s3_port}", proc.pid, log, workdir, (s3_port, master, volume, filer))
     deadline = time.monotonic() + 60
     while True:
         try:
-            server.client().list_buckets()
+            client = server.client()
+            buckets = [b["Name"] for b in client.list_buckets().get("Buckets", [])]
+            for bucket in buckets:  # a restarted server: ready once it serves the data it holds
+                client.list_objects_v2(Bucket=bucket, MaxKeys=1)
+                client.put_object(Bucket=bucket, Key=".ready-probe", Body=b"1")
+                client.delete_object(Bucket=bucket, Key=".ready-probe")
             return server
         except Exception:
             if proc.poll() is not None or time.monotonic() > deadline:
@@ -97,13 +109,13 @@ def start(workdir: Path) -> SeaweedS3:
             time.sleep(0.3)
 
 
-def stop(server: SeaweedS3) -> None:
-    """Stop the server's process group by its pid and wait for it."""
+def stop(server: SeaweedS3, *, kill: bool = False) -> None:
+    """Stop the server's process group by its pid (``kill``: at once, as a crash would) and wait for it."""
     try:
-        os.killpg(server.pid, signal.SIGTERM)
+        os.killpg(server.pid, signal.SIGKILL if kill else signal.SIGTERM)
     except ProcessLookupError:
         return
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 3  # a throwaway server: not worth a long graceful shutdown
     while time.monotonic() < deadline:
         try:
             if os.waitpid(server.pid, os.WNOHANG)[0]:

@@ -311,3 +311,16 @@ def test_cli_errors_are_one_line(store: tc.Store, args: list[str], message: str)
     assert result.exit_code == 1
     assert message in result.output and "Traceback" not in result.output
     assert not store.get_run(a).deleted
+
+
+def test_a_live_listing_sees_the_change(store: tc.Store) -> None:
+    from tracker_core.index import RunIndex
+
+    a = _id(store, "alpha")
+    index = RunIndex(store, store.get_run(a).experiment_id)
+    index.refresh()
+    manage.rename_run(store, a, "renamed")
+    manage.set_note(store, a, "seen")
+    changes = index.refresh(full=True)
+    assert a in changes.updated
+    assert (index.runs[a].name, index.runs[a].tags["note"]) == ("renamed", "seen")

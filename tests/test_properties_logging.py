@@ -147,7 +147,7 @@ def test_artifacts_round_trip_or_are_refused(path: Any, text: Any, payload: Any)
         run = store.start_run("e")
         ok, rel = attempt(lambda: run.log_text(text, path))
         if ok:
-            assert store.artifact_path(run.id, rel).read_text("utf-8") == text
+            assert store.artifact_path(run.id, rel).read_bytes().decode("utf-8") == text  # exactly, "\r" too
         ok, rel = attempt(lambda: run.log_dict(payload, path + ".json" if isinstance(path, str) else path))
         if ok:
             from tracker_core.jsonio import read_json

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import uuid
 from pathlib import Path
 
 import pytest
@@ -17,20 +16,13 @@ from tracker_core.errors import RemoteConflictError, RemoteError, TrackerError
 from tracker_core.remote import open_remote
 from tracker_core.sync import sync
 
-BUCKET = "tui-track-tests"
+BUCKET = seaweed_server.BUCKET
 CLI = [sys.executable, "-c", "from tui_track.cli import main; main()"]
 
 
-@pytest.fixture(scope="session")
-def seaweed(tmp_path_factory: pytest.TempPathFactory):
-    for server in seaweed_server.session(tmp_path_factory.mktemp("seaweed")):
-        server.client().create_bucket(Bucket=BUCKET)
-        yield server
-
-
 @pytest.fixture
-def url(seaweed) -> str:
-    return f"s3://{BUCKET}/{uuid.uuid4().hex[:12]}"
+def url(s3_url: str) -> str:
+    return s3_url
 
 
 def _files(root: Path) -> dict[str, bytes]:

@@ -256,3 +256,29 @@ def test_command_line_sync(demo_store: tc.Store, tmp_path: Path):
     assert str(len(demo_store.list_runs(include_deleted=True))) in result.output.split()
     bad = CliRunner().invoke(main, ["sync", str(tmp_path / "missing"), str(tmp_path / "merged")])
     assert bad.exit_code == 1 and "no tui-track store" in bad.output
+
+
+def test_a_box_with_a_slow_clock_does_not_undo_a_later_promotion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Box A promotes v1; box B, whose clock runs an hour behind, then promotes v2. Every store that
+    syncs afterwards (the shared one, a fresh one, A again) holds v2 in production: B saw A's change
+    before making its own, so the order of changes is known without trusting either clock."""
+    a, shared, b = (tc.Store(tmp_path / n, create=True) for n in ("a", "shared", "b"))
+    for n in (1, 2):
+        (tmp_path / f"m{n}.bin").write_bytes(f"weights {n}".encode())
+        Registry(a).register_file("churn", tmp_path / f"m{n}.bin")
+    Registry(a).promote("churn", 1, "production")
+    sync(a.root, shared.root)
+    sync(shared.root, b.root)
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() - 3600)  # box B's clock
+    Registry(b).promote("churn", 2, "production")
+    sync(b.root, shared.root)
+    monkeypatch.undo()
+    fresh = tc.Store(tmp_path / "fresh", create=True)
+    sync(shared.root, fresh.root)
+    sync(shared.root, a.root)
+    for store in (shared, fresh, a, b):
+        stages = {v.version: v.stage for v in Registry(store).list_versions("churn")}
+        assert stages == {1: "archived", 2: "production"}, store.root.name
+    history = [(e.version, e.to_value) for e in Registry(shared).history("churn") if e.action == "stage"]
+    assert (1, "production") in history and (2, "production") in history and (1, "archived") in history

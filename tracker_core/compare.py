@@ -1,4 +1,5 @@
-"""Runs side by side, the best run of an experiment, and which way each metric should go.
+"""Runs side by side, the best run of an experiment, which way each metric should go, and runs grouped
+by params or tags with their metrics aggregated (:func:`group_runs`, from :mod:`tracker_core.grouping`).
 
 Metric direction: higher is better unless the name says otherwise (loss, error, mse, rmse, mae,
 log_loss, perplexity, latency... see :func:`metric_direction`); the TOML config overrides it per
@@ -24,12 +25,44 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .config import Settings, load_settings
 from .errors import ValidationError
+from .grouping import (
+    COUNT,
+    Grouping,
+    MetricStats,
+    RunGroup,
+    common_metrics,
+    group_key,
+    group_runs,
+    metric_column,
+    metric_counts,
+)
 from .query import OrderKey, quote_part, search_runs, sort_runs, value_of
 from .query.keys import AGGREGATES, ATTRIBUTES
 from .records import RunSummary
 
 if TYPE_CHECKING:
     from .store import Store
+
+__all__ = [
+    "COUNT",
+    "SECTIONS",
+    "Comparison",
+    "ComparisonRow",
+    "Direction",
+    "Grouping",
+    "MetricStats",
+    "RunGroup",
+    "best_key",
+    "best_run",
+    "common_metrics",
+    "compare_runs",
+    "flatten",
+    "group_key",
+    "group_runs",
+    "metric_column",
+    "metric_counts",
+    "metric_direction",
+]
 
 Direction = Literal["min", "max"]
 SECTIONS = ("attributes", "params", "metrics", "tags", "env")
@@ -258,13 +291,13 @@ def best_run(
     direction: Direction | None = None,
     runs: Sequence[RunSummary] | None = None,
 ) -> RunSummary | None:
-    """The run of ``experiment`` with the best ``metric`` (its ``aggregate``: last, min or max), honouring
+    """The run of ``experiment`` with the best ``metric`` (its ``aggregate``: last, min, max, mean or first), honouring
     the metric's direction (or ``direction``); None if no matching run logged the metric (NaN ignored).
 
     ``filter`` restricts the candidates (``"attributes.status = 'finished'"``); ties go to the newest run.
     """
-    if aggregate not in ("last", "min", "max"):
-        raise ValidationError(f"aggregate must be last, min or max, got {aggregate!r}")
+    if aggregate not in ("last", "min", "max", "mean", "first"):
+        raise ValidationError(f"aggregate must be last, min, max, mean or first, got {aggregate!r}")
     if direction is not None and direction not in ("min", "max"):
         raise ValidationError(f"direction must be 'min' or 'max', got {direction!r}")
     chosen = direction or metric_direction(metric, settings)

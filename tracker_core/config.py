@@ -112,12 +112,26 @@ def resolve_store_path(explicit: str | os.PathLike[str] | None = None, cwd: Path
 
 @dataclass(frozen=True)
 class AppSettings:
-    """What the app reads once at start, checked: the store, refresh interval, theme, experiment."""
+    """What the app reads once at start, checked: the store, refresh interval, theme, experiment.
+
+    For an ``s3://bucket/prefix`` store, ``remote_url`` is that URL and ``store_path`` its local mirror.
+    """
 
     store_path: Path
     refresh_interval: float = DEFAULT_REFRESH
     theme: str | None = None
     experiment: str | None = None
+    remote_url: str | None = None
+
+    @classmethod
+    def for_store(cls, store: str | os.PathLike[str], **kwargs: Any) -> AppSettings:
+        """Settings for a store path or an ``s3://`` URL (its mirror under the user's cache directory)."""
+        text = os.fspath(store)
+        if text.startswith("s3://"):
+            from .remote.mirror import cache_root
+
+            return cls(cache_root(text), remote_url=text, **kwargs)
+        return cls(Path(text).expanduser(), **kwargs)
 
 
 def app_settings(
@@ -132,4 +146,19 @@ def app_settings(
     theme = settings.get("theme")
     if theme is not None and not isinstance(theme, str):
         raise TrackerError(f"{settings.sources.get('theme')}: theme must be a string such as 'nord'")
-    return AppSettings(resolve_store_path(store, cwd), float(interval), theme, experiment)
+    from .remote import remote_spec
+
+    url = remote_spec(store)
+    where: str | os.PathLike[str] = url if url is not None else resolve_store_path(store, cwd)
+    return AppSettings.for_store(where, refresh_interval=float(interval), theme=theme, experiment=experiment)
+
+
+def switched_off(env: str, key: str, cwd: Path | None = None) -> bool:
+    """Whether environment variable ``env`` (0/false/no/off) or config key ``key`` (false) turns a feature off."""
+    if os.environ.get(env, "").strip().lower() in ("0", "false", "no", "off"):
+        return True
+    settings = load_settings(cwd)
+    value = settings.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise TrackerError(f"{settings.sources[key]}: {key} must be true or false, not {value!r}")
+    return value is False

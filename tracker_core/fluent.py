@@ -64,8 +64,15 @@ def start_run(
     flush_interval: float = DEFAULT_FLUSH_INTERVAL,
     remote: str | None = None,
     push_interval: float | None = None,
+    resume: str | None = None,
+    run_key: str | None = None,
+    system_metrics: bool | None = None,
+    system_metrics_interval: float | None = None,
 ) -> Run:
     """Start (or resume, with ``run_id``) a run and make it the active one.
+
+    ``resume="auto"``/``run_key``: continue the run of a requeued job (tracker_core.resume);
+    ``system_metrics``/``system_metrics_interval``: host and GPU sampling (tracker_core.system_metrics).
 
     ``remote``/``push_interval``: push the run to ``s3://bucket/prefix`` in the background (see Store.start_run).
 
@@ -102,6 +109,10 @@ def start_run(
         flush_interval=flush_interval,
         remote=remote,
         push_interval=push_interval,
+        resume=resume,
+        run_key=run_key,
+        system_metrics=system_metrics,
+        system_metrics_interval=system_metrics_interval,
     )
     run.__class__ = _ActiveRun
     _stack.append(run)

@@ -223,7 +223,7 @@ def _differs(a: RunSummary, b: RunSummary) -> bool:
         b.error,
     ):
         return True
-    if a.params != b.params or a.tags != b.tags or a.metrics.keys() != b.metrics.keys():
+    if a.name != b.name or a.params != b.params or a.tags != b.tags or a.metrics.keys() != b.metrics.keys():
         return True
     return any((m.count, m.step) != (b.metrics[k].count, b.metrics[k].step) for k, m in a.metrics.items())
 

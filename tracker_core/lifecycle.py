@@ -38,6 +38,8 @@ _sigterm_installed = False
 _previous_sigterm: Any = None
 _terminating = False
 _uncaught: tuple[type[BaseException], BaseException, TracebackType | None] | None = None
+_flush_requested = False
+_flush_signals: dict[int, Any] = {}
 
 
 def open_runs() -> list[Run]:
@@ -79,9 +81,13 @@ def _loop() -> None:
         if _terminating:
             _terminate()
             return
+        global _flush_requested
+        flush_all, _flush_requested = _flush_requested, False
         now = time.monotonic()
         for run in open_runs():
             try:
+                if flush_all:
+                    run.flush()
                 run.tick(now)
             except Exception as exc:  # a full disk must not kill the thread silently
                 print(f"tracker_core: could not flush run {run.id}: {exc}", file=sys.stderr)
@@ -111,6 +117,33 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if not _runs:  # nothing to save: die now, as without tracker_core
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+def install_flush_signal(signum: int | None = None) -> bool:
+    """Make ``signum`` (SIGUSR1 by default: Slurm's ``--signal`` warning) flush every open run within a tick.
+
+    Only from the main thread (else False). A handler the program set is still called after the
+    flag is raised; the signal's default action (for SIGUSR1: terminate) is replaced by the flush.
+    """
+    sig = signal.SIGUSR1 if signum is None else signum
+    if sig in _flush_signals:
+        return True
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    current = signal.getsignal(sig)
+    if current is signal.SIG_IGN:
+        return False
+    _flush_signals[sig] = current if callable(current) else None
+    signal.signal(sig, _on_flush_signal)
+    return True
+
+
+def _on_flush_signal(signum: int, frame: FrameType | None) -> None:
+    global _flush_requested
+    _flush_requested = True  # no I/O here: the flusher thread writes within TICK
+    previous = _flush_signals.get(signum)
+    if previous is not None:
+        previous(signum, frame)
 
 
 def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:

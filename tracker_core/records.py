@@ -33,7 +33,14 @@ class Experiment:
 
 @dataclass(slots=True)
 class MetricSummary:
-    """What a runs table needs of one metric: its latest value and its range."""
+    """What a runs table needs of one metric: its latest value, its range, its sum and first value.
+
+    ``last``/``step`` are the point with the highest step (the latest logged among equal steps),
+    ``first_value``/``first_step`` the one with the lowest step (the earliest logged among equal
+    steps). ``sum`` adds every value, NaN included, so :attr:`mean` is NaN once a NaN was logged.
+    ``sum``, ``first_value`` and ``first_step`` are None for summaries written before they existed
+    (``run.json`` files of older versions whose metric has more than one point).
+    """
 
     last: float
     min: float
@@ -41,6 +48,9 @@ class MetricSummary:
     step: int
     count: int
     timestamp: float
+    sum: float | None = None
+    first_value: float | None = None
+    first_step: int | None = None
 
     def add(self, value: float, step: int, timestamp: float) -> None:
         """Fold one more point in (points may arrive in any step order)."""
@@ -51,17 +61,39 @@ class MetricSummary:
                 self.min = value
             if self.max != self.max or value > self.max:
                 self.max = value
+        if self.sum is not None:
+            self.sum += value
+        if self.first_step is not None and step < self.first_step:
+            self.first_value, self.first_step = value, step
         self.count += 1
 
     @classmethod
     def first(cls, value: float, step: int, timestamp: float) -> MetricSummary:
-        return cls(value, value, value, step, 1, timestamp)
+        """The summary of a metric's first point."""
+        return cls(value, value, value, step, 1, timestamp, value, value, step)
 
-    def aggregate(self, name: str) -> float:
-        """``last``, ``min``, ``max`` or ``count`` by name."""
-        if name not in ("last", "min", "max", "count"):
+    @property
+    def mean(self) -> float | None:
+        """The mean of every logged value (NaN if one was NaN), None when ``sum`` is unknown."""
+        return None if self.sum is None else self.sum / self.count
+
+    def aggregate(self, name: str) -> float | None:
+        """``last``, ``min``, ``max``, ``mean``, ``first`` or ``count`` by name (None if unknown)."""
+        if name not in AGGREGATE_FIELDS:
             raise KeyError(name)
-        return float(getattr(self, name))
+        value = getattr(self, AGGREGATE_FIELDS[name])
+        return None if value is None else float(value)
+
+
+AGGREGATE_FIELDS = {
+    "last": "last",
+    "min": "min",
+    "max": "max",
+    "mean": "mean",
+    "first": "first_value",
+    "count": "count",
+}
+"""The aggregates a metric column can show, and the :class:`MetricSummary` attribute of each."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +140,8 @@ class RunSummary:
     error: str | None = None
     deleted: bool = False
     heartbeat: float | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    """Interruptions and resumptions, oldest first (``{"time", "event", ...}``; like ``env``, only from get_run)."""
 
     @property
     def duration(self) -> float | None:
@@ -118,12 +152,13 @@ class RunSummary:
         return None if end is None else max(0.0, end - self.start_time)
 
     def metric(self, key: str, aggregate: str = "last") -> float | None:
-        """A metric's aggregate (``last``/``min``/``max``/``count``), None if never logged."""
+        """A metric's aggregate (``last``/``min``/``max``/``mean``/``first``/``count``), None if never
+        logged (or, for ``mean``/``first``, not known: see :class:`MetricSummary`)."""
         summary = self.metrics.get(key)
         return None if summary is None else summary.aggregate(aggregate)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready view (metrics as ``{key: {last, min, max, step, count}}``)."""
+        """A JSON-ready view (metrics as ``{key: {last, min, max, mean, first, step, count}}``)."""
         return {
             "id": self.id,
             "experiment_id": self.experiment_id,
@@ -139,7 +174,15 @@ class RunSummary:
             "params": self.params,
             "tags": self.tags,
             "metrics": {
-                k: {"last": m.last, "min": m.min, "max": m.max, "step": m.step, "count": m.count}
+                k: {
+                    "last": m.last,
+                    "min": m.min,
+                    "max": m.max,
+                    "mean": m.mean,
+                    "first": m.first_value,
+                    "step": m.step,
+                    "count": m.count,
+                }
                 for k, m in self.metrics.items()
             },
             "env": self.env,

@@ -50,10 +50,13 @@ from .validation import (
 
 if TYPE_CHECKING:
     from .store import Store
+    from .system_metrics import Sampler
 
 DEFAULT_FLUSH_INTERVAL = 1.0
 _STEP_LIMIT = 2**63
 MAX_BUFFERED_POINTS = 100_000
+CAPTURE_WAIT = 5.0
+"""Seconds :meth:`Run.end` waits for the reproduction record of a short run to be written."""
 
 
 class Run:
@@ -85,6 +88,10 @@ class Run:
         self._owner_pid = os.getpid()
         self._foreign = False
         self._last_flush = self._last_beat = time.monotonic()
+        self._sampler: Sampler | None = None
+        """The system-metrics thread (tracker_core/system_metrics.py), stopped by :meth:`end`."""
+        self._capture: threading.Thread | None = None
+        """The reproduction record being written (tracker_core/reproduce.py), awaited by :meth:`end`."""
         lifecycle.register(self)
 
     # ----------------------------------------------------------------- identity
@@ -457,6 +464,11 @@ class Run:
         status = status.lower() if isinstance(status, str) else status
         if status not in END_STATUSES:
             raise ValidationError(f"cannot end a run as {shown(status)}; choose one of {', '.join(END_STATUSES)}")
+        if self._sampler is not None:
+            self._sampler.stop()
+        capture = self._capture
+        if capture is not None and capture is not threading.current_thread() and not lifecycle.terminating():
+            capture.join(CAPTURE_WAIT)  # on SIGTERM the flush comes first
         with self._io_lock:
             if self._ended:
                 return

@@ -396,8 +396,17 @@ class Store:
         flush_interval: float = DEFAULT_FLUSH_INTERVAL,
         remote: str | None = None,
         push_interval: float | None = None,
+        resume: str | None = None,
+        run_key: str | None = None,
+        system_metrics: bool | None = None,
+        system_metrics_interval: float | None = None,
     ) -> Run:
         """Start a new run in ``experiment`` (created on first use), or resume ``run_id``.
+
+        ``resume="auto"``: resume the experiment's run with the same ``run_key`` (default: the
+        scheduler's job id, see :mod:`tracker_core.resume`), or start it; SIGUSR1 then flushes at once.
+        ``system_metrics`` / ``system_metrics_interval``: see :mod:`tracker_core.system_metrics`
+        (top-level runs only). A top-level run records what reproduces it (:mod:`tracker_core.reproduce`).
 
         ``remote`` (or the ``remote`` config key), e.g. ``s3://bucket/prefix``: push the run there every
         ``push_interval`` seconds (config ``push_interval``, default 30) and when it ends, in the background.
@@ -407,12 +416,30 @@ class Store:
         and leaves no run, experiment or file behind.
         """
         flush_interval = flush_interval_arg(flush_interval)
-        if push_interval is not None or remote is not None:
-            from .remote.pusher import check_remote_args
+        push_to = None
+        if remote is not None or push_interval is not None or self._remote_configured():
+            from .remote.pusher import push_settings
 
-            check_remote_args(remote, push_interval)
+            push_to = push_settings(remote, push_interval)  # checked before any run exists
+        from . import resume as requeue
+        from . import system_metrics as sampling
+
+        mode = requeue.check_resume(resume, run_key, run_id)
+        sample_every = sampling.resolve(system_metrics, system_metrics_interval)
         staged_tags = staged_values({} if tags is None else tags, "tag")
         staged_params = staged_values({} if params is None else params, "param")
+        key = (run_key or requeue.run_key_from_env()) if mode == "auto" else None
+        if key is not None:
+            self.ensure_created()
+            with self.lock():  # two ranks with one key find or make the same run
+                run_id = self._run_with_key(experiment, key)
+                if run_id is None:
+                    new = self.start_run(experiment, name, parent_id=parent_id, tags={**staged_tags, "run_key": key},
+                                         params=params, flush_interval=flush_interval, remote=remote,
+                                         push_interval=push_interval, system_metrics=sample_every is not None,
+                                         system_metrics_interval=sample_every)  # fmt: skip
+                    new.save()  # the key on disk before the lock is let go: a restart finds it
+                    return self._started(new, mode)
         if run_id is not None:
             current = self.get_run(run_id)
             for key, value in staged_params.items():
@@ -433,11 +460,39 @@ class Store:
             run.set_tags(staged_tags)
         if staged_params:
             run.log_params(staged_params)
-        if remote is not None or push_interval is not None or self._remote_configured():
+        if push_to is not None:
             from .remote.pusher import start_pusher
 
-            start_pusher(run, remote, push_interval)
+            start_pusher(run, *push_to)
+        if run.parent_id is None:
+            if sample_every is not None:
+                sampling.start(run, sample_every)
+            if run_id is None:
+                from . import reproduce
+
+                reproduce.start_capture(run)
+        return self._started(run, mode)
+
+    @staticmethod
+    def _started(run: Run, mode: str) -> Run:
+        if mode == "auto":
+            lifecycle.install_flush_signal()
         return run
+
+    def _run_with_key(self, experiment: str | None, key: str) -> str | None:
+        """The newest run of ``experiment`` tagged with run key ``key``, or None."""
+        from .resume import RUN_KEY_TAG
+
+        if not self.layout.marker.is_file():
+            return None
+        try:
+            runs = self.list_runs(DEFAULT_EXPERIMENT if experiment is None else experiment)
+        except NotFoundError:
+            return None
+        for run in runs:  # newest first
+            if run.tags.get(RUN_KEY_TAG) == key and run.status != "unreadable":
+                return run.id
+        return None
 
     @staticmethod
     def _remote_configured() -> bool:
@@ -520,6 +575,9 @@ class Store:
             points, _ = metrics_log.read_points(path, offset)
             metrics_log.summarize(points, data["metrics"])
         data["metrics_offset"] = size
+        from .resume import resume_events
+
+        events = resume_events(data, os.getpid(), environment.hostname())
         data.update(
             status=RUNNING,
             end_time=None,
@@ -528,6 +586,7 @@ class Store:
             host=environment.hostname(),
             user=environment.username(),
         )
+        data["events"] = [*(data.get("events") or ()), *events]
         data.setdefault("resumed", []).append(time.time())
         run = Run(self, run_dir, data, flush_interval=flush_interval, writer_lock=writer_lock)
         run.heartbeat()

@@ -45,7 +45,9 @@ class TuiTrackApp(App[None]):
     ) -> None:
         super().__init__()
         if not isinstance(settings, AppSettings):
-            settings = AppSettings(Path(settings), refresh_interval, theme, experiment)
+            settings = AppSettings.for_store(
+                settings, refresh_interval=refresh_interval, theme=theme, experiment=experiment
+            )
         self.settings = settings
         self.store: Store | None = None
         """The store, set once the main screen's worker has opened it."""

@@ -22,6 +22,7 @@ from .commands import demo as demo_cmd
 from .commands import history as history_cmd
 from .commands import interop as interop_cmd
 from .commands import models as models_cmd
+from .commands import reproduce as reproduce_cmd
 from .commands import run_cmd
 from .commands import runs as runs_cmd
 
@@ -124,5 +125,6 @@ models_cmd.register(main)
 interop_cmd.register(main)
 demo_cmd.register(main)
 history_cmd.register(main)
+reproduce_cmd.register(main)
 check_cmd.register(main)
 run_cmd.register(main)

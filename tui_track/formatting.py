@@ -117,6 +117,15 @@ def aliases_text(aliases: Mapping[str, int]) -> str:
     return ", ".join(f"{alias}→v{version}" for alias, version in sorted(aliases.items()))
 
 
+def mean_std(mean: float | None, std: float | None, n: int | None = None, of: int | None = None) -> str:
+    """A group's statistic as tables show it: ``0.812 ± 0.0134``; ``(n=2)`` added when only ``n`` of the
+    group's ``of`` runs have a value; ``-`` when none has."""
+    if mean is None:
+        return "-"
+    text = cell(mean) if std is None else f"{cell(mean)} ± {cell(std)}"
+    return text if n is None or of is None or n >= of else f"{text} (n={n})"
+
+
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
     """``1 run``, ``3 runs``."""
     return f"{count} {noun if count == 1 else (nouns or noun + 's')}"

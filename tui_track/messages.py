@@ -19,9 +19,9 @@ from .view_state import ViewState
 
 @dataclass
 class StoreMissing(Message):
-    """No store can be opened at ``path``: none yet (``reason`` empty), or ``reason`` says what is wrong."""
+    """No store can be opened at ``path`` (or ``s3://`` URL): none yet (``reason`` empty), or ``reason`` says why."""
 
-    path: Path
+    path: Path | str
     reason: str
 
 
@@ -74,3 +74,11 @@ class ViewStateLoaded(Message):
 
     state: ViewState | None
     notice: str | None
+
+
+class RemoteRefreshed(Message):
+    """A pull of an ``s3://`` store's remote into its mirror ended: ``changed`` something, or ``error`` says why not."""
+
+    url: str
+    changed: bool
+    error: str | None = None

@@ -19,6 +19,7 @@ WORK_NAMES = {
     "load_store": "reading the store",
     "load_runs": "refreshing the runs",
     "load_details": "reading the run's details",
+    "refresh_remote": "pulling the remote",
 }
 
 

@@ -206,7 +206,7 @@ async def test_command_palette_runs_a_screen_action(demo_store: tc.Store, wait_u
         await wait_until(pilot, lambda: _palette_has_hits(pilot.app), what="palette hits")
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen.table.sort_column is not None, what="the palette's sort")
-        assert screen.table.sort_column == "metrics.accuracy"
+        assert screen.table.sort_column == "metrics.loss"  # the first metric: the one every run has
 
 
 def _palette_has_hits(app: TuiTrackApp) -> bool:
@@ -331,7 +331,7 @@ def _count_preview(message: object, previews: dict[int, int]) -> None:
 
 
 async def test_column_picker_shows_tags_and_hides_metrics(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
-    from textual.widgets import SelectionList
+    from textual.widgets import OptionList
 
     from tui_track.screens.columns import ColumnPicker
 
@@ -340,8 +340,9 @@ async def test_column_picker_shows_tags_and_hides_metrics(demo_store: tc.Store, 
         await pilot.press("o")
         picker = pilot.app.screen
         assert isinstance(picker, ColumnPicker)
-        choices = picker.query_one(SelectionList)
-        labels = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
+        choices = picker.query_one("#picker-list", OptionList)
+        prompts = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
+        labels = [p[4:].split("  (")[0] for p in prompts]  # "[x] metrics.f1  (4/6 runs)" -> "metrics.f1"
         assert "tags.team" in labels and "metrics.f1" in labels  # tags are not shown by default: offered here
         for label in ("metrics.f1", "tags.team"):
             await pilot.press("home", *["down"] * labels.index(label), "space")

@@ -1,13 +1,13 @@
-"""Without colour (NO_COLOR), states still differ on screen: the column picker ticks with a glyph."""
+"""Without colour (NO_COLOR), states still differ on screen: the column picker ticks with text."""
 
 from __future__ import annotations
 
 import pytest
+from textual.widgets import OptionList
 
 import tracker_core as tc
 from tui_track.app import TuiTrackApp
 from tui_track.screens.columns import ColumnPicker
-from tui_track.widgets.ticked_list import TICKED, TickedSelectionList
 
 
 async def test_picker_ticked_and_unticked_entries_differ_without_colour(
@@ -24,16 +24,17 @@ async def test_picker_ticked_and_unticked_entries_differ_without_colour(
         await pilot.press("o")
         picker = pilot.app.screen
         assert isinstance(picker, ColumnPicker)
-        choices = picker.query_one(TickedSelectionList)
+        options = picker.query_one("#picker-list", OptionList)
         await pilot.pause()
 
-        def boxes() -> dict[str, str]:
-            lines = [choices.render_line(y).text for y in range(choices.option_count)]
-            return {line[3:].strip(): line[:3] for line in lines}
+        def prompts() -> list[str]:
+            return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
 
-        before = boxes()
-        assert before["metrics.f1"] == f"▐{TICKED}▌" and before["tags.team"] == "▐ ▌"
-        labels = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
-        await pilot.press("home", *["down"] * labels.index("tags.team"), "space")
+        before = prompts()
+        assert all(p.startswith(("[x] ", "[ ] ")) for p in before)
+        first_unticked = next(i for i, p in enumerate(before) if p.startswith("[ ] "))
+        assert any(p.startswith("[x] ") for p in before)
+        options.highlighted = first_unticked
+        await pilot.press("space")
         await pilot.pause()
-        assert boxes()["tags.team"] == f"▐{TICKED}▌"
+        assert prompts()[first_unticked] == "[x] " + before[first_unticked][4:]

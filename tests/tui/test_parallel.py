@@ -107,13 +107,9 @@ async def test_pick_metric_and_axes_from_the_keyboard(demo_store: tc.Store, wait
         assert "› gbm" in text_of(screen, "parallel-detail")  # the highest accuracy
         await pilot.press("a")  # untick everything but n_estimators and max_depth
         await settle(pilot)
-        from textual.widgets import SelectionList
-
-        selection = pilot.app.screen.query_one(SelectionList)
-        selection.deselect_all()
-        selection.select("params.max_depth")
-        selection.select("params.n_estimators")
-        await pilot.press("enter")
+        # the column picker: n unticks all shown, / searches, enter goes to the list, space ticks
+        await pilot.press("n", "slash", *"max_depth", "enter", "space")
+        await pilot.press("slash", "ctrl+u", *"n_estimators", "enter", "space", "enter")
         await settle(pilot)
         assert [a.label for a in screen.data.params] == ["max_depth", "n_estimators"]  # type: ignore[union-attr]
         assert "max_depth=3 · n_estimators=100" in text_of(screen, "parallel-detail")

@@ -4,7 +4,7 @@
 >>> search_runs(store, "churn", filter="metrics.auc_roc > 0.9 AND params.model_type LIKE 'Random%'",
 ...             order_by="metrics.auc_roc DESC", limit=10)
 
-Keys: ``metrics.<key>`` (last value; ``.min``/``.max``/``.last``/``.count`` for aggregates),
+Keys: ``metrics.<key>`` (last value; ``.min``/``.max``/``.mean``/``.first``/``.last``/``.count`` for aggregates),
 ``params.<key>``, ``tags.<key>``, ``attributes.<name>`` (short forms ``metric.``, ``param.``, ``tag.``,
 ``attr.``, ``run.``), ``env.<path>``. Operators: ``= != < <= > >=``, ``[NOT] LIKE``/``ILIKE``/``RLIKE`` (regex)
 (``%`` and ``_``), ``[NOT] IN (...)``, ``IS [NOT] NULL``; combined with ``AND``, ``OR``, ``NOT`` and

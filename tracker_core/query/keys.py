@@ -2,8 +2,10 @@
 
 A key is a section and a name. Sections, with their short forms:
 
-- ``metrics.<key>`` (``metric.``): the last value; ``.last``, ``.min``, ``.max`` or ``.count`` picks an
-  aggregate. A metric whose own name ends in ``.min`` wins over the aggregate reading.
+- ``metrics.<key>`` (``metric.``): the last value; ``.last``, ``.min``, ``.max``, ``.mean``, ``.first``
+  or ``.count`` (its number of points) picks an aggregate. A metric whose own name ends in ``.min``
+  wins over the aggregate reading. ``mean`` and ``first`` are missing for metrics logged more than
+  once by older versions (see :class:`~tracker_core.records.MetricSummary`).
 - ``params.<key>`` (``param.``), ``tags.<key>`` (``tag.``): the value as logged (JSON types kept).
 - ``attributes.<name>`` (``attribute.``, ``attr.``, ``run.``, or the bare name): see :data:`ATTRIBUTES`.
 - ``env.<path>``: the run's environment record, nested keys joined by dots (``env.git.commit``).
@@ -20,7 +22,7 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
-from ..records import RunSummary
+from ..records import AGGREGATE_FIELDS, RunSummary
 from .lexer import QueryError, Token, tokenize
 
 Getter = Callable[[RunSummary], Any]
@@ -61,7 +63,8 @@ ATTRIBUTE_ALIASES = {
     "end": "end_time",
 }
 TIME_ATTRIBUTES = frozenset({"start_time", "end_time"})
-AGGREGATES = ("last", "min", "max", "count")
+AGGREGATES = tuple(AGGREGATE_FIELDS)
+"""Metric aggregates a key may end in: last, min, max, mean, first, count."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +109,7 @@ def _getter(key: Key) -> Getter:
     if section == "env":
         path = tuple(name.split("."))
         return lambda run: _dig(run.env, path)
-    pick = attrgetter(key.aggregate or "last")
+    pick = attrgetter(AGGREGATE_FIELDS[key.aggregate or "last"])
     if key.fallback is None:
 
         def metric(run: RunSummary) -> Any:
@@ -114,7 +117,7 @@ def _getter(key: Key) -> Getter:
             return None if m is None else pick(m)
 
         return metric
-    base, pick_base = key.fallback[0], attrgetter(key.fallback[1])
+    base, pick_base = key.fallback[0], attrgetter(AGGREGATE_FIELDS[key.fallback[1]])
 
     def metric_or_aggregate(run: RunSummary) -> Any:
         m = run.metrics.get(name)

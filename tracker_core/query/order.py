@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 
 from ..records import RunSummary
@@ -98,11 +99,26 @@ def sort_runs(runs: Iterable[RunSummary], keys: Sequence[OrderKey] | str | None)
     """A new list of ``runs`` sorted by ``keys``; stable, missing values and NaN last in every direction."""
     result = list(runs)
     order = parse_order_by(keys) if isinstance(keys, str) or keys is None else keys
-    # One stable pass per key, last key first, over positions into ``result``: no per-run tuples
-    # for the garbage collector, and the runs themselves are reordered once at the end.
-    index: Sequence[int] = range(len(result))
-    for key, descending in reversed(order):
-        values = list(map(getter_for(key), result))
+    columns = [(partial(_mapped, getter_for(key), result), descending) for key, descending in order]
+    index = sorted_positions(len(result), columns)
+    return list(map(result.__getitem__, index))
+
+
+def _mapped(get: Callable[[RunSummary], Any], runs: list[RunSummary]) -> list[Any]:
+    return list(map(get, runs))
+
+
+def sorted_positions(count: int, columns: Sequence[tuple[Callable[[], list[Any]], bool]]) -> list[int]:
+    """Positions ``0..count-1`` ordered by ``columns``: (a function giving the column's values, descending).
+
+    The first column decides first; stable; None and NaN last in every direction; mixed values in
+    the order of the module docstring. Each column's values are asked for only when it is sorted on.
+    """
+    # One stable pass per column, last column first, over positions: no per-item tuples for the
+    # garbage collector, and the items themselves are reordered once by the caller.
+    index: Sequence[int] = range(count)
+    for values_of, descending in reversed(columns):
+        values = values_of()
         present = [i for i in index if (v := values[i]) is not None and v == v]  # NaN != NaN
         missing = [] if len(present) == len(index) else [i for i in index if (v := values[i]) is None or v != v]
         if set(map(type, values)) <= _NUMERIC_OR_NONE:
@@ -111,4 +127,4 @@ def sort_runs(runs: Iterable[RunSummary], keys: Sequence[OrderKey] | str | None)
             ranks = list(map(_rank, values))
             present.sort(key=ranks.__getitem__, reverse=descending)
         index = present + missing
-    return list(map(result.__getitem__, index))
+    return list(index)

@@ -144,16 +144,21 @@ def merge_model(dest: Registry, source: Registry, name: str) -> MergeResult:
         history = [e for e in history_log.read_lenient(dest._model_dir(name) / history_log.FILENAME)]
         history = [e for e in history if e.action != UNREADABLE]
         seen = {_key(e) for e in history}
-        new = []
+        new, src_keys = [], set()
         for e in src_history:
             if e.version is not None and e.version not in mapping:
                 continue  # about a version not merged (unreadable on the source)
             if e.action.startswith("alias"):
                 e = replace(e, from_value=remap(e.from_value), to_value=remap(e.to_value))
             e = replace(e, version=None if e.version is None else mapping[e.version])
+            src_keys.add(_key(e))
             if _key(e) not in seen:
                 seen.add(_key(e))
                 new.append(e)
+        # A destination that knows no change the source lacks is only behind: the source's state is
+        # the outcome of the same history, so it is taken as it is rather than re-settled by entry
+        # times, which come from the clocks of different boxes and may disagree.
+        behind = all(_key(e) in src_keys for e in history)
         for key, value in src_state["tags"].items():
             state["tags"].setdefault(key, value)
         if not state.get("description") and src_state.get("description"):
@@ -161,12 +166,28 @@ def merge_model(dest: Registry, source: Registry, name: str) -> MergeResult:
         if new or renames:
             new.sort(key=lambda e: e.time)
             live = {n for n in dest._version_numbers(name)} | {int(n) for _, n in renames}
-            new.extend(_settle(state, sorted(history + new, key=lambda e: e.time), live))
+            if behind:
+                _adopt(state, src_state, mapping)
+            else:
+                new.extend(_settle(state, sorted(history + new, key=lambda e: e.time), live))
             if renames:
                 state[RENAMES] = renames
             entries.extend(new)
             result.entries_added = len(new)
     return result
+
+
+def _adopt(state: dict[str, Any], src_state: dict[str, Any], mapping: dict[int, int]) -> None:
+    """Give the merged versions the source's stages, deletions and aliases (numbers mapped)."""
+    for src_n, n in mapping.items():
+        theirs = src_state["versions"].get(str(src_n))
+        if theirs is not None and str(n) in state["versions"]:
+            for field in ("stage", "deleted"):
+                if field in theirs:
+                    state["versions"][str(n)][field] = theirs[field]
+    merged = set(mapping.values())
+    kept = {alias: v for alias, v in state["aliases"].items() if v not in merged}  # about versions not merged
+    state["aliases"] = {**kept, **{alias: mapping[v] for alias, v in src_state["aliases"].items() if v in mapping}}
 
 
 def _settle(state: dict[str, Any], history: list[HistoryEntry], live: set[int]) -> list[HistoryEntry]:

@@ -46,17 +46,40 @@ def open_mirror(url: str) -> Path:
     from .sync import pull_into
 
     root = cache_root(url)
+    first = not root.exists()
     root.mkdir(parents=True, exist_ok=True)
-    pull_into(open_remote(url), Store(root, create=True))
+    try:
+        pull_into(open_remote(url), Store(root, create=True))
+    except BaseException:
+        if first:  # a mirror is only there once a pull has filled it (see last_mirror)
+            shutil.rmtree(root, ignore_errors=True)
+        raise
     return root
 
 
-def refresh(store: Any) -> None:
-    """Pull the remote of a ``Store("s3://...")`` into its mirror again (the app's background worker)."""
+def last_mirror(url: str) -> Any:
+    """The ``Store("s3://...")`` of ``url`` as last pulled, without reaching the remote (it may be down).
+
+    Raises :class:`~tracker_core.errors.StoreNotFoundError` if ``url`` was never pulled on this machine.
+    """
+    from ..store import Store
+
+    store = Store(cache_root(url), create=False)
+    store.remote_url = url  # registry changes still go to the remote
+    return store
+
+
+def refresh(store: Any) -> bool:
+    """Pull the remote of a ``Store("s3://...")`` into its mirror again (the app's background worker).
+
+    True if anything changed. Raises :class:`~tracker_core.errors.RemoteError` if the remote cannot be
+    reached; the mirror then stays as it was, whole.
+    """
     from . import open_remote
     from .sync import pull_into
 
-    pull_into(open_remote(store.remote_url), store)
+    pulled, merged = pull_into(open_remote(store.remote_url), store)
+    return bool(pulled.units or pulled.downloads or merged.copied or merged.updated or merged.deletions)
 
 
 class RemoteRegistry(Registry):

@@ -75,31 +75,36 @@ class RunPusher:
             )
 
 
-def check_remote_args(remote: object, interval: object) -> None:
-    """Refuse a bad ``remote`` or ``push_interval`` before a run is created."""
-    if interval is not None:
-        push_interval_arg(interval)
-    if remote is not None and (not isinstance(remote, str) or not remote.startswith("s3://")):
-        raise ValidationError(f"remote must be an s3://bucket/prefix URL, not {remote!r}")
-    if isinstance(remote, str):
-        from .s3 import parse_url
+def push_settings(remote: object, interval: object) -> tuple[str, float] | None:
+    """Where and how often a new run is pushed: the arguments, else the ``remote``/``push_interval`` config keys.
 
-        parse_url(remote)
-
-
-def start_pusher(run: Run, remote: str | None, interval: float | None) -> RunPusher | None:
-    """Attach a pusher to ``run`` from the arguments or the ``remote``/``push_interval`` config keys."""
+    None if no remote is set. Checked before the run is created: a bad value (named with its config file)
+    leaves no run behind.
+    """
     from ..config import load_settings
 
     settings = load_settings()
+    if interval is not None:
+        push_interval_arg(interval)
     url = remote if remote is not None else settings.get("remote")
-    if not url:
-        if interval is not None:
-            push_interval_arg(interval)
+    where = "" if remote is not None else f"{settings.sources.get('remote')}: "
+    if url is None or url == "":
         return None
-    if not isinstance(url, str):
-        raise ValidationError(f"remote must be a URL such as s3://bucket/prefix, not {url!r}")
-    chosen = interval if interval is not None else settings.get("push_interval", DEFAULT_PUSH_INTERVAL)
-    pusher = RunPusher(run, url, push_interval_arg(chosen))
+    if not isinstance(url, str) or not url.startswith("s3://"):
+        raise ValidationError(f"{where}remote must be an s3://bucket/prefix URL, not {url!r}")
+    from .s3 import parse_url
+
+    parse_url(url)
+    if interval is None and "push_interval" in settings.values:
+        try:
+            return url, push_interval_arg(settings.get("push_interval"))
+        except ValidationError as e:
+            raise ValidationError(f"{settings.sources['push_interval']}: {e}") from None
+    return url, push_interval_arg(DEFAULT_PUSH_INTERVAL if interval is None else interval)
+
+
+def start_pusher(run: Run, url: str, interval: float) -> RunPusher:
+    """Attach a pusher to ``run`` (its end pushes a last time and stops it)."""
+    pusher = RunPusher(run, url, interval)
     run._pusher = pusher  # type: ignore[attr-defined]
     return pusher

@@ -32,13 +32,16 @@ def parse_url(url: str) -> tuple[str, str]:
 def _endpoint() -> str | None:
     if os.environ.get(ENDPOINT_ENV):
         return None  # botocore reads it itself
-    try:
-        from ..config import load_settings
+    from ..config import load_settings
 
-        value = load_settings().get("s3_endpoint")
-    except Exception:
-        value = None
-    return str(value) if value else None
+    settings = load_settings()
+    value = settings.get("s3_endpoint")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        where = settings.sources.get("s3_endpoint")
+        raise ValidationError(f"{where}: s3_endpoint must be a URL such as http://127.0.0.1:8333, not {value!r}")
+    return value
 
 
 class S3Remote(Remote):
@@ -80,8 +83,13 @@ class S3Remote(Remote):
                 return RemoteError(f"bucket {self.bucket!r} does not exist at {self._where()}: create it first")
             if code in _AUTH:
                 return RemoteError(f"{self._where()} refused the credentials for {self.url} ({code}): check them")
-            return RemoteError(f"{what} {self.url} failed: {code or e}")
-        return RemoteError(f"{what} {self.url} failed: cannot reach {self._where()} ({type(e).__name__}); retry later")
+            return RemoteError(
+                f"{what} {self.url} failed: {self._where()} answered {code or e}; retry when it is healthy"
+            )
+        return RemoteError(
+            f"{what} {self.url} failed: cannot reach {self._where()} ({type(e).__name__}); "
+            "check that the server is up, then run the same command again"
+        )
 
     def _where(self) -> str:
         return self._endpoint or os.environ.get(ENDPOINT_ENV) or "S3"

@@ -301,12 +301,19 @@ def update_remote_model(remote: Remote, name: str, change: Callable[[Path], Any]
     """Apply ``change`` to a local copy of the remote model ``name`` and write back what it changed.
 
     New objects are created with ``If-None-Match: *``, changed ones replaced with ``If-Match``: the
-    versions, then the model's state file, then the lines added to its history; if another box changed
-    the state meanwhile, the whole step is redone on a fresh copy.
+    versions (each number claimed by its create-only writes), then the model's state file (the commit
+    point: a conflict there redoes the whole step on a fresh copy), then the lines added to its history.
+
+    Version objects the state does not list are uncommitted: left by an interrupted push, or being
+    written by another box. They are hidden from the copy, so a rerun numbers its versions as the
+    interrupted push did and finds its own objects already there (same bytes: not sent again); one
+    with other bytes is never overwritten: the step is redone with them in view, taking later numbers.
     """
     from ..registry.core import STATE_FILE
 
     prefix = f"{MODELS}/{name}/"
+    state_key = f"{prefix}{STATE_FILE}"
+    hide_uncommitted = True
     for _ in range(RETRIES):
         with tempfile.TemporaryDirectory(prefix="tui-track-model-") as tmp:
             from ..store import Store
@@ -314,38 +321,59 @@ def update_remote_model(remote: Remote, name: str, change: Callable[[Path], Any]
             Store(Path(tmp) / "store", create=True)  # the registry's own code changes the copy, inside a scratch store
             image = Path(tmp) / "store" / MODELS / name
             image.mkdir(parents=True)
-            listing = remote.list(prefix)
-            before: dict[str, tuple[bytes, str]] = {}
-            for key in listing:
-                blob = remote.read(key)
-                if blob is None:
+            before = _fetch_model(remote, prefix)
+            uncommitted = _uncommitted(before, prefix, state_key)
+            for key, (data, _etag) in before.items():
+                if hide_uncommitted and key in uncommitted:
                     continue
-                before[key] = (blob.data, blob.etag)
                 target = image / key[len(prefix) :]
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(blob.data)
+                target.write_bytes(data)
             result = change(image)
             after = {
                 f"{prefix}{p.relative_to(image).as_posix()}": p.read_bytes()
                 for p in sorted(image.rglob("*"))
                 if p.is_file() and not any(part.startswith(".") for part in p.relative_to(image).parts)
             }
-            state_key = f"{prefix}{STATE_FILE}"
             try:
-                # versions first (each number claimed by create-only writes), then the state (the commit
-                # point: a conflict there redoes the whole step), then the append-only history
-                for key in sorted(after, key=lambda k: (k.endswith(".jsonl"), k != state_key, k)):
+                for key in sorted(after, key=lambda k: (k.endswith(".jsonl"), k == state_key, k)):
                     old = before.get(key)
                     if old is not None and old[0] == after[key]:
                         continue
                     if key.endswith(".jsonl"):
                         _append_new_lines(remote, key, b"" if old is None else old[0], after[key])
+                    elif key in uncommitted:
+                        hide_uncommitted = False  # another box's version under this number: never overwritten
+                        raise RemoteConflictError(key)
                     else:
                         remote.write(key, after[key], expect=None if old is None else old[1])
             except RemoteConflictError:
                 continue
             return result
     raise RemoteError(f"model {name!r} on {remote.url} kept changing under {RETRIES} attempts; try again")
+
+
+def _fetch_model(remote: Remote, prefix: str) -> dict[str, tuple[bytes, str]]:
+    """Every object of one remote model: key -> (bytes, tag)."""
+    found: dict[str, tuple[bytes, str]] = {}
+    for key in remote.list(prefix):
+        blob = remote.read(key)
+        if blob is not None:
+            found[key] = (blob.data, blob.etag)
+    return found
+
+
+def _uncommitted(objects: dict[str, tuple[bytes, str]], prefix: str, state_key: str) -> set[str]:
+    """Keys under ``versions/<n>/`` for a number the model's state does not list."""
+    committed: set[str] = set()
+    if state_key in objects:
+        try:
+            state = loads(objects[state_key][0])
+            committed = {str(v) for v in state.get("versions", {})}
+        except (ValueError, CorruptFileError, AttributeError):
+            return set()  # a damaged state: the registry's own checks deal with it
+    versions = f"{prefix}versions/"
+    return {k for k in objects if k.startswith(versions) and k[len(versions) :].split("/", 1)[0] not in committed}
 
 
 def _append_new_lines(remote: Remote, key: str, before: bytes, after: bytes) -> None:
@@ -388,7 +416,11 @@ def pull_mirror(remote: Remote, mirror: Path) -> PullReport:
     """Bring the mirror directory ``mirror`` up to date with ``remote`` (only what changed since last time)."""
     report = PullReport()
     mirror.mkdir(parents=True, exist_ok=True)
-    manifest, _ = read_manifest(remote)
+    manifest, etag = read_manifest(remote)
+    if etag is None and remote.list("experiments/"):
+        report.warnings.append(
+            f"{remote.url} holds runs but no {MANIFEST} (removed by hand?): push again from each box to list them"
+        )
     saved_path = mirror / SAVED
     try:
         saved = read_json(saved_path)
@@ -412,16 +444,44 @@ def pull_mirror(remote: Remote, mirror: Path) -> PullReport:
         except _Missing as e:
             return unit, None, str(e)
 
+    lost: dict[str, Any] = {}
     for unit, got, problem in _parallel(one, todo):
         if problem is not None:
             report.warnings.append(problem)
+            lost[unit] = manifest["units"][unit]
+            if unit not in have and "/runs/" in unit:
+                shutil.rmtree(mirror / unit, ignore_errors=True)  # no half run reaches the store
             continue
         have[unit] = manifest["units"][unit]
         report.units += 1
         report.downloads += got or 0
     report.downloads += _pull_registry(remote, mirror, saved)
     write_json_atomic(saved_path, saved)
+    if lost:
+        _forget_units(remote, lost)
     return report
+
+
+def _forget_units(remote: Remote, lost: dict[str, Any]) -> None:
+    """Drop units whose objects are gone from the manifest, so the next push from their box sends them whole.
+
+    Only an entry still as it was read is dropped (conditional write); a read-only puller just leaves it.
+    """
+    for _ in range(RETRIES):
+        manifest, etag = read_manifest(remote)
+        units = manifest["units"]
+        gone = [u for u, entry in lost.items() if units.get(u) == entry]
+        if not gone or etag is None:
+            return
+        for unit in gone:
+            del units[unit]
+        try:
+            remote.write(MANIFEST, dumps_bytes(manifest), expect=etag)
+            return
+        except RemoteConflictError:
+            continue
+        except RemoteError:
+            return  # no write access: the warning says what to do
 
 
 class _Missing(Exception):
@@ -448,7 +508,7 @@ def _pull_unit(remote: Remote, unit: str, entry: dict[str, Any], old: dict[str, 
         else:
             blob = remote.read(key)
             if blob is None:
-                raise _Missing(f"{key} is in the remote's manifest but not on {remote.url}; push it again from its box")
+                raise _Missing(f"{key} is in the manifest but not on {remote.url}; its box's next push sends it again")
             tmp = path.with_name(f".{path.name}.pull-tmp")
             tmp.write_bytes(blob.data)
             os.replace(tmp, path)
@@ -473,7 +533,9 @@ def _pull_appended(remote: Remote, key: str, path: Path, info: list[Any]) -> int
                 continue
             blob = remote.read(_segment_key(key, start), max(0, have - start))
             if blob is None:
-                raise _Missing(f"{_segment_key(key, start)} is missing on {remote.url}; push the run again")
+                raise _Missing(
+                    f"{_segment_key(key, start)} is missing on {remote.url}; its box's next push sends it again"
+                )
             piece = blob.data[: end - max(have, start)]
             out.write(piece)
             have += len(piece)

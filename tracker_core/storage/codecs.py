@@ -14,8 +14,13 @@ The rules (format v1):
   ``user``, ``host``, ``error``: a string or null; ``start_time``/``end_time``: a finite number
   >= 0 or null; ``pid``: an integer >= 0 or null; ``params``, ``tags``, ``env``: objects;
   ``metrics``: an object of metric summaries (``last``/``min``/``max``: numbers, ``step``: an
-  integer, ``count``: an integer >= 1, ``t``: a number); ``metrics_offset``: an integer >= 0;
-- a summary-cache line: the same fields, positionally; a bad line is a cache miss;
+  integer, ``count``: an integer >= 1, ``t``: a number; optional ``sum`` (a number) and ``first``
+  (a number) with ``first_step`` (an integer): absent in files of older versions, where a metric
+  logged once gets them from its one point); ``metrics_offset``: an integer >= 0;
+  ``events`` (optional): a list of objects, each with ``time`` (a time) and ``event`` (a
+  non-empty string) and any other JSON fields (see :mod:`tracker_core.resume`);
+- a summary-cache line: the same fields, positionally (nine per metric; a line of an older version,
+  six per metric, is a cache miss like any bad line);
 - a metric history line: ``k`` a string, ``v`` a number, ``s`` an integer, ``t`` a number; a bad
   complete line is skipped (the file is append-only and its other lines stay good).
 
@@ -91,6 +96,21 @@ def _object(value: Any, field: str) -> dict[str, Any]:
     if type(value) is dict:
         return value
     raise _Bad(f'field "{field}" must be an object, not {_show(value)}')
+
+
+def _events(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if type(value) is not list:
+        raise _Bad(f'field "events" must be a list, not {_show(value)}')
+    for i, event in enumerate(value):
+        if type(event) is not dict:
+            raise _Bad(f'field "events[{i}]" must be an object, not {_show(event)}')
+        if _time(event.get("time"), f"events[{i}].time") is None:
+            raise _Bad(f'field "events[{i}].time" is missing')
+        if type(event.get("event")) is not str or not event["event"]:
+            raise _Bad(f'field "events[{i}].event" must be a non-empty string, not {_show(event.get("event"))}')
+    return value
 
 
 def _corrupt(path: str, exc: _Bad) -> CorruptFileError:
@@ -191,11 +211,23 @@ def encode_run(data: dict[str, Any], summaries: dict[str, MetricSummary], metric
 
 
 def summaries_to_json(summaries: dict[str, MetricSummary]) -> dict[str, dict[str, Any]]:
-    """The ``metrics`` field of ``run.json``: each metric's last, min, max, step, count and time."""
-    return {
-        k: {"last": s.last, "min": s.min, "max": s.max, "step": s.step, "count": s.count, "t": s.timestamp}
-        for k, s in summaries.items()
-    }
+    """The ``metrics`` field of ``run.json``: each metric's last, min, max, step, count, time, sum and first."""
+    out: dict[str, dict[str, Any]] = {}
+    for k, s in summaries.items():
+        m: dict[str, Any] = {
+            "last": s.last,
+            "min": s.min,
+            "max": s.max,
+            "step": s.step,
+            "count": s.count,
+            "t": s.timestamp,
+        }
+        if s.sum is not None:
+            m["sum"] = s.sum
+        if s.first_step is not None:
+            m["first"], m["first_step"] = s.first_value, s.first_step
+        out[k] = m
+    return out
 
 
 def summaries_from_json(metrics: Any) -> dict[str, MetricSummary]:
@@ -213,15 +245,17 @@ def _summaries(metrics: Any) -> dict[str, MetricSummary]:
             raise _Bad(f'metric "{k}" must be an object, not {_show(m)}')
         get = m.get
         last, low, high, step, count, t = get("last"), get("min"), get("max"), get("step"), get("count"), get("t")
+        total, first, first_step = get("sum"), get("first"), get("first_step")
         if (  # the shape every writer produces, checked without building field names (hot in listings)
             type(last) is float and type(low) is float and type(high) is float and type(t) is float
             and type(step) is int and type(count) is int and count >= 1
+            and type(total) is float and type(first) is float and type(first_step) is int
         ):  # fmt: skip
-            out[k] = MetricSummary(last, low, high, step, count, t)
+            out[k] = MetricSummary(last, low, high, step, count, t, total, first, first_step)
             continue
         field = f"metrics.{k}"
         try:
-            out[k] = MetricSummary(
+            summary = MetricSummary(
                 _number(m["last"], f"{field}.last"),
                 _number(m["min"], f"{field}.min"),
                 _number(m["max"], f"{field}.max"),
@@ -231,7 +265,25 @@ def _summaries(metrics: Any) -> dict[str, MetricSummary]:
             )
         except KeyError as exc:
             raise _Bad(f'metric "{k}" lacks field {exc}') from None
+        if total is not None:
+            summary.sum = _number(total, f"{field}.sum")
+        if (first is None) != (first_step is None):
+            raise _Bad(f'metric "{k}" needs both "first" and "first_step" or neither')
+        if first_step is not None:
+            summary.first_value = _number(first, f"{field}.first")
+            summary.first_step = _int(first_step, f"{field}.first_step")
+        out[k] = _complete(summary)
     return out
+
+
+def _complete(s: MetricSummary) -> MetricSummary:
+    """A summary of an older file: a metric logged once has its sum and first value in ``last``."""
+    if s.count == 1:
+        if s.sum is None:
+            s.sum = s.last
+        if s.first_step is None:
+            s.first_value, s.first_step = s.last, s.step
+    return s
 
 
 def metrics_offset(data: dict[str, Any]) -> int:
@@ -259,6 +311,7 @@ def decode_run(data: Any, run_id: str, exp_id: str, deleted: bool, *, with_env: 
             _int(pid, "pid", 0)
         _int(get("metrics_offset", 0), "metrics_offset", 0)
         env = _object(get("env"), "env")
+        events = _events(get("events"))
         return RunSummary(
             id=run_id,
             experiment_id=exp_id,
@@ -276,6 +329,7 @@ def decode_run(data: Any, run_id: str, exp_id: str, deleted: bool, *, with_env: 
             env=restore(env) if with_env else {},
             error=_opt_str(get("error"), "error"),
             deleted=deleted,
+            events=restore(events) if with_env else [],
         )
     except _Bad as exc:
         raise _corrupt(RUN_FILE, exc) from None
@@ -314,9 +368,14 @@ def stamp_of(st: os.stat_result) -> Stamp:
 def encode_cache_entry(run_id: str, summary: RunSummary, stamp: Stamp) -> list[Any]:
     """One summary-cache line (a JSON array), non-finite floats already tagged (for :func:`dumps_tagged_bytes`)."""
     metrics = {
-        k: [encode_float(m.last), encode_float(m.min), encode_float(m.max), m.step, m.count, m.timestamp]
+        k: [
+            encode_float(m.last), encode_float(m.min), encode_float(m.max), m.step, m.count, m.timestamp,
+            None if m.sum is None else encode_float(m.sum),
+            None if m.first_value is None else encode_float(m.first_value),
+            m.first_step,
+        ]
         for k, m in summary.metrics.items()
-    }
+    }  # fmt: skip
     params = summary.params if all_finite(summary.params) else to_jsonable(summary.params)
     tags = summary.tags if all_finite(summary.tags) else to_jsonable(summary.tags)
     return [
@@ -340,11 +399,15 @@ def decode_cache_entry(rec: Any, exp_id: str) -> tuple[str, Stamp, RunSummary] |
             return None
         summaries: dict[str, MetricSummary] = {}
         for k, m in metrics.items():
-            if type(m) is not list or len(m) != 6:
+            if type(m) is not list or len(m) != 9:
                 return None
+            total, first, first_step = m[6], m[7], m[8]
             summaries[k] = MetricSummary(
-                _number(m[0], k), _number(m[1], k), _number(m[2], k), _int(m[3], k), _int(m[4], k, 1), _number(m[5], k)
-            )
+                _number(m[0], k), _number(m[1], k), _number(m[2], k), _int(m[3], k), _int(m[4], k, 1), _number(m[5], k),
+                None if total is None else _number(total, k),
+                None if first_step is None else _number(first, k),
+                None if first_step is None else _int(first_step, k),
+            )  # fmt: skip
         summary = RunSummary(
             id=run_id,
             experiment_id=exp_id,

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from tracker_core.compare import common_metrics, metric_counts
 from tracker_core.errors import NotFoundError, ValidationError
-from tracker_core.query import QueryError, columns_of, filter_keys, parse_key, search_runs, value_of
+from tracker_core.query import QueryError, columns_of, filter_keys, parse_key, quote_part, search_runs, value_of
 from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, UNREADABLE
 
 from ..describe import dataset_rows
@@ -65,14 +66,16 @@ def _header(key: str) -> str:
 
 def _columns(spec: str | None, runs: Sequence[RunSummary], extra: Sequence[str]) -> list[str]:
     """The columns asked for with --columns (``+key`` adds to the defaults), else the defaults: the base
-    attributes, the keys sorted or filtered on (``extra``), then metrics up to DEFAULT_METRIC_COLUMNS."""
+    attributes, the keys sorted or filtered on (``extra``), then the metrics most runs have (most common
+    first) up to DEFAULT_METRIC_COLUMNS."""
     items = [c.strip() for c in (spec or "").split(",") if c.strip()]
     if items and not all(c.startswith("+") for c in items):
         keys = items
     else:
         keys = [*BASE_COLUMNS, *extra]
         room = max(0, DEFAULT_METRIC_COLUMNS - len(extra))
-        keys += [k for k in columns_of(runs) if k.startswith("metrics.") and k not in keys][:room]
+        common = [f"metrics.{quote_part(k)}" for k in common_metrics(metric_counts(runs), len(runs))]
+        keys += [k for k in common if k not in keys][:room]
         keys += [c[1:].strip() for c in items]
     canonical = [_checked(f"--columns {key!r}", parse_key, key).canonical for key in keys]
     return list(dict.fromkeys(canonical))
@@ -128,6 +131,15 @@ def experiments_cmd(ctx: click.Context, include_deleted: bool, fmt: str | None) 
 )
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N matching runs.")
 @click.option("--all", "show_all", is_flag=True, help="Every matching run (no limit).")
+@click.option(
+    "--group-by",
+    "-g",
+    "group_by",
+    metavar="KEYS",
+    help="One row per group of runs with equal values of these params/tags (e.g. params.lr,params.depth): "
+    "the run count and each metric's mean ± std.",
+)
+@click.option("--min-max", "min_max", is_flag=True, help="With --group-by: min and max columns per metric too.")
 @format_option
 @click.pass_context
 def runs_cmd(
@@ -139,25 +151,52 @@ def runs_cmd(
     limit: int | None,
     offset: int,
     show_all: bool,
+    group_by: str | None,
+    min_max: bool,
     fmt: str | None,
 ) -> None:
     """Runs of EXPERIMENT (every experiment if omitted), filtered and sorted, newest first by default.
 
     \b
-    Filter keys: metrics.<key>[.min|.max|.last], params.<key>, tags.<key>,
+    Filter keys: metrics.<key>[.min|.max|.mean|.first|.last|.count], params.<key>, tags.<key>,
     attributes.<status|name|start_time|duration|...>; operators = != < <= > >=,
     LIKE/ILIKE '%x_', RLIKE 'regex', IN ('a','b'), IS [NOT] NULL; AND, OR, NOT, ( ).
     \b
     Examples:
       tui-track runs churn -f "metrics.auc_roc > 0.9 AND params.n_estimators >= 100" -o "metrics.auc_roc DESC"
       tui-track runs -f "attributes.status = 'crashed' OR attributes.start_time > '3d ago'"
+      tui-track runs sweep --group-by params.lr,params.depth -c metrics.loss.min,metrics.acc -o "metrics.acc DESC"
+    \b
+    With --group-by, --columns names the metric columns, --sort orders the groups (by count, a group
+    key or a metric's mean) and --limit counts groups.
     """
     from tracker_core.query import compile_filter, parse_order_by
 
     fmt = resolve_format(fmt)
     predicate = _checked("--filter", compile_filter, filter_text)
-    order = _checked("--sort", parse_order_by, list(sort))
+    order = [] if group_by is not None else _checked("--sort", parse_order_by, list(sort))
     store = open_store(ctx)
+    if group_by is not None:
+        from .groups import emit_groups
+
+        runs = search_runs(store, experiment, filter=predicate)
+        filtered = _checked("--filter", filter_keys, filter_text)
+        emit_groups(
+            runs,
+            group_by,
+            columns=columns,
+            sort=sort,
+            filter_metrics=filtered,
+            limit=limit,
+            offset=offset,
+            show_all=show_all,
+            min_max=min_max,
+            fmt=fmt,
+            default_limit=DEFAULT_LIMIT,
+        )
+        return
+    if min_max:
+        raise ValidationError("--min-max goes with --group-by (it adds min and max columns per metric)")
     matched = search_runs(store, experiment, filter=predicate, order_by=order)
     default_limit = limit is None and not show_all
     limit = None if show_all else (DEFAULT_LIMIT if limit is None else limit)

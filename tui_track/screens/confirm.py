@@ -17,6 +17,7 @@ class ConfirmScreen(ModalScreen[str | None]):
 
     Dismisses with the reason ("" when none was typed) on yes, None on no or escape. y and n
     answer while the buttons have focus; tab reaches the reason field, where enter means yes.
+    ``reason=None``: no reason field (a change with no audit trail, like managing runs).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -26,7 +27,7 @@ class ConfirmScreen(ModalScreen[str | None]):
     ]
 
     def __init__(
-        self, question: str, *, title: str = "Confirm", yes_label: str = "Yes, do it", reason: str = ""
+        self, question: str, *, title: str = "Confirm", yes_label: str = "Yes, do it", reason: str | None = ""
     ) -> None:
         super().__init__()
         self.question = question
@@ -38,9 +39,10 @@ class ConfirmScreen(ModalScreen[str | None]):
         with Vertical(id="confirm-dialog", classes="dialog") as dialog:
             dialog.border_title = self.title_text
             yield Static(self.question, id="confirm-question", markup=False)
-            yield Input(
-                self.reason, placeholder="reason (optional, kept in the history; tab here)", id="confirm-reason"
-            )
+            if self.reason is not None:
+                yield Input(
+                    self.reason, placeholder="reason (optional, kept in the history; tab here)", id="confirm-reason"
+                )
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes_label} (y)", id="confirm-yes", variant="warning")
                 yield Button("No (n)", id="confirm-no", variant="primary")
@@ -57,4 +59,5 @@ class ConfirmScreen(ModalScreen[str | None]):
         self.action_answer(True)
 
     def action_answer(self, answer: bool) -> None:
-        self.dismiss(self.query_one("#confirm-reason", Input).value.strip() if answer else None)
+        reasons = self.query("#confirm-reason").results(Input)
+        self.dismiss(next((i.value.strip() for i in reasons), "") if answer else None)

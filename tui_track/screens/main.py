@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
@@ -25,13 +26,22 @@ from tracker_core.index import RunIndex
 from tracker_core.records import Experiment, MetricPoint, RunSummary
 from tracker_core.store import MARKER_FILE, Store
 
-from ..messages import DetailsLoaded, ExperimentsLoaded, RunsChanged, RunsUnreadable, StoreMissing, ViewStateLoaded
+from ..messages import (
+    DetailsLoaded,
+    ExperimentsLoaded,
+    RemoteRefreshed,
+    RunsChanged,
+    RunsUnreadable,
+    StoreMissing,
+    ViewStateLoaded,
+)
 from ..view_state import ViewState, load_view_state, save_view_state
 from ..widgets.details import DetailsPane
-from ..widgets.experiments import ExperimentList
+from ..widgets.experiments import ALL_EXPERIMENTS, ExperimentList
 from ..widgets.filter_bar import FilterBar, FilterInput
 from ..widgets.runs_table import RunsTable
-from ..workers import ReportsWorkerErrors
+from ..workers import DIALOG_GROUP, ReportsWorkerErrors
+from .manage import ManageRuns
 
 if TYPE_CHECKING:
     from ..app import TuiTrackApp
@@ -53,6 +63,9 @@ REFRESH_SHARE = 5
 """Live refresh waits at least this many times as long as the last refresh took (so it uses at most
 a fifth of the time, e.g. 0.6 s of re-stat'ing 100,000 runs every 3 s instead of every 2 s)."""
 
+REMOTE_WAIT_MAX = 10.0
+"""Longest pause between two pulls of an ``s3://`` store's remote (a slow pull widens it up to this)."""
+
 PREVIEW_RUNS = 2000
 """Runs shown before the whole of a bigger experiment is read (its first load only)."""
 
@@ -63,7 +76,7 @@ DETAILS_DELAY = 0.12
 """Seconds the cursor must rest on a run before its history and artifacts are read."""
 
 
-class MainScreen(ReportsWorkerErrors, Screen[None]):
+class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
     """Experiments · runs table · details, with sort, filter, marks and live refresh."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (typed by Screen)
@@ -81,11 +94,28 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         Binding("d", "toggle_details", "Details", show=False),
         Binding("r", "reload", "Refresh now", show=False),
         Binding("question_mark", "help", "Help"),
+        # managing runs (screens/manage.py, screens/find.py)
+        Binding("f", "find", "Find"),
+        Binding("x", "delete_runs", "Delete / restore run(s)", show=False),
+        Binding("X", "toggle_deleted", "Deleted runs on/off", show=False),
+        Binding("R", "rename_run", "Rename run", show=False),
+        Binding("t", "tag_run", "Tags of run(s)", show=False),
+        Binding("N", "note_run", "Note on run", show=False),
+        # the run tree and the all-experiments view
+        Binding("T", "toggle_tree", "Run tree on/off", show=False),
+        Binding("z", "fold", "Fold/unfold children", show=False),
+        Binding("A", "all_experiments", "All experiments", show=False),
     ]
 
     def __init__(self, settings: AppSettings) -> None:
         super().__init__()
         self.store_path = settings.store_path
+        self.remote_url = settings.remote_url
+        """``s3://bucket/prefix`` when the store is a remote's mirror (kept current by :meth:`refresh_remote`)."""
+        self.remote_error: str | None = None
+        """Why the last pull of the remote failed (the screen keeps showing the mirror), or None."""
+        self._remote_cost = 0.0
+        self._remote_at = 0.0
         self.refresh_interval = settings.refresh_interval
         self._wanted_experiment = settings.experiment
         self.store: Store | None = None
@@ -102,6 +132,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         """The wanted experiment came from the saved view: no warning when it is gone."""
         self._view: ViewState | None = None
         """The view last saved or restored; None until the saved one has been read."""
+        self.show_deleted = False
+        self._sweep_next = False
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> Any:
@@ -143,17 +175,60 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         if self._view is None:
             self.post_message(ViewStateLoaded(*load_view_state(self.store_path)))
         try:
-            store = self.store or Store(self.store_path, create=False)
+            store = self.store or self._open_store()
             experiments = store.list_experiments()
         except StoreError as exc:
-            missing = not (self.store_path / MARKER_FILE).exists()
-            self.post_message(StoreMissing(self.store_path, "" if missing else str(exc)))
+            missing = self.remote_url is None and not (self.store_path / MARKER_FILE).exists()
+            self.post_message(StoreMissing(self.where, "" if missing else str(exc)))
             return
         except (TrackerError, OSError) as exc:
-            self.post_message(StoreMissing(self.store_path, f"cannot read the store: {exc}"))
+            self.post_message(StoreMissing(self.where, f"cannot read the store: {exc}"))
             return
         self.store = store
         self.post_message(ExperimentsLoaded(experiments, store))
+
+    @property
+    def where(self) -> str | Path:
+        """The store as the user named it: its directory, or its ``s3://`` URL."""
+        return self.remote_url or self.store_path
+
+    def _open_store(self) -> Store:
+        """The store; for an ``s3://`` URL its mirror, pulled first, or as last pulled if the remote is down."""
+        if self.remote_url is None:
+            return Store(self.store_path, create=False)
+        from tracker_core.errors import RemoteError, StoreNotFoundError
+        from tracker_core.remote.mirror import last_mirror
+
+        started = time.perf_counter()
+        try:
+            store = Store(self.remote_url)
+        except RemoteError as exc:
+            try:
+                store = last_mirror(self.remote_url)
+            except StoreNotFoundError:
+                raise exc from None  # never pulled on this machine: nothing to show but why
+            self.post_message(RemoteRefreshed(self.remote_url, False, str(exc)))
+        self._remote_cost = time.perf_counter() - started
+        self._remote_at = time.monotonic()
+        return store
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="remote")
+    def refresh_remote(self) -> None:
+        """Pull the remote into the mirror (an ``s3://`` store): the next refresh shows what it brought."""
+        from tracker_core.errors import RemoteError
+        from tracker_core.remote.mirror import refresh
+
+        assert self.store is not None and self.remote_url is not None
+        started = time.perf_counter()
+        try:
+            changed = refresh(self.store)
+        except RemoteError as exc:
+            self.post_message(RemoteRefreshed(self.remote_url, False, str(exc)))
+            return
+        finally:
+            self._remote_cost = time.perf_counter() - started
+            self._remote_at = time.monotonic()
+        self.post_message(RemoteRefreshed(self.remote_url, changed))
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="runs")
     def load_runs(self, experiment_id: str) -> None:
@@ -172,26 +247,34 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         with self._index_lock:
             started = time.perf_counter()
             index = self._index
-            first = index is None or index.experiment_id != experiment_id
+            trash = self.show_deleted
+            exp_id = None if experiment_id == ALL_EXPERIMENTS else experiment_id  # None: every experiment
+            first = index is None or index.experiment_id != exp_id or index.include_deleted != trash
             preview: dict[str, RunSummary] = {}
             if index is None or first:
-                index = self._index = RunIndex(self.store, experiment_id)
+                index = self._index = RunIndex(self.store, exp_id, include_deleted=trash)
                 preview = self._preview(index)
                 if preview:
                     self.post_message(RunsChanged(experiment_id, preview, [], first=True))
                     first = False  # the full listing merges into the preview
-            changes = index.refresh()
+            full, self._sweep_next = self._sweep_next, False
+            changes = index.refresh(full=full)
             self._refresh_cost = time.perf_counter() - started
             self._refreshed_at = time.monotonic()
             removed = changes.removed + [i for i in preview if i not in index.runs]  # e.g. deleted runs
             if not first and not changes and not removed:
                 return
             changed = {i: index.runs[i] for i in (*changes.added, *changes.updated)}
+            if trash:  # the deleted-runs view: only deleted runs; restored ones leave it
+                removed += [i for i, r in changed.items() if not r.deleted]
+                changed = {i: r for i, r in changed.items() if r.deleted}
             seconds = time.perf_counter() - started
         self.post_message(RunsChanged(experiment_id, changed, removed, first=first, seconds=seconds))
 
     def _preview(self, index: RunIndex) -> dict[str, RunSummary]:
         """Up to PREVIEW_RUNS runs read directly, when the experiment has more than that."""
+        if index.include_deleted:
+            return {}  # the deleted-runs view lists whole (a preview would show runs that are not deleted)
         preview = index.preview(PREVIEW_RUNS + 1)
         return dict(list(preview.items())[:PREVIEW_RUNS]) if len(preview) > PREVIEW_RUNS else {}
 
@@ -213,7 +296,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         self.post_message(DetailsLoaded(run_id, run, histories, artifacts))
 
     def tick(self) -> None:
-        """Live refresh: relist experiments and re-read what changed in the shown one."""
+        """Live refresh: relist experiments and re-read what changed in the shown one (and pull a remote)."""
+        self._tick_remote()
         if any(w.group in ("store", "runs") and w.is_running for w in self.workers):
             return
         if time.monotonic() - self._refreshed_at < REFRESH_SHARE * self._refresh_cost:
@@ -222,7 +306,30 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         if self.store is not None and self.experiment_id is not None:
             self.load_runs(self.experiment_id)
 
+    def _tick_remote(self) -> None:
+        if self.remote_url is None or self.store is None:
+            return
+        if any(w.group == "remote" and w.is_running for w in self.workers):
+            return
+        if time.monotonic() - self._remote_at < min(REFRESH_SHARE * self._remote_cost, REMOTE_WAIT_MAX):
+            return  # a slow remote is pulled less often, but at least every REMOTE_WAIT_MAX seconds
+        self.refresh_remote()
+
     # ------------------------------------------------------------------ worker results
+    @on(RemoteRefreshed)
+    def show_remote_state(self, message: RemoteRefreshed) -> None:
+        """Say once when the remote became unreachable (the status line keeps saying it) and when it is back."""
+        was, self.remote_error = self.remote_error, message.error
+        if message.error is not None and was is None:
+            self.notify(f"{message.error}; showing the mirror as last pulled", severity="warning", timeout=10)
+        elif message.error is None and was is not None:
+            self.notify(f"{message.url} is reachable again", timeout=4)
+        self._update_status()
+        if message.changed and self.store is not None:
+            self.load_store()
+            if self.experiment_id is not None:
+                self.load_runs(self.experiment_id)
+
     @on(StoreMissing)
     def show_missing_store(self, message: StoreMissing) -> None:
         welcome = self.query_one("#welcome", Static)
@@ -284,8 +391,11 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         self._app.store = message.store  # the one Store every screen uses
         if not message.experiments:
             welcome = self.query_one("#welcome", Static)
-            text = Text(f"The store at {self.store_path} has no runs yet.\n\n", style="bold")
-            text.append(FIRST_RUN_SNIPPET.replace("{path}", str(self.store_path)))
+            text = Text(f"The store at {self.where} has no runs yet.\n\n", style="bold")
+            if self.remote_url is not None:
+                text.append(f"Push runs to it: tui-track sync ./tui-track-store {self.remote_url}")
+            else:
+                text.append(FIRST_RUN_SNIPPET.replace("{path}", str(self.store_path)))
             welcome.update(text)
             self.add_class("-no-runs")
             return
@@ -295,12 +405,14 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         chosen = None if wanted is None else next((e for e in message.experiments if wanted in (e.name, e.id)), None)
         # one highlight only: a second would leave the first's pending selection to fire after it
         self.experiment_list.show(message.experiments, keep=chosen.id if chosen else self.experiment_id)
+        if self.experiment_id == ALL_EXPERIMENTS:
+            self._set_experiment_names()
         if chosen is not None:
             self.select_experiment(chosen.id)
         elif wanted is not None and not quiet:  # a saved experiment that is gone: the first one shows quietly
             names = ", ".join(e.name for e in message.experiments)
             self.notify(f"no experiment {wanted!r} in this store; experiments: {names}", severity="warning")
-        if self.experiment_id not in {e.id for e in message.experiments}:
+        if self.experiment_id not in {e.id for e in message.experiments} | {ALL_EXPERIMENTS}:
             self.select_experiment(message.experiments[0].id)
         self._update_status()
 
@@ -344,6 +456,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             return
         self.experiment_id = experiment_id
         self.table.empty_text = "Loading runs…"
+        self._set_experiment_names()
         self.table.load({})
         self.query_one(DetailsPane).show(None)
         self.load_runs(experiment_id)
@@ -488,7 +601,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         table = self.table
         metric = table.sort_column if table.sort_column and table.sort_column.startswith("metrics.") else None
         context = f"filter: {self.filter_bar.active_text}" if self.filter_bar.active_text else ""
-        runs = [table.runs[i] for i in table.order]
+        runs = table.shown_run_list()  # grouped too: every run of every group
         if kind == "scatter":
             self._app.open_scatter(runs, y=metric, context=context)
         else:
@@ -501,15 +614,88 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     def action_models(self) -> None:
         self._app.open_registry()
 
+    # ------------------------------------------------------------------ managing runs (screens/manage.py)
+    def refresh_runs_now(self) -> None:
+        """Re-read the shown runs at once, every run file stat'ed (a rename changes no directory)."""
+        self._sweep_next = True
+        if self.store is not None and self.experiment_id is not None:
+            self.load_runs(self.experiment_id)
+
+    def action_toggle_deleted(self) -> None:
+        """Switch between the runs and the deleted runs of the experiment."""
+        self.show_deleted = not self.show_deleted
+        self.table.marks.clear()
+        self.table.empty_text = "Loading runs…"
+        self.table.load({})
+        self.query_one(DetailsPane).show(None)
+        self._update_status()
+        if self.store is not None and self.experiment_id is not None:
+            self.load_runs(self.experiment_id)
+        if self.show_deleted:
+            self.notify("Deleted runs: x restores the marked (or highlighted) runs, X goes back")
+
+    def _set_experiment_names(self) -> None:
+        """The all-experiments view shows an experiment column; one experiment's runs do not."""
+        everything = self.experiment_id == ALL_EXPERIMENTS
+        self.table.experiment_names = {e.id: e.name for e in self.experiments} if everything else None
+
+    def action_all_experiments(self) -> None:
+        """The runs of every experiment in one table (again: back to the highlighted experiment)."""
+        if self.experiment_id == ALL_EXPERIMENTS:
+            back = self.experiment_list.highlighted_id
+            if back in (None, ALL_EXPERIMENTS) and self.experiments:
+                back = self.experiments[0].id
+            if back is not None:
+                self.select_experiment(back)
+            return
+        self.select_experiment(ALL_EXPERIMENTS)
+
+    def action_toggle_tree(self) -> None:
+        """List child runs under their parents (z folds a parent), or flat again."""
+        self.table.set_tree(not self.table.tree_view)
+        self._update_status()
+
+    def action_fold(self) -> None:
+        if not self.table.tree_view:
+            self.notify("T shows the run tree first; z then folds a parent's children", severity="warning")
+        elif not self.table.toggle_collapse():
+            self.notify("this run has no child runs", severity="warning")
+
+    @work(exclusive=True, group=DIALOG_GROUP)
+    async def action_find(self) -> None:
+        """Jump to a run by (fuzzy) name or id prefix."""
+        from .find import FindScreen
+
+        table = self.table
+        names = {e.id: e.name for e in self.experiments}
+        run_id = await self.app.push_screen_wait(FindScreen(list(table.runs.values()), names))
+        if run_id is None:
+            return
+        if not table.move_to(run_id):  # hidden by the filter: clear it, then jump
+            self.apply_filter("")
+            table.move_to(run_id)
+            self.notify("the filter hid that run; cleared it")
+        self.set_focus(table)
+
     # ------------------------------------------------------------------ status line
     def _update_status(self) -> None:
         table = self.table
         exp = next((e for e in self.experiments if e.id == self.experiment_id), None)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" tui-track ", style="bold reverse")
-        text.append(f" {exp.name if exp else '—'} ", style="bold")
-        shown, total = len(table.order), len(table.runs)
+        title = "all experiments" if self.experiment_id == ALL_EXPERIMENTS else exp.name if exp else "—"
+        text.append(f" {title} ", style="bold")
+        if self.remote_error is not None:
+            text.append("· remote unreachable, showing the last pull ", style="bold red")
+        if table.tree_view:
+            text.append("· tree ")
+        if self.show_deleted:
+            text.append("· deleted runs (x restores, X leaves) ", style="bold reverse")
+        shown, total = table.shown_runs, len(table.runs)
         text.append(f"· {shown}/{total} runs " if shown != total else f"· {total} runs ")
+        if table.groups is not None and table.groups.grouping is not None:
+            count = len(table.groups.grouping.groups)
+            text.append(f"· grouped by {table.groups.title} ({count} group{'s' if count != 1 else ''}) ", style="bold")
         if table.sort_column:
             arrow = "▼" if table.sort_descending else "▲"
             text.append(f"· sort {table.sort_column.split('.', 1)[-1]}{arrow} ")

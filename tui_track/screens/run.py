@@ -18,9 +18,11 @@ from textual.widgets import DataTable, Footer, Static
 from tracker_core.errors import TrackerError
 from tracker_core.records import RUNNING, ArtifactInfo, RunSummary
 from tracker_core.store import Store
+from tracker_core.system_metrics import is_system_metric
 
 from ..describe import environment_rows, metric_rows, run_rows
 from ..formatting import cell, duration, timestamp
+from ..run_sections import system_metric_rows
 from ..widgets.chart import ChartLegend, MetricChart, MetricPicker, Series
 from ..widgets.details import human_size
 from .base import TrackerScreen, plain
@@ -52,7 +54,7 @@ def default_metric(counts: dict[str, int]) -> str | None:
     """The metric to chart first: the one with the longest history (ties: by name)."""
     if not counts:
         return None
-    return min(counts, key=lambda k: (-counts[k], k.lower()))
+    return min(counts, key=lambda k: (is_system_metric(k), -counts[k], k.lower()))  # the run's own first
 
 
 class RunScreen(ChartWindowActions, TrackerScreen):
@@ -66,6 +68,7 @@ class RunScreen(ChartWindowActions, TrackerScreen):
         Binding("v", "cycle_view", "Layout"),
         *CHART_BINDINGS,
         Binding("a", "artifacts", "Artifacts"),
+        Binding("p", "reproduce", "Reproduce", show=False),  # in the help (?): the footer is full
         Binding("r", "reload", "Reload", show=False),
     ]
 
@@ -137,6 +140,7 @@ class RunScreen(ChartWindowActions, TrackerScreen):
                     ("run-attributes", "Run"),
                     ("run-tags", "Tags"),
                     ("run-env", "Environment"),
+                    ("run-system", "System"),
                     ("run-artifacts", "Artifacts"),
                 ):
                     table: DataTable[Any] = DataTable(
@@ -243,9 +247,10 @@ class RunScreen(ChartWindowActions, TrackerScreen):
         fill_table(
             self.query_one("#run-metrics", DataTable),
             ("metric", "last", "min", "max", "points"),
-            metric_rows(run),
+            [row for row in metric_rows(run) if not is_system_metric(row[0])],
             "no metrics",
         )
+        self._fill_system(run)
         fill_table(
             self.query_one("#run-tags", DataTable),
             ("tag", "value"),
@@ -261,12 +266,20 @@ class RunScreen(ChartWindowActions, TrackerScreen):
         )
         self._fill_metric_list(run, message.chart)
 
+    def _fill_system(self, run: RunSummary) -> None:
+        """The System section: the run's system/ metrics, apart from its own (hidden when it has none)."""
+        rows = system_metric_rows(run)
+        system = self.query_one("#run-system", DataTable)
+        system.display = bool(rows)
+        fill_table(system, ("system", "last", "min", "max", "samples"), rows, "-")
+
     def _fill_metric_list(self, run: RunSummary, chart: RunScreen.ChartReady | None) -> None:
         picker = self.query_one("#run-metric-list", MetricPicker)
         chosen = set(picker.chosen) & set(self.counts)
         if not chosen and (first := default_metric(self.counts)) is not None:
             chosen = {first}
-        picker.set_metrics(sorted(set(run.metrics) | set(self.counts), key=str.lower), chosen)
+        keys = set(run.metrics) | set(self.counts)
+        picker.set_metrics(sorted(keys, key=lambda k: (is_system_metric(k), k.lower())), chosen)  # system/ last
         if chart is not None and chart.keys == self.chosen_metrics and chart.window == self.window:
             self._chart_ready(chart)  # the worker drew what is chosen already
         else:
@@ -328,6 +341,12 @@ class RunScreen(ChartWindowActions, TrackerScreen):
         from .artifacts import ArtifactsScreen
 
         self.app.push_screen(ArtifactsScreen(self.store, self.run.id if self.run else self.run_id))
+
+    def action_reproduce(self) -> None:
+        """How to get this run back: checkout, patch, packages, command; its interruptions."""
+        from .reproduce import ReproduceScreen
+
+        self.app.push_screen(ReproduceScreen(self.store, self.run.id if self.run else self.run_id))
 
     def action_reload(self) -> None:
         """Read the run again from disk."""

@@ -13,6 +13,9 @@ from tracker_core.records import Experiment
 
 from .runs_table import short_time
 
+ALL_EXPERIMENTS = "*"
+"""The option id (and the main screen's experiment id) of the view of every experiment's runs."""
+
 
 def experiment_prompt(exp: Experiment) -> Text:
     """Two lines: the name, then ``N runs · MM-DD HH:MM`` of the latest run."""
@@ -40,12 +43,18 @@ class ExperimentList(OptionList):
         if [self._shown(e) for e in experiments] == [self._shown(e) for e in self.experiments]:
             return
         self.experiments = experiments
-        self.set_options(Option(experiment_prompt(e), id=e.id) for e in experiments)
-        ids = [e.id for e in experiments]
+        options = [Option(experiment_prompt(e), id=e.id) for e in experiments]
+        if len(experiments) > 1:  # last, so the cursor starts on the first experiment as before
+            total = sum(e.run_count for e in experiments)
+            prompt = Text("All experiments", style="bold italic")
+            prompt.append(f"\n{total} run{'' if total == 1 else 's'} · A", style="dim")
+            options.append(Option(prompt, id=ALL_EXPERIMENTS))
+        self.set_options(options)
+        ids = [o.id for o in options]
         if keep in ids:
             self.highlighted = ids.index(keep)
         elif ids:
-            self.highlighted = 0
+            self.highlighted = 0  # the first experiment
 
     @staticmethod
     def _shown(exp: Experiment) -> tuple[str, str, int, float | None]:

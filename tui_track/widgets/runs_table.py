@@ -24,10 +24,16 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tracker_core.compare import common_metrics
+from tracker_core.grouping import short_name
 from tracker_core.query import OrderKey, getter_for, quote_part, sort_runs
+from tracker_core.query.keys import AGGREGATES
 from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, UNREADABLE, RunSummary
+from tracker_core.system_metrics import is_system_metric
 
 from ..formatting import cell, duration
+from .run_groups import GroupView, group_choices, range_key
+from .run_tree import TreeLayout, tree_label, tree_order
 
 STATUS_LABELS = {
     RUNNING: "▶ running",
@@ -43,6 +49,7 @@ STATUS = "attributes.status"
 NAME = "attributes.name"
 START = "attributes.start_time"
 DURATION = "attributes.duration"
+EXPERIMENT = "attributes.experiment_id"
 FIXED_KEYS = (STATUS, NAME)
 ORDER_FIXED_KEYS = (None, NAME, START)
 """Sorts that a run's progress cannot change (its name and start time are set once)."""
@@ -98,14 +105,20 @@ class ColumnStats:
 
     def __init__(self) -> None:
         self.metrics: set[str] = set()
+        self.metric_count: dict[str, int] = {}
         self.tags: set[str] = set()
         self.param_first: dict[str, Any] = {}
         self.param_count: dict[str, int] = {}
         self.param_varies: set[str] = set()
 
-    def add(self, run: RunSummary) -> None:
-        """Fold in one run (new or updated)."""
+    def add(self, run: RunSummary, old: RunSummary | None = None) -> None:
+        """Fold in one run (new, or an update of ``old``)."""
+        if old is not None:
+            self._forget(old)
         self.metrics.update(run.metrics)
+        counts = self.metric_count
+        for key in run.metrics:
+            counts[key] = counts.get(key, 0) + 1
         self.tags.update(run.tags)
         for key, value in run.params.items():
             if key not in self.param_first:
@@ -115,6 +128,16 @@ class ColumnStats:
             self.param_count[key] += 1
             if key not in self.param_varies and value != self.param_first[key]:
                 self.param_varies.add(key)
+
+    def _forget(self, run: RunSummary) -> None:
+        for key in run.metrics:
+            self.metric_count[key] -= 1
+        for key in run.params:
+            self.param_count[key] -= 1
+
+    def remove(self, run: RunSummary) -> None:
+        """A run left the table (its metrics and params stay known as columns)."""
+        self._forget(run)
 
     def varying_params(self, n_runs: int) -> list[str]:
         """Params whose value differs between runs, or that some runs lack."""
@@ -156,6 +179,10 @@ class RunsTable(ScrollView, can_focus=True):
         Binding("minus", "hide_column", "Hide column", show=False),
         Binding("equals_sign", "show_columns", "Show hidden columns", show=False),
         Binding("o", "pick_columns", "Pick columns", show=False),
+        Binding("b", "group_by", "Group"),
+        Binding("B", "ungroup", "Ungroup", show=False),
+        Binding("F", "toggle_group", "Fold/unfold group", show=False),
+        Binding("M", "toggle_range", "Group min/max columns", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -167,6 +194,7 @@ class RunsTable(ScrollView, can_focus=True):
         "runs-table--failed",
         "runs-table--crashed",
         "runs-table--running",
+        "runs-table--group",
     }
 
     DEFAULT_CSS = """
@@ -184,6 +212,7 @@ class RunsTable(ScrollView, can_focus=True):
     RunsTable > .runs-table--failed { color: $error; }
     RunsTable > .runs-table--crashed { color: $error; text-style: bold; }
     RunsTable > .runs-table--running { color: $success; }
+    RunsTable > .runs-table--group { text-style: bold; }
     """
 
     cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)
@@ -211,8 +240,15 @@ class RunsTable(ScrollView, can_focus=True):
         self.predicate: Predicate | None = None
         self.empty_text = "No runs"
         self._stats = ColumnStats()
+        self._metric_order: list[str] = []
+        self.groups: GroupView | None = None
         self._highlighted: str | None = None
         self._fixed_width = 0
+        # the run tree and the all-experiments view (widgets/run_tree.py, screens/main.py)
+        self.tree_view = False
+        self.collapsed: set[str] = set()
+        self._tree = TreeLayout()
+        self.experiment_names: dict[str, str] | None = None
 
     # ------------------------------------------------------------------ data in
     def load(self, runs: dict[str, RunSummary]) -> None:
@@ -221,22 +257,25 @@ class RunsTable(ScrollView, can_focus=True):
         self._stats = ColumnStats()
         for run in self.runs.values():
             self._stats.add(run)
+        self._metric_order = []
         self.marks &= self.runs.keys()
         self._rebuild(keep_cursor=False)
 
     def apply_changes(self, changed: dict[str, RunSummary], removed: Iterable[str]) -> None:
         """Merge a live refresh: the cursor stays on its run and at the same height on screen."""
         for run_id in removed:
-            self.runs.pop(run_id, None)
+            gone = self.runs.pop(run_id, None)
+            if gone is not None:
+                self._stats.remove(gone)
             self.marks.discard(run_id)
         removed = list(removed)
         # Runs that only progressed (new points, a status) keep their place when neither the
         # filter nor the sort can move them: no need to re-sort 100,000 rows every tick.
         in_place = not removed and self.predicate is None and self.sort_column in ORDER_FIXED_KEYS
-        in_place = in_place and all(i in self.runs for i in changed)
+        in_place = in_place and self.groups is None and all(i in self.runs for i in changed)
         for run_id, run in changed.items():
+            self._stats.add(run, self.runs.get(run_id))
             self.runs[run_id] = run
-            self._stats.add(run)
         self._rebuild(keep_cursor=True, resort=not in_place)
 
     def set_filter(self, predicate: Predicate | None) -> None:
@@ -246,10 +285,30 @@ class RunsTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ data out
     @property
-    def cursor_run_id(self) -> str | None:
+    def cursor_row_id(self) -> str | None:
+        """The id of the row under the cursor: a run id, or a group row's id when grouped."""
         if not self.order:
             return None
         return self.order[min(self.cursor_row, len(self.order) - 1)]
+
+    @property
+    def cursor_run_id(self) -> str | None:
+        """The run under the cursor (None on a group row)."""
+        row = self.cursor_row_id
+        return row if row is None or row in self.runs else None
+
+    def shown_run_list(self) -> list[RunSummary]:
+        """The runs the filter lets through, in table order (grouped: group by group, collapsed ones too)."""
+        if self.groups is None or self.groups.grouping is None:
+            return [self.runs[i] for i in self.order]
+        return [run for group in self.groups.grouping.groups for run in group.runs]
+
+    @property
+    def shown_runs(self) -> int:
+        """How many runs the filter lets through (the rows, unless grouped)."""
+        if self.groups is None or self.groups.grouping is None:
+            return len(self.order)
+        return sum(g.count for g in self.groups.grouping.groups)
 
     @property
     def cursor_column(self) -> Column | None:
@@ -263,12 +322,28 @@ class RunsTable(ScrollView, can_focus=True):
     def metric_keys(self) -> list[str]:
         return sorted(self._stats.metrics)
 
+    def default_metrics(self) -> list[str]:
+        """The metrics most runs have, in a stable order: a metric keeps its place while runs come in;
+        newly common ones are appended (most common first)."""
+        stats = self._stats
+        common = common_metrics({k: c for k, c in stats.metric_count.items() if c > 0}, len(self.runs))
+        kept = [k for k in self._metric_order if k in common]
+        self._metric_order = kept + [k for k in common if k not in kept]
+        return self._metric_order
+
     # ------------------------------------------------------------------ building the view
     def column_choices(self) -> list[tuple[str, str, bool]]:
         """Every column the runs could show, as (key, label, shown): attributes, metrics, params, tags."""
         auto = dict(self._auto_keys())
         shown = {key for key in auto if key not in self.hidden} | self.extra
-        choices = {key: label if key.startswith("attributes.") else key.replace("`", "") for key, label in auto.items()}
+        choices = {key: label for key, label in auto.items() if key.startswith("attributes.")}
+        counts = self._stats.metric_count
+        common = self.default_metrics()
+        for name in [*common, *sorted(k for k in self._stats.metrics if k not in common)]:
+            runs = f"{counts.get(name, 0)}/{len(self.runs)} runs"
+            for aggregate in AGGREGATES:
+                key = metric_key(name, aggregate)
+                choices[key] = f"metrics.{name}" + ("" if aggregate == "last" else f".{aggregate}") + f"  ({runs})"
         choices.update((f"params.{quote_part(k)}", f"params.{k}") for k in sorted(self._stats.param_first))
         choices.update((f"tags.{quote_part(k)}", f"tags.{k}") for k in sorted(self._stats.tags))
         return [(key, label, key in shown) for key, label in choices.items()]
@@ -283,28 +358,44 @@ class RunsTable(ScrollView, can_focus=True):
 
     def _auto_keys(self) -> list[tuple[str, str]]:
         keys = [(STATUS, "status"), (NAME, "name"), (START, "start"), (DURATION, "duration")]
-        keys += [(f"metrics.{quote_part(k)}", k) for k in sorted(self._stats.metrics)]
+        if self.experiment_names is not None:  # runs of several experiments: say whose each is
+            keys.insert(2, (EXPERIMENT, "experiment"))
+        keys += [(f"metrics.{quote_part(k)}", k) for k in self.default_metrics() if not is_system_metric(k)]
         keys += [(f"params.{quote_part(k)}", k) for k in self._stats.varying_params(len(self.runs))]
         return keys
 
-    def _auto_columns(self) -> list[Column]:
-        sample = [self.runs[i] for i in self.order[:MAX_SAMPLE]]
+    def _auto_columns(self, sample: list[RunSummary]) -> list[Column]:
         keys = self._auto_keys()
         known = {key for key, _ in keys}
-        keys += [(key, key.split(".", 1)[1].strip("`")) for key in sorted(self.extra - known)]
+        keys += [(key, short_name(key)) for key in sorted(self.extra - known)]
+        groups = self.groups
+        if groups is not None:  # the name column shows the group's values; start and duration make room
+            keys = [k for k in keys if k[0] not in groups.by and k[0] not in (START, DURATION)]
         columns = []
         for key, label in keys:
             if key in self.hidden:
                 continue
-            widest = max((cell_len(column_text(r, key)) for r in sample), default=0)
-            cap = {STATUS: 12, NAME: 24, START: 11, DURATION: 7}.get(key, 14)
-            width = max(min(widest, cap), min(cell_len(label) + 1, 16), 4)
-            numeric = key.startswith("metrics.") or key == DURATION
-            columns.append(Column(key, label, width, numeric))
+            if key == NAME and groups is not None:
+                label = groups.title
+            columns.append(self._column(key, label, sample))
+            if groups is not None and groups.show_range and key.startswith("metrics."):
+                for stat in ("min", "max"):
+                    columns.append(self._column(range_key(stat, key), f"{label} {stat}", sample))
         return columns
 
+    def _column(self, key: str, label: str, sample: list[RunSummary]) -> Column:
+        widest = max((cell_len(self._text(r, key)) for r in sample), default=0)
+        cap = {STATUS: 12, NAME: 24, START: 11, DURATION: 7}.get(key, 14)
+        if self.groups is not None:
+            texts = self.groups.sample_texts(key, MAX_SAMPLE) if self.groups.grouping is not None else []
+            widest = max([widest, *map(cell_len, texts)])
+            cap = {STATUS: 12, NAME: 28}.get(key, 24 if key.startswith("metrics.") else cap)
+        width = max(min(widest, cap), min(cell_len(label) + 1, 16), 4)
+        numeric = key.startswith(("metrics.", "range:")) or key == DURATION
+        return Column(key, label, width, numeric)
+
     def _rebuild(self, keep_cursor: bool, resort: bool = True, from_top: bool = False) -> None:
-        old_id = self.cursor_run_id if keep_cursor else None
+        old_id = self.cursor_row_id if keep_cursor else None
         screen_offset = self.cursor_row - int(self.scroll_y) if keep_cursor else 0
         old_key = self.cursor_column.key if self.cursor_column else None
         if resort:
@@ -312,8 +403,15 @@ class RunsTable(ScrollView, can_focus=True):
             if self.predicate is not None:
                 predicate = self.predicate
                 runs = [r for r in runs if _accepts(predicate, r)]
-            self.order = sort_ids(runs, self.sort_column, self.sort_descending)
-        self.columns = self._auto_columns()
+            if self.groups is not None:
+                self._build_groups(list(runs))
+            else:
+                self.order = sort_ids(runs, self.sort_column, self.sort_descending)
+                if self.tree_view:
+                    self._tree = tree_order(self.order, self.runs, self.collapsed)
+                    self.order = self._tree.order
+        sample = [r for i in self.order[:MAX_SAMPLE] if (r := self.runs.get(i)) is not None]
+        self.columns = self._auto_columns(sample)
         self._fixed_width = MARK_WIDTH + sum(c.width + 1 for c in self.columns if c.key in FIXED_KEYS)
         keys = [c.key for c in self.columns]
         self.cursor_col = keys.index(old_key) if old_key in keys else min(self.cursor_col, max(len(keys) - 1, 0))
@@ -321,8 +419,12 @@ class RunsTable(ScrollView, can_focus=True):
         if old_id is not None:
             try:
                 row = self.order.index(old_id)
-            except ValueError:
-                row = min(self.cursor_row, max(len(self.order) - 1, 0))
+            except ValueError:  # its group collapsed, or the table was grouped: the cursor goes to its group
+                group_row = self.groups.member_of.get(old_id) if self.groups else None
+                if group_row is not None:
+                    row = self.order.index(group_row)
+                else:
+                    row = min(self.cursor_row, max(len(self.order) - 1, 0))
         total = MARK_WIDTH + sum(c.width + 1 for c in self.columns)
         self.virtual_size = Size(total, len(self.order) + 1)
         if from_top:  # the cursor's run stays visible, with as much of the new order's top as fits
@@ -335,6 +437,70 @@ class RunsTable(ScrollView, can_focus=True):
         self.cursor_row = row
         self.refresh()
         self.post_message(self.ViewChanged())
+
+    # ------------------------------------------------------------------ grouping
+    def _build_groups(self, runs: list[RunSummary]) -> None:
+        assert self.groups is not None
+        metrics = [k for k, _ in self._auto_keys() if k.startswith("metrics.") and k not in self.hidden]
+        metrics += sorted(k for k in self.extra if k.startswith("metrics.") and k not in metrics)
+        self.order = self.groups.build(runs, metrics, self.sort_column, self.sort_descending)
+
+    def group_by(self, keys: list[str]) -> None:
+        """Group the runs by these keys (params/tags in full); an empty list shows the runs ungrouped."""
+        if not keys:
+            self.groups = None
+        elif self.groups is None or self.groups.by != keys:
+            show_range = self.groups.show_range if self.groups else False
+            self.groups = GroupView(keys)
+            self.groups.show_range = show_range
+        self._rebuild(keep_cursor=True, from_top=True)
+
+    def group_key_choices(self) -> list[tuple[str, str, bool]]:
+        """What the runs can be grouped by (params that vary first, then other params, tags), and the choice."""
+        stats = self._stats
+        chosen = set(self.groups.by) if self.groups else set()
+        choices = group_choices(sorted(stats.param_first), stats.varying_params(len(self.runs)), sorted(stats.tags))
+        return [(key, label, key in chosen) for key, label in choices]
+
+    def action_group_by(self) -> None:
+        """Pick the params or tags to group the runs by (none ticked: ungrouped)."""
+        from ..screens.columns import ColumnPicker
+
+        choices = self.group_key_choices()
+        if not choices:
+            self.notify("These runs have no params or tags to group by", severity="warning")
+            return
+
+        def chosen(keys: list[str] | None) -> None:
+            if keys is not None:
+                self.group_by(keys)
+
+        self.app.push_screen(ColumnPicker(choices, title="Group by"), chosen)
+
+    def action_ungroup(self) -> None:
+        if self.groups is not None:
+            self.group_by([])
+
+    def action_toggle_group(self) -> None:
+        """Expand the group under the cursor to its runs, or collapse it (also from one of its runs)."""
+        row = self.cursor_row_id
+        if self.groups is None or row is None or not self.groups.toggle(row):
+            return
+        self._rebuild(keep_cursor=True)  # a run of a group collapsed: the cursor goes to its group
+
+    def action_toggle_range(self) -> None:
+        """Show or hide the min and max columns of each metric in the grouped view."""
+        if self.groups is None:
+            self.notify("Min/max columns are for grouped runs: press b to group", severity="warning")
+            return
+        self.groups.show_range = not self.groups.show_range
+        self._rebuild(keep_cursor=True)
+
+    @property
+    def cursor_group(self) -> Any:
+        """The :class:`~tracker_core.compare.RunGroup` under the cursor (None on a run row or ungrouped)."""
+        row = self.cursor_row_id
+        return None if self.groups is None or row is None else self.groups.rows.get(row)
 
     # ------------------------------------------------------------------ cursor
     def watch_cursor_row(self, row: int) -> None:
@@ -414,6 +580,10 @@ class RunsTable(ScrollView, can_focus=True):
         self.cursor_row = len(self.order) - 1
 
     def action_select(self) -> None:
+        """Open the run under the cursor; on a group row, expand or collapse the group."""
+        if self.cursor_group is not None:
+            self.action_toggle_group()
+            return
         run_id = self.cursor_run_id
         if run_id is not None:
             self.post_message(self.Selected(self, run_id))
@@ -454,6 +624,17 @@ class RunsTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ marks and columns
     def action_toggle_mark(self) -> None:
+        group = self.cursor_group
+        if group is not None:  # a group row: mark all its runs, or unmark them if all are marked
+            ids = {r.id for r in group.runs}
+            if ids <= self.marks:
+                self.marks -= ids
+            else:
+                self.marks |= ids
+            self.cursor_row += 1
+            self.refresh()
+            self.post_message(self.ViewChanged())
+            return
         run_id = self.cursor_run_id
         if run_id is None:
             return
@@ -491,6 +672,26 @@ class RunsTable(ScrollView, can_focus=True):
         self.app.push_screen(ColumnPicker(self.column_choices()), chosen)
 
     # ------------------------------------------------------------------ rendering
+    def _group_cells(self, row_id: str, row: int, base: Style) -> tuple[list[Segment], list[Segment]]:
+        """A group row: the expand glyph (readable without colour), count, values, mean ± std per metric."""
+        assert self.groups is not None
+        group = self.groups.rows[row_id]
+        is_cursor = row == self.cursor_row
+        row_style = base + self.get_component_rich_style("runs-table--group")
+        if is_cursor:
+            row_style = row_style + self.get_component_rich_style("runs-table--cursor")
+        cursor_cell = self.get_component_rich_style("runs-table--cursor-cell")
+        glyph = "▾" if row_id in self.groups.expanded else "▸"
+        fixed: list[Segment] = [Segment(glyph + ("›" if is_cursor else " "), row_style)]
+        moving: list[Segment] = []
+        for index, column in enumerate(self.columns):
+            target = fixed if column.key in FIXED_KEYS else moving
+            text = self.groups.text(group, column.key)
+            style = row_style + cursor_cell if is_cursor and index == self.cursor_col else row_style
+            target.append(Segment(_fit(text, column), style))
+            target.append(Segment(" ", row_style))
+        return fixed, moving
+
     def _cells(self, run: RunSummary | None, row: int, base: Style) -> tuple[list[Segment], list[Segment]]:
         is_cursor = run is not None and row == self.cursor_row
         header = self.get_component_rich_style("runs-table--header") if run is None else None
@@ -513,21 +714,19 @@ class RunsTable(ScrollView, can_focus=True):
                 style = header or base
                 if index == self.cursor_col:
                     style = style + Style(underline=True)
+            elif column.key.startswith("range:"):
+                text, style = "", row_style  # a group's min/max column: nothing for one run
             else:
-                text = column_text(run, column.key)
+                text = self._text(run, column.key)
+                if column.key == NAME and self.groups is not None:
+                    text = "  " + text  # a run inside its expanded group
                 style = row_style
                 if column.key == STATUS and run.status in (FAILED, CRASHED, RUNNING, UNREADABLE):
                     name = "crashed" if run.status in (CRASHED, UNREADABLE) else run.status
                     style = style + self.get_component_rich_style(f"runs-table--{name}")
                 if is_cursor and index == self.cursor_col:
                     style = style + cursor_cell
-            if cell_len(text) > column.width:
-                text = set_cell_size(text, column.width - 1) + "…"
-            elif column.numeric:
-                text = text.rjust(column.width)
-            else:
-                text = set_cell_size(text, column.width)
-            target.append(Segment(text, style))
+            target.append(Segment(_fit(text, column), style))
             target.append(Segment(" ", header or row_style))
         return fixed, moving
 
@@ -541,10 +740,14 @@ class RunsTable(ScrollView, can_focus=True):
         row = int(self.scroll_y) + y - 1
         if y > 0 and row >= len(self.order):
             return Strip.blank(width, base)
-        run = None if y == 0 else self.runs[self.order[row]]
-        fixed, moving = self._cells(run, row, base)
-        fill = self.get_component_rich_style("runs-table--header") if run is None else base
-        if run is not None and row == self.cursor_row:
+        row_id = None if y == 0 else self.order[row]
+        run = None if row_id is None else self.runs.get(row_id)
+        if row_id is not None and run is None:
+            fixed, moving = self._group_cells(row_id, row, base)
+        else:
+            fixed, moving = self._cells(run, row, base)
+        fill = self.get_component_rich_style("runs-table--header") if row_id is None else base
+        if row_id is not None and row == self.cursor_row:
             fill = base + self.get_component_rich_style("runs-table--cursor")
         fixed_strip = Strip(fixed)
         view = max(0, width - fixed_strip.cell_length)
@@ -552,8 +755,55 @@ class RunsTable(ScrollView, can_focus=True):
         moving_strip = Strip(moving).crop(scroll_x, scroll_x + view)
         return Strip.join([fixed_strip, moving_strip]).extend_cell_length(width, fill).crop(0, width)
 
+    def _text(self, run: RunSummary, key: str) -> str:
+        """A cell's text, with the tree's indent and the experiment's name where those views are on."""
+        if key == NAME and self.tree_view:
+            kids = self._tree.children.get(run.id, 0)
+            return tree_label(run.name, self._tree.depth.get(run.id, 0), kids, run.id in self.collapsed)
+        if key == EXPERIMENT and self.experiment_names is not None:
+            return self.experiment_names.get(run.experiment_id, run.experiment_id[:8])
+        return column_text(run, key)
+
+    def set_tree(self, on: bool) -> None:
+        """Show child runs under their parents (on) or flat (off)."""
+        self.tree_view = on
+        self._rebuild(keep_cursor=True)
+
+    def toggle_collapse(self) -> bool:
+        """Fold or unfold the children of the run under the cursor (of its parent, on a child); False if none."""
+        run_id = self.cursor_run_id
+        if not self.tree_view or run_id is None:
+            return False
+        target: str | None = run_id
+        if not self._tree.children.get(run_id):
+            target = self.runs[run_id].parent_id
+            if target not in self._tree.children:
+                return False
+        assert target is not None
+        self.collapsed.symmetric_difference_update({target})
+        self._rebuild(keep_cursor=True)
+        if target in self.collapsed:
+            self.move_to(target)  # its child under the cursor is folded away
+        return True
+
     def refresh_row(self, row: int) -> None:
         self.refresh(Region(0, row - int(self.scroll_y) + 1, self.size.width, 1))
+
+
+def _fit(text: str, column: Column) -> str:
+    """A cell's text cut (with an ellipsis) or padded to its column's width, numbers to the right."""
+    if cell_len(text) > column.width:
+        return set_cell_size(text, column.width - 1) + "…"
+    if column.numeric:
+        return text.rjust(column.width)
+    return set_cell_size(text, column.width)
+
+
+def metric_key(name: str, aggregate: str) -> str:
+    """The column key of a metric's aggregate: ``metrics.loss``, ``metrics.`loss`.min``."""
+    if aggregate == "last":
+        return f"metrics.{quote_part(name)}"
+    return f"metrics.{quote_part(name, always=True)}.{aggregate}"
 
 
 def _accepts(predicate: Predicate, run: RunSummary) -> bool:
