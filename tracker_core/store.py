@@ -52,6 +52,7 @@ from .validation import flush_interval_arg, safe_join, same_value, staged_values
 
 if TYPE_CHECKING:
     from .history import HistoryIndex, LiveHistory, Series
+    from .index import RunIndex
 
 DEFAULT_EXPERIMENT = "Default"
 STALE_AFTER = 30.0
@@ -88,6 +89,8 @@ class Store:
         self.layout = Layout(self.root)
         self._exp_by_name: dict[str, str] = {}
         self._run_exp: dict[str, str] = {}
+        self._activity: dict[str, RunIndex] = {}
+        """One live index per experiment for its last activity: a later listing re-reads only what changed."""
         self._cleaned = False
         self.exists = False
         self.exists = self._open(create)
@@ -256,7 +259,9 @@ class Store:
         """The latest time a run of the experiment recorded: an end, else a live heartbeat, else a start."""
         from .index import RunIndex
 
-        index = RunIndex(self, exp_id)
+        index = self._activity.get(exp_id)
+        if index is None:
+            index = self._activity[exp_id] = RunIndex(self, exp_id)
         index.refresh()
         times = [r.end_time or r.heartbeat or r.start_time for r in index.runs.values()]
         return max((t for t in times if t is not None), default=None)

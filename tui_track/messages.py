@@ -76,6 +76,7 @@ class ViewStateLoaded(Message):
     notice: str | None
 
 
+@dataclass
 class RemoteRefreshed(Message):
     """A pull of an ``s3://`` store's remote into its mirror ended: ``changed`` something, or ``error`` says why not."""
 
