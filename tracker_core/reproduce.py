@@ -107,6 +107,13 @@ def cuda_versions() -> dict[str, Any]:
     version = getattr(torch, "version", None)
     if getattr(version, "cuda", None):
         out["torch_cuda"] = str(version.cuda)  # type: ignore[union-attr]
+    return {**out, **driver_versions()}
+
+
+@lru_cache(maxsize=1)
+def driver_versions() -> dict[str, Any]:
+    """The NVIDIA driver and its CUDA version, read once per process (NVML, else ``nvidia-smi``)."""
+    out: dict[str, Any] = {}
     try:
         import pynvml
 
