@@ -130,11 +130,12 @@ def dumps(value: Any, *, indent: bool = False) -> str:
 
 
 # orjson reads an integer beyond 64 bits as a float (and refuses one beyond a float's range), so
-# text holding an integer of 19 or more digits is parsed by the standard library, which keeps it
-# exact. Such integers are found at C speed: every digit maps to "0", "." stays (so the digits of a
-# fraction such as 0.0003955963308602817 do not count), everything else maps to " ".
-_NUMBER_SHAPE = bytes(0x30 if 0x30 <= b <= 0x39 else b if b == 0x2E else 0x20 for b in range(256))
-_LONG_INTEGER = b" " + b"0" * 19
+# text that may hold one (20 or more digits, or a negative of 19) is parsed by the standard library,
+# which keeps it exact. Found at C speed: every digit maps to "0", "." and "-" stay (so the digits of
+# a fraction such as 0.0003955963308602817 do not count), everything else maps to " ".
+_NUMBER_SHAPE = bytes(0x30 if 0x30 <= b <= 0x39 else b if b in (0x2E, 0x2D) else 0x20 for b in range(256))
+_LONG_POSITIVE = b" " + b"0" * 20
+_LONG_NEGATIVE = b"-" + b"0" * 19
 
 
 def loads(text: str | bytes, *, raw: bool = False) -> Any:
@@ -147,7 +148,8 @@ def loads(text: str | bytes, *, raw: bool = False) -> Any:
     import orjson
 
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    if _LONG_INTEGER in b" " + data.translate(_NUMBER_SHAPE):
+    shape = b" " + data.translate(_NUMBER_SHAPE)
+    if _LONG_POSITIVE in shape or _LONG_NEGATIVE in shape:
         value = json.loads(data, parse_constant=_no_constant)
     else:
         value = orjson.loads(data)

@@ -277,13 +277,18 @@ class Store:
                 exp = None
             if exp is not None and exp.name == name_or_id:
                 return exp
-        experiments = self.list_experiments(include_deleted=True)
-        for exp in experiments:
-            if exp.name == name_or_id:
-                return exp
-        matches = [e for e in experiments if e.id.startswith(name_or_id)] if len(name_or_id) >= 4 else []
-        if len(matches) == 1:
-            return matches[0]
+        experiments = self.list_experiments(include_deleted=True, with_counts=False)  # names only: cheap
+        found = next((e for e in experiments if e.name == name_or_id), None)
+        if found is None:
+            matches = [e for e in experiments if e.id.startswith(name_or_id)] if len(name_or_id) >= 4 else []
+            found = matches[0] if len(matches) == 1 else None
+        if found is not None:
+            if found.error is not None:
+                return found
+            try:
+                return self.read_experiment(found.id, with_counts=True)
+            except (OSError, CorruptFileError):
+                return found
         names = ", ".join(repr(e.name) for e in experiments if include_deleted or not e.deleted) or "none yet"
         raise NotFoundError(f"no experiment named {name_or_id!r}; experiments: {names}")
 
