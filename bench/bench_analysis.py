@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
-import time
-from collections.abc import Callable
+
+from bench_query import median_seconds  # the same timing as the query benchmark
 
 from tracker_core.compare import COUNT, group_runs
 from tracker_core.query import OrderKey, sort_runs
@@ -50,15 +49,6 @@ def make_runs(n: int, seed: int = 13) -> list[RunSummary]:
             )
         )
     return runs
-
-
-def median_seconds(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
