@@ -169,6 +169,16 @@ class _Checker:
     def problem(self, path: str | os.PathLike[str], kind: str, reason: str, repairable: bool = False) -> None:
         self.report.problems.append(Problem(self.rel(path), kind, reason, repairable))
 
+    def unreadable(self, path: str | os.PathLike[str], kind: str, exc: OSError | CorruptFileError) -> None:
+        """Report a file its codec could not read: missing, damaged (the codec's reason) or an OS error."""
+        if isinstance(exc, FileNotFoundError):
+            reason = "is missing"
+        elif isinstance(exc, CorruptFileError):
+            reason = exc.reason
+        else:
+            reason = _os_reason(exc)
+        self.problem(path, kind, reason)
+
     def _old(self, path: str, age: float) -> bool:
         try:
             return self.now - os.lstat(path).st_mtime >= age
@@ -190,12 +200,8 @@ class _Checker:
         exp_file = layout.experiment_file(exp_id)
         try:
             files.load_experiment(layout.experiment_dir(exp_id))
-        except FileNotFoundError:
-            self.problem(exp_file, "experiment", "is missing")
-        except CorruptFileError as exc:
-            self.problem(exp_file, "experiment", exc.reason)
-        except OSError as exc:
-            self.problem(exp_file, "experiment", _os_reason(exc))
+        except (OSError, CorruptFileError) as exc:
+            self.unreadable(exp_file, "experiment", exc)
         run_ids = sorted(layout.run_ids(exp_id))
         deleted = layout.deleted_run_ids(exp_id)
         summaries: dict[str, tuple[codecs.Stamp, RunSummary]] = {}
@@ -231,12 +237,8 @@ class _Checker:
             summary = codecs.decode_run(data, run_id, exp_id, deleted, with_env=True)
             offset = codecs.metrics_offset(data)
             found = stamp, summary
-        except FileNotFoundError:
-            self.problem(run_file, "run", "is missing")
-        except CorruptFileError as exc:
-            self.problem(run_file, "run", exc.reason)
-        except OSError as exc:
-            self.problem(run_file, "run", _os_reason(exc))
+        except (OSError, CorruptFileError) as exc:
+            self.unreadable(run_file, "run", exc)
         if found is None:
             live = writer_alive(run_dir) is True
         else:
