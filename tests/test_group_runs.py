@@ -243,3 +243,18 @@ def test_generated_runs_match_the_reference(rows: list[tuple[Any, int, Any]]) ->
         runs.append(run(i, params, **metrics))
     check_against_reference(runs, ["lr"], "loss")
     check_against_reference(runs, ["lr", "depth"], "loss")
+
+
+def test_a_cache_of_the_same_runs_gives_the_same_groups_and_one_of_other_runs_is_not_used() -> None:
+    from tracker_core.compare import RunColumns
+
+    runs = [run(i, {"lr": i % 3, "depth": i % 2}, loss=float(i), acc=i / 10) for i in range(12)]
+    cache = RunColumns(runs)
+    for by in (["lr"], ["depth"], ["lr", "depth"]):  # re-groupings reuse the columns read the first time
+        cached = group_runs(runs, by, ["loss", "acc.max"], cache=cache).to_records()
+        assert cached == group_runs(runs, by, ["loss", "acc.max"]).to_records()
+    assert set(cache._metrics) == {metric_column("loss"), metric_column("acc.max")}
+    others = [run(i, {"lr": 0}, loss=100.0 + i) for i in range(12)]  # as many runs, other objects
+    assert not cache.matches(others)
+    (group,) = group_runs(others, "lr", "loss", cache=cache).groups
+    assert group.stats("loss").min == 100.0

@@ -340,17 +340,61 @@ def _plain(values: list[Any]) -> bool:
     return float not in kinds or all(v == v for v in values if type(v) is float)
 
 
+class RunColumns:
+    """Each run's extracted values of group keys and metric columns, kept between groupings of the same runs.
+
+    What :func:`group_runs` reads of every run does not change when only the keys or the sort change:
+    pass one ``RunColumns`` of the runs as ``cache`` and a re-grouping reads each column once."""
+
+    __slots__ = ("runs", "_dicts", "_keys", "_metrics")
+
+    def __init__(self, runs: Iterable[RunSummary]) -> None:
+        self.runs: list[RunSummary] = list(runs)
+        self._dicts: list[dict[str, Any]] | None = None
+        self._keys: dict[str, list[Any]] = {}
+        self._metrics: dict[str, tuple[Any, Any]] = {}
+
+    def matches(self, runs: Sequence[RunSummary]) -> bool:
+        """Whether ``runs`` are these runs (the same objects, in the same order)."""
+        return runs is self.runs or (len(runs) == len(self.runs) and all(map(is_, runs, self.runs)))
+
+    def key_values(self, key: str) -> list[Any]:
+        """Each run's value of a group key (None where it has none)."""
+        values = self._keys.get(key)
+        if values is None:
+            values = self._keys[key] = _key_values(self.runs, key)
+        return values
+
+    def metric_values(self, column: str) -> tuple[Any, Any]:
+        """Each run's value of a metric column as a float array (NaN where none), and where it has none."""
+        found = self._metrics.get(column)
+        if found is None:
+            if self._dicts is None:
+                self._dicts = list(map(attrgetter("metrics"), self.runs))
+            found = self._metrics[column] = _metric_values(self.runs, self._dicts, column)
+        return found
+
+
 def group_runs(
-    runs: Iterable[RunSummary], by: Sequence[str] | str, metrics: Sequence[str] | str | None = None
+    runs: Iterable[RunSummary],
+    by: Sequence[str] | str,
+    metrics: Sequence[str] | str | None = None,
+    *,
+    cache: RunColumns | None = None,
 ) -> Grouping:
     """Group ``runs`` by the values of the ``by`` keys and compute each ``metrics`` column's count, mean, std,
     min and max per group (see the module docstring for keys, NaN and missing values).
 
     ``by`` and ``metrics`` may be comma-separated text. ``metrics`` None means every metric the runs
-    logged (last values), the most commonly logged first. Raises :class:`ValidationError` for an empty
-    ``by``, a key naming nothing, or a metric column that is not a metric.
+    logged (last values), the most commonly logged first. ``cache``, a :class:`RunColumns` of the same
+    runs, keeps what is read of each run for the next grouping (ignored when it holds other runs). Raises
+    :class:`ValidationError` for an empty ``by``, a key naming nothing, or a metric column that is not a
+    metric.
     """
     runs = list(runs)
+    if cache is None or not cache.matches(runs):
+        cache = RunColumns(runs)
+    runs = cache.runs
     by_keys = _split(by)
     if not by_keys:
         raise ValidationError("group by at least one key, e.g. params.lr")
@@ -360,11 +404,10 @@ def group_runs(
         columns = [f"metrics.{quote_part(k)}" for k in sorted(counts, key=lambda k: (-counts[k], k))]
     else:
         columns = list(dict.fromkeys(metric_column(m) for m in _split(metrics)))
-    values, label, order, bounds = _buckets(runs, keys)
+    values, label, order, bounds = _buckets([cache.key_values(key) for key in keys])
     table = StatsTable()
-    dicts = list(map(attrgetter("metrics"), runs))
     for column in columns:
-        table.columns[column] = _column_stats(*_metric_values(runs, dicts, column), label, len(values))
+        table.columns[column] = _column_stats(*cache.metric_values(column), label, len(values))
     ordered = list(map(runs.__getitem__, order))
     groups = [
         RunGroup(group_values, ordered[bounds[g] : bounds[g + 1]], table, g) for g, group_values in enumerate(values)
@@ -377,12 +420,12 @@ def _split(items: Sequence[str] | str) -> list[str]:
     return [p.strip() for part in parts for p in part.split(",") if p.strip()]
 
 
-def _buckets(runs: list[RunSummary], keys: list[str]) -> tuple[list[tuple[Any, ...]], Any, list[int], list[int]]:
-    """The groups in first-seen order: their values, each run's group number (a numpy array), the run
-    positions ordered by group (stable), and where each group's runs start in that order (and end)."""
+def _buckets(columns: list[list[Any]]) -> tuple[list[tuple[Any, ...]], Any, list[int], list[int]]:
+    """The groups in first-seen order of each run's values of the keys (``columns``, one list per key): their
+    values, each run's group number (a numpy array), the run positions ordered by group (stable), and where
+    each group's runs start in that order (and end)."""
     import numpy as np
 
-    columns = [_key_values(runs, key) for key in keys]
     identities = [col if _plain(col) else list(map(_identity, col)) for col in columns]
     ids: list[Any] = identities[0] if len(identities) == 1 else list(zip(*identities, strict=True))
     number: dict[Any, Any] = dict.fromkeys(ids)  # C loops only: first-seen order kept by the dict

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tracker_core.compare import COUNT, Grouping, RunGroup, group_runs
+from tracker_core.compare import COUNT, Grouping, RunColumns, RunGroup, group_runs
 from tracker_core.grouping import Stat, short_name
 from tracker_core.query import OrderKey, sort_runs
 from tracker_core.records import RunSummary
@@ -53,6 +53,8 @@ class GroupView:
         self.rows: dict[str, RunGroup] = {}
         self.member_of: dict[str, str] = {}
         """run id -> the row id of its group (every run grouped)."""
+        self.columns: RunColumns | None = None
+        """What was read of each run for the last grouping: a re-grouping of the same runs reuses it."""
 
     @property
     def title(self) -> str:
@@ -61,7 +63,12 @@ class GroupView:
 
     def build(self, runs: Sequence[RunSummary], metrics: list[str], sort: str | None, descending: bool) -> list[str]:
         """Group ``runs`` and return the row ids in order (group rows, and the runs of expanded groups)."""
-        grouping = group_runs(runs, by=self.by, metrics=metrics) if runs else Grouping(self.by, metrics, [])
+        if not runs:
+            grouping = Grouping(self.by, metrics, [])
+        else:
+            if self.columns is None or not self.columns.matches(runs):
+                self.columns = RunColumns(runs)
+            grouping = group_runs(runs, by=self.by, metrics=metrics, cache=self.columns)
         key, stat = self._sort_key(sort, grouping)
         if key is not None or descending:
             grouping = grouping.sorted(key, descending, stat)

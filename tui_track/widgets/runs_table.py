@@ -450,9 +450,10 @@ class RunsTable(ScrollView, can_focus=True):
         if not keys:
             self.groups = None
         elif self.groups is None or self.groups.by != keys:
-            show_range = self.groups.show_range if self.groups else False
+            previous = self.groups
             self.groups = GroupView(keys)
-            self.groups.show_range = show_range
+            if previous is not None:  # the same runs: what was read of each is read again for nothing
+                self.groups.show_range, self.groups.columns = previous.show_range, previous.columns
         self._rebuild(keep_cursor=True, from_top=True)
 
     def group_key_choices(self) -> list[tuple[str, str, bool]]:
