@@ -346,7 +346,7 @@ class RunColumns:
     What :func:`group_runs` reads of every run does not change when only the keys or the sort change:
     pass one ``RunColumns`` of the runs as ``cache`` and a re-grouping reads each column once."""
 
-    __slots__ = ("runs", "_dicts", "_keys", "_metrics")
+    __slots__ = ("_dicts", "_keys", "_metrics", "runs")
 
     def __init__(self, runs: Iterable[RunSummary]) -> None:
         self.runs: list[RunSummary] = list(runs)
