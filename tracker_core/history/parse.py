@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..jsonio import decode_float
+from ..storage.append import complete_end, split_lines
 
 if TYPE_CHECKING:
     import numpy as np
@@ -81,8 +82,8 @@ def parse_bytes(data: bytes | memoryview) -> Parsed:
     import numpy as np
 
     raw = bytes(data)
-    end = raw.rfind(b"\n") + 1
-    lines = [line for line in raw[:end].split(b"\n") if line.strip()]
+    end = complete_end(raw)
+    lines = split_lines(raw)
     last_line = lines[-1] if lines else b""
     recs = _records(lines)
     codes: dict[str, int] = {}
