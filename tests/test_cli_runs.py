@@ -178,6 +178,22 @@ def test_best_by_metric_direction(demo_store: tc.Store) -> None:
     assert record["value"] == pytest.approx(1 / 7)  # 1 / (epoch + 1 + j) at epoch 4, j 2
 
 
+def test_best_offers_the_column_pickers_aggregates(demo_store: tc.Store) -> None:
+    from tracker_core.query.keys import AGGREGATES
+
+    for aggregate in AGGREGATES:  # one definition: every aggregate the picker offers ranks runs here
+        record = json.loads(
+            run_cli(demo_store, "best", "mnist_mlp", "-m", "train_loss", "-a", aggregate, "--json").stdout
+        )
+        assert record["aggregate"] == aggregate and record["value"] is not None
+    mean = json.loads(run_cli(demo_store, "best", "mnist_mlp", "-m", "train_loss", "-a", "mean", "--json").stdout)
+    from tracker_core.query import search_runs
+
+    runs = {r.name: r for r in search_runs(demo_store, "mnist_mlp")}
+    means = {name: r.metrics["train_loss"].mean for name, r in runs.items() if r.status == "finished"}
+    assert mean["run"]["name"] == min((v, k) for k, v in means.items() if v is not None)[1]
+
+
 def test_export_csv_and_json(demo_store: tc.Store, tmp_path: Path) -> None:
     result = run_cli(demo_store, "export", "churn_prediction", "--format", "csv")
     assert result.exit_code == 0, result.output

@@ -157,5 +157,5 @@ def test_best_run_honours_direction_aggregate_and_filter(store: tc.Store) -> Non
 def test_best_run_none_when_no_run_has_the_metric(store: tc.Store) -> None:
     assert best_run(store, "sweep", "f1", settings=NO_CONFIG) is None
     assert best_run(store, "sweep", "acc", settings=NO_CONFIG, filter="attributes.name = 'nan'") is None
-    with pytest.raises(ValidationError, match="aggregate must be last, min, max, mean or first"):
+    with pytest.raises(ValidationError, match="aggregate must be one of last, min, max, mean, first, count"):
         best_run(store, "sweep", "acc", aggregate="median", settings=NO_CONFIG)

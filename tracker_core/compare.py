@@ -293,13 +293,14 @@ def best_run(
     direction: Direction | None = None,
     runs: Sequence[RunSummary] | None = None,
 ) -> RunSummary | None:
-    """The run of ``experiment`` with the best ``metric`` (its ``aggregate``: last, min, max, mean or first), honouring
+    """The run of ``experiment`` with the best ``metric`` (its ``aggregate``: one of :data:`AGGREGATES`, the set
+    the column picker offers: last, min, max, mean, first or count), honouring
     the metric's direction (or ``direction``); None if no matching run logged the metric (NaN ignored).
 
     ``filter`` restricts the candidates (``"attributes.status = 'finished'"``); ties go to the newest run.
     """
-    if aggregate not in ("last", "min", "max", "mean", "first"):
-        raise ValidationError(f"aggregate must be last, min, max, mean or first, got {aggregate!r}")
+    if aggregate not in AGGREGATES:
+        raise ValidationError(f"aggregate must be one of {', '.join(AGGREGATES)}, got {aggregate!r}")
     if direction is not None and direction not in ("min", "max"):
         raise ValidationError(f"direction must be 'min' or 'max', got {direction!r}")
     chosen = direction or metric_direction(metric, settings)

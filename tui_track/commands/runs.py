@@ -18,6 +18,7 @@ import click
 from tracker_core.compare import common_metrics, metric_counts
 from tracker_core.errors import NotFoundError, ValidationError
 from tracker_core.query import QueryError, columns_of, filter_keys, parse_key, quote_part, search_runs, value_of
+from tracker_core.query.keys import AGGREGATES
 from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, UNREADABLE
 
 from ..describe import dataset_rows
@@ -344,7 +345,14 @@ def compare_cmd(
 @click.option("--metric", "-m", required=True, metavar="KEY", help="The metric to rank by (e.g. auc_roc, loss).")
 @click.option("--min", "lower", is_flag=True, help="Lower is better (default: from the name or config).")
 @click.option("--max", "higher", is_flag=True, help="Higher is better.")
-@click.option("--aggregate", "-a", type=click.Choice(["last", "min", "max"]), default="last", show_default=True)
+@click.option(
+    "--aggregate",
+    "-a",
+    type=click.Choice(AGGREGATES),
+    default="last",
+    show_default=True,
+    help="Which value of the metric ranks the runs (the column picker's set).",
+)
 @click.option("--filter", "-f", "filter_text", metavar="FILTER", help="Only runs matching this filter.")
 @click.option(
     "--status",
