@@ -209,6 +209,13 @@ def test_export_csv_and_json(demo_store: tc.Store, tmp_path: Path) -> None:
     assert sorted(r["name"] for r in records) == ["lr_1", "lr_2"]
 
 
+def test_export_errors_name_the_users_file_not_the_temp_file(demo_store: tc.Store, tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "x.csv"
+    result = run_cli(demo_store, "export", "churn_prediction", "-o", str(missing))
+    assert result.exit_code == 1
+    assert result.stderr == f"tui-track: error: cannot write {missing}: No such file or directory\n"
+
+
 def test_export_group_leaves_room_for_other_subcommands() -> None:
     group = DefaultGroup("export", default_command="runs")
     seen: list[str] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -55,3 +56,14 @@ def test_big_integers_survive(tmp_path: Path) -> None:
     with store.start_run("e") as run:
         run.log_param("seed", 2**70)
     assert store.get_run(run.id).params["seed"] == 2**70
+
+
+def test_a_failed_atomic_write_names_the_target_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    taken = tmp_path / "taken.json"
+    (taken / "inside").mkdir(parents=True)  # a folder where the file should go: the rename fails
+    with pytest.raises(IsADirectoryError) as caught:
+        jsonio.write_json_atomic(taken, {"a": 1})
+    assert str(caught.value) == f"[Errno 21] Is a directory: '{taken}'"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.json"]
+    with pytest.raises(FileNotFoundError, match=re.escape(f"'{tmp_path / 'gone' / 'x.json'}'")):
+        jsonio.write_json_atomic(tmp_path / "gone" / "x.json", [])

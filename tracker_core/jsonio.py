@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .errors import CorruptFileError
+from .errors import CorruptFileError, TrackerError
 
 FLOAT_TAG = "$float"
 _NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
@@ -190,11 +190,14 @@ def write_chunks_atomic(path: str | os.PathLike[str], chunks: Iterable[bytes], *
     """Like :func:`write_bytes_atomic`, writing the chunks as they come (never all in memory)."""
     path = Path(path)
     tmp = path.with_name(temp_name())
-    write_new_file(tmp, chunks, fsync=fsync)
     try:
+        write_new_file(tmp, chunks, fsync=fsync)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         _unlink_quietly(tmp)
+        if isinstance(exc, OSError) and exc.errno is not None and not isinstance(exc, TrackerError):
+            # the temp file is ours, not the caller's: the error names the file they asked for
+            raise OSError(exc.errno, exc.strerror, os.fspath(path)) from None
         raise
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker_core.compare import common_metrics, metric_counts
-from tracker_core.errors import NotFoundError, ValidationError
+from tracker_core.errors import NotFoundError, ValidationError, fs_error
 from tracker_core.query import QueryError, columns_of, filter_keys, parse_key, quote_part, search_runs, value_of
 from tracker_core.query.keys import AGGREGATES
 from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, UNREADABLE
@@ -476,7 +476,10 @@ def export_runs_cmd(
     if output is None:
         sys.stdout.write(data.decode("utf-8"))
         return
-    write_bytes_atomic(output, data)
+    try:
+        write_bytes_atomic(output, data)
+    except OSError as exc:
+        raise fs_error(exc, output, "write") from None
     click.echo(f"wrote {len(runs)} runs to {output}", err=True)
 
 
