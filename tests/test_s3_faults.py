@@ -25,6 +25,7 @@ from tracker_core.jsonio import loads
 from tracker_core.registry import Registry
 from tracker_core.remote import open_remote
 from tracker_core.remote.sync import MANIFEST, MODELS, pull_into, push
+from tracker_core.sync import sync
 
 BUCKET = seaweed_server.BUCKET
 
@@ -279,3 +280,20 @@ def test_an_object_deleted_behind_the_manifest_is_reported_and_the_next_push_res
     for run in dest.list_runs():
         assert [p.step for p in dest.metric_history(run.id, "loss")] == [0, 1, 2, 3]
     assert os.path.exists(origin.root)
+
+
+def test_a_damaged_local_model_is_reported_and_the_other_models_are_pushed(seaweed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = tc.Store(tmp_path / "store")
+    registry = Registry(store)
+    for name in ("good", "bad"):
+        (tmp_path / f"{name}.bin").write_bytes(name.encode())
+        registry.register_file(name, tmp_path / f"{name}.bin")
+    state = registry.models_dir / "bad" / "model.json"
+    state.write_text(state.read_text().replace('"created": ', '"created": "abc", "x": '))
+    url = _new_url()
+    report = sync(store.root, url)
+    assert len(report.warnings) == 1 and "'bad' not pushed" in report.warnings[0]
+    assert "model.json" in report.warnings[0] and "created" in report.warnings[0]
+    dest = tc.Store(tmp_path / "dest")
+    sync(url, dest.root)
+    assert [m.name for m in Registry(dest).list_models()] == ["good"]

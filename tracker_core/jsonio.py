@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CorruptFileError, TrackerError
+from .storage.append import write_all
 
 FLOAT_TAG = "$float"
 _NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
@@ -215,9 +216,7 @@ def write_new_file(path: str | os.PathLike[str], chunks: Iterable[bytes] | bytes
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         for chunk in (chunks,) if isinstance(chunks, bytes) else chunks:
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, chunk)
         if fsync:
             os.fsync(fd)
     except BaseException:

@@ -31,6 +31,7 @@ from typing import Any
 
 from ..errors import CorruptFileError, RemoteConflictError, RemoteError
 from ..jsonio import dumps_bytes, loads, read_json, write_json_atomic
+from ..storage.append import complete_end
 from .base import Remote
 
 MANIFEST = "manifest.json"
@@ -143,6 +144,7 @@ class PushReport:
         self.unchanged = 0
         self.models = 0
         self.versions_added = 0
+        self.warnings: list[str] = []
 
 
 def push(root: Path, remote: Remote, *, only: Iterable[str] | None = None, registry: bool = True) -> PushReport:
@@ -225,7 +227,7 @@ def _push_appended(remote: Remote, key: str, path: Path, prev: list[Any] | None,
     """Send the complete lines past what the remote has as a new segment; a shrunk file starts over."""
     with open(path, "rb") as f:
         data = f.read()
-    complete = data[: data.rfind(b"\n") + 1]  # a torn last line waits for the next push
+    complete = data[: complete_end(data)]  # a torn last line waits for the next push
     start, segments = 0, []
     if prev is not None and len(prev) > 2 and 0 < prev[0] <= len(complete):
         start, segments = prev[0], list(prev[2])
@@ -268,7 +270,11 @@ def _push_registry(root: Path, remote: Remote, report: PushReport) -> None:
         signature = _model_signature(model_dir)
         if pushed.get(name) == signature:
             continue
-        report.versions_added += merge_model_into_remote(remote, model_dir)
+        try:
+            report.versions_added += merge_model_into_remote(remote, model_dir)
+        except CorruptFileError as exc:  # one damaged model does not stop the others (as in a local sync)
+            report.warnings.append(f"model {name!r} not pushed: {exc}")
+            continue
         report.models += 1
         pushed[name] = signature
         record.parent.mkdir(parents=True, exist_ok=True)
@@ -277,15 +283,13 @@ def _push_registry(root: Path, remote: Remote, report: PushReport) -> None:
 
 def merge_model_into_remote(remote: Remote, model_dir: Path) -> int:
     """Merge one local model into the remote's copy with the registry's merge; conditional writes, retried."""
-    from ..registry.codecs import STATE_FORMAT
+    from ..registry.codecs import read_state
     from ..registry.core import STATE_FILE
 
     try:
-        state = read_json(model_dir / STATE_FILE)
-    except (FileNotFoundError, CorruptFileError):
-        return 0
-    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-        return 0
+        read_state(model_dir / STATE_FILE)  # a damaged one raises CorruptFileError, naming the file
+    except FileNotFoundError:
+        return 0  # a model whose creation has not committed yet: taken next time
 
     def merge(image: Path) -> int:
         from ..registry import Registry
@@ -367,10 +371,11 @@ def _uncommitted(objects: dict[str, tuple[bytes, str]], prefix: str, state_key: 
     """Keys under ``versions/<n>/`` for a number the model's state does not list."""
     committed: set[str] = set()
     if state_key in objects:
+        from ..registry.codecs import decode_state
+
         try:
-            state = loads(objects[state_key][0])
-            committed = {str(v) for v in state.get("versions", {})}
-        except (ValueError, CorruptFileError, AttributeError):
+            committed = set(decode_state(loads(objects[state_key][0]), Path(state_key))["versions"])
+        except (ValueError, CorruptFileError):
             return set()  # a damaged state: the registry's own checks deal with it
     versions = f"{prefix}versions/"
     return {k for k in objects if k.startswith(versions) and k[len(versions) :].split("/", 1)[0] not in committed}
@@ -595,6 +600,7 @@ def sync_remote(source: str | os.PathLike[str], dest: str | os.PathLike[str]) ->
         local = Store(source, create=False)
         pushed = push(local.root, open_remote(dest))
         result.copied, result.unchanged, result.versions_added = pushed.units, pushed.unchanged, pushed.versions_added
+        result.warnings.extend(pushed.warnings)
         return result
     url = os.fspath(source)
     dest_store = Store(dest, create=True)

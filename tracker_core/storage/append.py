@@ -19,11 +19,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["Appender", "append_bytes", "complete_end", "read_complete", "repair_torn_tail", "split_lines"]
+__all__ = ["Appender", "append_bytes", "complete_end", "read_complete", "repair_torn_tail", "split_lines", "write_all"]
 
 PathLike = str | os.PathLike[str]
 
 _TAIL_WINDOW = 65536
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` (``os.write`` may write less than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def complete_end(data: bytes) -> int:
@@ -113,9 +120,7 @@ class Appender:
         if fd is None:
             fd = self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, data)
             if fsync:
                 os.fdatasync(fd)
         except BaseException:
