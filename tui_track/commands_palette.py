@@ -72,7 +72,7 @@ class ScreenActions(Provider):
 
     async def discover(self) -> Hits:
         for item in self._actions():
-            yield DiscoveryHit(f"{item.description}  ({item.keys})", partial(self._run, item), help=item.action)
+            yield DiscoveryHit(f"{item.description}  ({item.keys})", partial(self._run, item))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -80,4 +80,4 @@ class ScreenActions(Provider):
             text = f"{item.description}  ({item.keys})"
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), partial(self._run, item), help=item.action)
+                yield Hit(score, matcher.highlight(text), partial(self._run, item))

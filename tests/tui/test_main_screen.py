@@ -209,6 +209,28 @@ async def test_command_palette_runs_a_screen_action(demo_store: tc.Store, wait_u
         assert screen.table.sort_column == "metrics.loss"  # the first metric: the one every run has
 
 
+async def test_command_palette_shows_what_actions_do_not_their_internal_names(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    from textual.command import CommandList
+
+    from tui_track.commands_palette import key_actions
+
+    async with make_app(demo_store.root).run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        actions = [a.action for a in key_actions(screen, screen.table)]
+        assert {"cursor_up", "sort_metric(1)"} <= set(actions)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: _palette_has_hits(pilot.app), what="palette entries")
+        await pilot.pause()
+        entries = pilot.app.screen.query_one(CommandList)
+        lines = [entries.render_line(y).text.strip() for y in range(entries.size.height)]
+        assert "Up  (↑ / k)" in lines and "Down  (↓ / j)" in lines
+        assert not [line for line in lines if line in actions], lines
+        await pilot.press(*"next metric")
+        await pilot.pause()
+        lines = [entries.render_line(y).text.strip() for y in range(entries.size.height)]
+        assert "Sort next metric  (>)" in lines and "sort_metric(1)" not in lines, lines
+
+
 def _palette_has_hits(app: TuiTrackApp) -> bool:
     from textual.command import CommandList
 
