@@ -20,6 +20,7 @@ WORK_NAMES = {
     "load_runs": "refreshing the runs",
     "load_details": "reading the run's details",
     "refresh_remote": "pulling the remote",
+    "group_runs": "grouping the runs",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import threading
 
 import pytest
 
@@ -10,6 +11,7 @@ import tracker_core as tc
 from tui_track.app import TuiTrackApp
 from tui_track.screens.columns import ColumnPicker
 from tui_track.screens.main import MainScreen
+from tui_track.widgets import run_groups
 from tui_track.widgets.run_groups import GROUP_ROW
 from tui_track.widgets.runs_table import RunsTable
 
@@ -36,20 +38,20 @@ def status(screen: MainScreen) -> str:
     return str(screen.query_one("#status-line").content)
 
 
-async def group_by_model_type(pilot, table: RunsTable) -> None:  # type: ignore[no-untyped-def]
+async def group_by_model_type(pilot, table: RunsTable, settle) -> None:  # type: ignore[no-untyped-def]
     await pilot.press("b")
     assert isinstance(pilot.app.screen, ColumnPicker)
     await pilot.press("slash", *"model", "enter", "space", "enter")  # search, to the list, tick, apply
-    await pilot.pause()
+    await settle(pilot)  # the groups are computed in a worker
     assert table.groups is not None and table.groups.by == ["params.model_type"]
 
 
 @pytest.mark.parametrize("size", SIZES)
-async def test_group_expand_sort_mark_and_ungroup(demo_store: tc.Store, wait_until, size) -> None:  # type: ignore[no-untyped-def]
+async def test_group_expand_sort_mark_and_ungroup(demo_store: tc.Store, wait_until, settle, size) -> None:  # type: ignore[no-untyped-def]
     async with make_app(demo_store).run_test(size=size) as pilot:
         screen = await loaded(pilot, wait_until)
         table = screen.table
-        await group_by_model_type(pilot, table)
+        await group_by_model_type(pilot, table, settle)
         assert "grouped by model_type (5 groups)" in status(screen)
         assert all(row.startswith(GROUP_ROW) for row in table.order) and len(table.order) == 5
         runs = demo_store.list_runs("churn_prediction")
@@ -76,9 +78,11 @@ async def test_group_expand_sort_mark_and_ungroup(demo_store: tc.Store, wait_unt
         await pilot.press("home")
         table.cursor_col = [c.key for c in table.columns].index("metrics.loss")
         await pilot.press("s")
+        await settle(pilot)
         means = [g.stats("metrics.loss").mean for g in table.groups.grouping.groups]
         assert means == sorted(means)
         await pilot.press("s")
+        await settle(pilot)
         means = [g.stats("metrics.loss").mean for g in table.groups.grouping.groups]
         assert means == sorted(means, reverse=True)
         # min/max columns on request
@@ -90,6 +94,7 @@ async def test_group_expand_sort_mark_and_ungroup(demo_store: tc.Store, wait_unt
         assert group.value("metrics.loss", "min") == min(losses)
         # ungroup: the runs again
         await pilot.press("B")
+        await settle(pilot)
         assert table.groups is None and set(table.order) == {r.id for r in runs}
         assert "grouped" not in status(screen)
 
@@ -130,3 +135,57 @@ async def test_column_picker_aggregates_search_all_none(demo_store: tc.Store, wa
         first = demo_store.get_run(table.order[0])
         assert first.metrics["loss"].min == lowest and run is not None
         assert "loss.min" in lines(table)[0]
+
+
+def group_count_text(table: RunsTable, value: str) -> str:
+    """The count cell of the group row whose value is ``value``."""
+    row = next(r for r, g in (table.groups.rows.items() if table.groups else []) if g.values == (value,))
+    return table.groups.text(table.groups.rows[row], "attributes.status") if table.groups else ""
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_groups_are_computed_off_the_ui_thread_and_follow_new_runs(  # type: ignore[no-untyped-def]
+    demo_store: tc.Store, wait_until, settle, monkeypatch, size
+) -> None:
+    threads: list[threading.Thread] = []
+    real = run_groups.group_runs
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run_groups, "group_runs", recording)
+    async with make_app(demo_store).run_test(size=size) as pilot:
+        screen = await loaded(pilot, wait_until)
+        table = screen.table
+        await group_by_model_type(pilot, table, settle)
+        assert threads and threading.main_thread() not in threads
+        assert group_count_text(table, "RandomForest") == "2 runs"
+        with demo_store.start_run("churn_prediction", "rf_third") as run:
+            run.log_params({"model_type": "RandomForest"})
+            run.log_metric("loss", 0.25)
+        await pilot.press("r")  # refresh now: the group gains the run
+        await wait_until(pilot, lambda: group_count_text(table, "RandomForest") == "3 runs", what="3 forests")
+        await settle(pilot)
+        assert "RandomForest" in "\n".join(lines(table)) and "grouped by model_type" in status(screen)
+        assert threading.main_thread() not in threads
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_failed_grouping_is_shown_and_leaves_the_runs_ungrouped(  # type: ignore[no-untyped-def]
+    demo_store: tc.Store, wait_until, settle, monkeypatch, size
+) -> None:
+    def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise MemoryError("no room for the groups")
+
+    monkeypatch.setattr(run_groups, "group_runs", failing)
+    async with make_app(demo_store).run_test(size=size) as pilot:
+        screen = await loaded(pilot, wait_until)
+        table = screen.table
+        await pilot.press("b", "slash", *"model", "enter", "space", "enter")
+        await settle(pilot)
+        toasts = [str(n.message) for n in pilot.app._notifications]
+        assert "grouping the runs failed: MemoryError: no room for the groups" in toasts
+        assert table.groups is None and "grouped" not in status(screen)
+        assert set(table.order) == {r.id for r in demo_store.list_runs("churn_prediction")}
+        assert any("rf_small" in line for line in lines(table))

@@ -61,17 +61,29 @@ class GroupView:
         """``lr · depth``: the keys by their short names (the name column's header when grouped)."""
         return " · ".join(short_name(k) for k in self.by)
 
-    def build(self, runs: Sequence[RunSummary], metrics: list[str], sort: str | None, descending: bool) -> list[str]:
-        """Group ``runs`` and return the row ids in order (group rows, and the runs of expanded groups)."""
+    def compute(
+        self, runs: Sequence[RunSummary], metrics: list[str], sort: str | None, descending: bool
+    ) -> tuple[Grouping, RunColumns | None]:
+        """Group ``runs`` and sort the groups (in a worker: it changes nothing here), with what was read of
+        each run (:attr:`columns` when it still matches ``runs``) for :meth:`layout` to keep."""
+        columns = self.columns
         if not runs:
             grouping = Grouping(self.by, metrics, [])
         else:
-            if self.columns is None or not self.columns.matches(runs):
-                self.columns = RunColumns(runs)
-            grouping = group_runs(runs, by=self.by, metrics=metrics, cache=self.columns)
+            if columns is None or not columns.matches(runs):
+                columns = RunColumns(runs)
+            grouping = group_runs(runs, by=self.by, metrics=metrics, cache=columns)
         key, stat = self._sort_key(sort, grouping)
         if key is not None or descending:
             grouping = grouping.sorted(key, descending, stat)
+        return grouping, columns
+
+    def layout(self, grouping: Grouping | None = None, sort: str | None = None, descending: bool = False) -> list[str]:
+        """The row ids in order (group rows, and the runs of expanded groups) of ``grouping`` (None: the
+        last one again, e.g. after a group was expanded)."""
+        if grouping is None:
+            grouping = self.grouping
+            assert grouping is not None
         self.grouping = grouping
         self.rows = {}
         self.member_of = {}

@@ -12,19 +12,22 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import Worker, WorkerState
 
-from tracker_core.compare import common_metrics
+from tracker_core.compare import Grouping, RunColumns, common_metrics
 from tracker_core.grouping import short_name
 from tracker_core.query import OrderKey, getter_for, quote_part, sort_runs
 from tracker_core.query.keys import AGGREGATES
@@ -32,6 +35,7 @@ from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, UNR
 from tracker_core.system_metrics import is_system_metric
 
 from ..formatting import cell, duration
+from ..workers import ReportsWorkerErrors
 from .run_groups import GroupView, group_choices, range_key
 from .run_tree import TreeLayout, tree_label, tree_order
 
@@ -157,7 +161,7 @@ class _RunMessage(Message):
         return self.table
 
 
-class RunsTable(ScrollView, can_focus=True):
+class RunsTable(ReportsWorkerErrors, ScrollView, can_focus=True):
     """Runs of one experiment: status, name, start, duration, metrics and the params that vary."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -227,6 +231,17 @@ class RunsTable(ScrollView, can_focus=True):
     class ViewChanged(Message):
         """Sort, filter, columns or marks changed (the screen updates its status line)."""
 
+    class GroupsComputed(Message, bubble=False):
+        """A grouping worker's result: the groups of ``view`` for grouping request number ``request``."""
+
+        def __init__(
+            self, view: GroupView, request: int, grouping: Grouping, columns: RunColumns | None, sort: str | None,
+            descending: bool,
+        ) -> None:  # fmt: skip
+            super().__init__()
+            self.view, self.request, self.grouping, self.columns = view, request, grouping, columns
+            self.sort, self.descending = sort, descending
+
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.runs: dict[str, RunSummary] = {}
@@ -242,6 +257,13 @@ class RunsTable(ScrollView, can_focus=True):
         self._stats = ColumnStats()
         self._metric_order: list[str] = []
         self.groups: GroupView | None = None
+        """The grouping shown (its rows are the ones in :attr:`order`), None when ungrouped."""
+        self._grouping_for: GroupView | None = None
+        """A grouping being computed in a worker (shown once it comes), None when none is."""
+        self._grouping_request = 0
+        self._grouping_job: Worker[None] | None = None
+        self._grouping_view = (True, False)
+        """keep_cursor and from_top of the rebuild waiting on the grouping worker."""
         self._highlighted: str | None = None
         self._fixed_width = 0
         # the run tree and the all-experiments view (widgets/run_tree.py, screens/main.py)
@@ -272,7 +294,8 @@ class RunsTable(ScrollView, can_focus=True):
         # Runs that only progressed (new points, a status) keep their place when neither the
         # filter nor the sort can move them: no need to re-sort 100,000 rows every tick.
         in_place = not removed and self.predicate is None and self.sort_column in ORDER_FIXED_KEYS
-        in_place = in_place and self.groups is None and all(i in self.runs for i in changed)
+        grouped = self.groups is not None or self._grouping_for is not None
+        in_place = in_place and not grouped and all(i in self.runs for i in changed)
         for run_id, run in changed.items():
             self._stats.add(run, self.runs.get(run_id))
             self.runs[run_id] = run
@@ -395,21 +418,35 @@ class RunsTable(ScrollView, can_focus=True):
         return Column(key, label, width, numeric)
 
     def _rebuild(self, keep_cursor: bool, resort: bool = True, from_top: bool = False) -> None:
-        old_id = self.cursor_row_id if keep_cursor else None
-        screen_offset = self.cursor_row - int(self.scroll_y) if keep_cursor else 0
-        old_key = self.cursor_column.key if self.cursor_column else None
+        """Lay the rows out again (re-filtered and re-sorted with ``resort``); grouped, the groups come from a
+        worker and the rows shown stay (less the runs that left) until they do."""
+        place = self._cursor_place(keep_cursor)
         if resort:
             runs: Iterable[RunSummary] = self.runs.values()
             if self.predicate is not None:
                 predicate = self.predicate
                 runs = [r for r in runs if _accepts(predicate, r)]
-            if self.groups is not None:
-                self._build_groups(list(runs))
+            target = self._grouping_for or self.groups
+            if target is not None:
+                self._start_grouping(target, list(runs), keep_cursor, from_top)
+                shown = self.groups.rows if self.groups is not None else {}
+                self.order = [i for i in self.order if i in self.runs or i in shown]
             else:
                 self.order = sort_ids(runs, self.sort_column, self.sort_descending)
                 if self.tree_view:
                     self._tree = tree_order(self.order, self.runs, self.collapsed)
                     self.order = self._tree.order
+        self._show_order(place, keep_cursor, from_top)
+
+    def _cursor_place(self, keep_cursor: bool) -> tuple[str | None, int, str | None]:
+        """What :meth:`_show_order` keeps: the row under the cursor, its height on screen, its column."""
+        old_id = self.cursor_row_id if keep_cursor else None
+        screen_offset = self.cursor_row - int(self.scroll_y) if keep_cursor else 0
+        return old_id, screen_offset, self.cursor_column.key if self.cursor_column else None
+
+    def _show_order(self, place: tuple[str | None, int, str | None], keep_cursor: bool, from_top: bool) -> None:
+        """Columns, cursor and scrolling for the rows now in :attr:`order`."""
+        old_id, screen_offset, old_key = place
         sample = [r for i in self.order[:MAX_SAMPLE] if (r := self.runs.get(i)) is not None]
         self.columns = self._auto_columns(sample)
         self._fixed_width = MARK_WIDTH + sum(c.width + 1 for c in self.columns if c.key in FIXED_KEYS)
@@ -421,7 +458,7 @@ class RunsTable(ScrollView, can_focus=True):
                 row = self.order.index(old_id)
             except ValueError:  # its group collapsed, or the table was grouped: the cursor goes to its group
                 group_row = self.groups.member_of.get(old_id) if self.groups else None
-                if group_row is not None:
+                if group_row is not None and group_row in self.order:
                     row = self.order.index(group_row)
                 else:
                     row = min(self.cursor_row, max(len(self.order) - 1, 0))
@@ -439,21 +476,57 @@ class RunsTable(ScrollView, can_focus=True):
         self.post_message(self.ViewChanged())
 
     # ------------------------------------------------------------------ grouping
-    def _build_groups(self, runs: list[RunSummary]) -> None:
-        assert self.groups is not None
+    def _start_grouping(self, view: GroupView, runs: list[RunSummary], keep_cursor: bool, from_top: bool) -> None:
+        """Group ``runs`` in a thread worker; :meth:`show_groups` shows the result of the latest request."""
         metrics = [k for k, _ in self._auto_keys() if k.startswith("metrics.") and k not in self.hidden]
         metrics += sorted(k for k in self.extra if k.startswith("metrics.") and k not in metrics)
-        self.order = self.groups.build(runs, metrics, self.sort_column, self.sort_descending)
+        self._grouping_for = view
+        self._grouping_request += 1
+        self._grouping_view = (keep_cursor, from_top)
+        sort = (self.sort_column, self.sort_descending)
+        work = partial(self._compute_groups, view, self._grouping_request, runs, metrics, *sort)
+        self._grouping_job = self.run_worker(
+            work, name="group_runs", group="grouping", thread=True, exclusive=True, exit_on_error=False
+        )
+
+    def _compute_groups(
+        self, view: GroupView, request: int, runs: list[RunSummary], metrics: list[str], sort: str | None,
+        descending: bool,
+    ) -> None:  # fmt: skip
+        """(In a worker thread.) The groups and their statistics, posted back; touches no widget."""
+        grouping, columns = view.compute(runs, metrics, sort, descending)
+        self.post_message(self.GroupsComputed(view, request, grouping, columns, sort, descending))
+
+    @on(GroupsComputed)
+    def show_groups(self, message: GroupsComputed) -> None:
+        if message.request != self._grouping_request or message.view is not self._grouping_for:
+            return  # the runs, sort or keys changed since: a newer request is on its way
+        place = self._cursor_place(self._grouping_view[0])
+        view = message.view
+        view.columns = message.columns
+        self.groups, self._grouping_for = view, None
+        self.order = view.layout(message.grouping, message.sort, message.descending)
+        self._show_order(place, *self._grouping_view)
+
+    @on(Worker.StateChanged)
+    def grouping_failed(self, event: Worker.StateChanged) -> None:
+        """A grouping that fails (ReportsWorkerErrors shows why) leaves the runs ungrouped, not half-shown."""
+        if event.state is WorkerState.ERROR and event.worker is self._grouping_job:
+            self._grouping_job = self._grouping_for = self.groups = None
+            self._grouping_request += 1
+            self._rebuild(keep_cursor=True)
 
     def group_by(self, keys: list[str]) -> None:
         """Group the runs by these keys (params/tags in full); an empty list shows the runs ungrouped."""
+        wanted = self._grouping_for or self.groups
         if not keys:
-            self.groups = None
-        elif self.groups is None or self.groups.by != keys:
-            previous = self.groups
-            self.groups = GroupView(keys)
-            if previous is not None:  # the same runs: what was read of each is read again for nothing
-                self.groups.show_range, self.groups.columns = previous.show_range, previous.columns
+            self.groups = self._grouping_for = None
+            self._grouping_request += 1  # a grouping still being computed is not shown
+        elif wanted is None or wanted.by != keys:
+            view = GroupView(keys)
+            if wanted is not None:  # the same runs: what was read of each is read again for nothing
+                view.show_range, view.columns = wanted.show_range, wanted.columns
+            self._grouping_for = view
         self._rebuild(keep_cursor=True, from_top=True)
 
     def group_key_choices(self) -> list[tuple[str, str, bool]]:
@@ -487,7 +560,9 @@ class RunsTable(ScrollView, can_focus=True):
         row = self.cursor_row_id
         if self.groups is None or row is None or not self.groups.toggle(row):
             return
-        self._rebuild(keep_cursor=True)  # a run of a group collapsed: the cursor goes to its group
+        place = self._cursor_place(keep_cursor=True)  # a run of a group collapsed: the cursor goes to its group
+        self.order = self.groups.layout(sort=self.sort_column, descending=self.sort_descending)
+        self._show_order(place, keep_cursor=True, from_top=False)
 
     def action_toggle_range(self) -> None:
         """Show or hide the min and max columns of each metric in the grouped view."""
@@ -495,7 +570,7 @@ class RunsTable(ScrollView, can_focus=True):
             self.notify("Min/max columns are for grouped runs: press b to group", severity="warning")
             return
         self.groups.show_range = not self.groups.show_range
-        self._rebuild(keep_cursor=True)
+        self._rebuild(keep_cursor=True, resort=False)  # every group's min and max are computed already
 
     @property
     def cursor_group(self) -> Any:
