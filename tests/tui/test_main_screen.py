@@ -195,6 +195,23 @@ async def test_help_lists_the_keys_of_the_screen(demo_store: tc.Store, wait_unti
         assert isinstance(pilot.app.screen, MainScreen)
 
 
+async def test_footer_at_80_columns_keeps_quit_and_the_rest_is_in_the_help(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    async with make_app(demo_store.root).run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        footer = screen.query_one(Footer)
+        keys = {k.description: k for k in footer.query(FooterKey)}
+        assert {"Sort", "Mark", "Filter", "Compare", "Plot", "Help", "Quit"} <= set(keys)
+        palette = keys.pop("Commands").region  # docked at the right edge, over whatever runs under it
+        assert all(k.region.width > 0 and k.region.right <= palette.x for k in keys.values()), {
+            d: k.region for d, k in keys.items()
+        }
+        await pilot.press("question_mark")
+        assert {"Group", "Find"} <= {a.description for a in pilot.app.screen.actions}
+
+
 async def test_command_palette_runs_a_screen_action(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
     async with make_app(demo_store.root).run_test(size=(80, 24)) as pilot:
         screen = await loaded(pilot, wait_until)

@@ -95,7 +95,7 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         Binding("r", "reload", "Refresh now", show=False),
         Binding("question_mark", "help", "Help"),
         # managing runs (screens/manage.py, screens/find.py)
-        Binding("f", "find", "Find"),
+        Binding("f", "find", "Find", show=False),
         Binding("x", "delete_runs", "Delete / restore run(s)", show=False),
         Binding("X", "toggle_deleted", "Deleted runs on/off", show=False),
         Binding("R", "rename_run", "Rename run", show=False),

@@ -183,7 +183,7 @@ class RunsTable(ReportsWorkerErrors, ScrollView, can_focus=True):
         Binding("minus", "hide_column", "Hide column", show=False),
         Binding("equals_sign", "show_columns", "Show hidden columns", show=False),
         Binding("o", "pick_columns", "Pick columns", show=False),
-        Binding("b", "group_by", "Group"),
+        Binding("b", "group_by", "Group", show=False),  # in the help and palette: the footer keeps q Quit at 80
         Binding("B", "ungroup", "Ungroup", show=False),
         Binding("F", "toggle_group", "Fold/unfold group", show=False),
         Binding("M", "toggle_range", "Group min/max columns", show=False),
