@@ -124,8 +124,8 @@ def test_summary_cache_keeps_the_new_fields(tmp_path: Path, monkeypatch: pytest.
     cache = store.experiments_dir / store.get_run(run_id).experiment_id / CACHE_FILE
     assert cache.exists()
     parsed: list[object] = []
-    real = index_mod.read_run_summary
-    monkeypatch.setattr(index_mod, "read_run_summary", lambda d, *a, **k: parsed.append(d) or real(d, *a, **k))
+    real = index_mod.read_run_summary_stamped
+    monkeypatch.setattr(index_mod, "read_run_summary_stamped", lambda d, *a, **k: parsed.append(d) or real(d, *a, **k))
     (cached,) = store.list_runs("e")
     assert parsed == []  # from the cache
     assert (cached.metric("loss", "mean"), cached.metric("loss", "first")) == (2.0, 3.0)

@@ -54,8 +54,8 @@ def test_cache_is_written_and_used(store: tc.Store, monkeypatch: pytest.MonkeyPa
     first = store.list_runs("e")
     assert (exp_dir / index_mod.CACHE_FILE).is_file()
     parsed: list[str] = []
-    real = index_mod.read_run_summary
-    monkeypatch.setattr(index_mod, "read_run_summary", lambda d, *a, **k: parsed.append(d) or real(d, *a, **k))
+    real = index_mod.read_run_summary_stamped
+    monkeypatch.setattr(index_mod, "read_run_summary_stamped", lambda d, *a, **k: parsed.append(d) or real(d, *a, **k))
     second = store.list_runs("e")
     assert parsed == []  # everything came from the cache
     assert [(r.id, r.metrics["loss"].last, r.status) for r in second] == [
@@ -87,8 +87,8 @@ def test_damaged_or_copied_cache_is_ignored(store: tc.Store, monkeypatch: pytest
     assert cache.read_text().startswith('{"version":1}')
     copy = shutil.copytree(store.root, tmp_path / "copy")  # new inodes: no cache entry matches any more
     parsed: list[str] = []
-    real = index_mod.read_run_summary
-    monkeypatch.setattr(index_mod, "read_run_summary", lambda d, *a, **k: parsed.append(d) or real(d, *a, **k))
+    real = index_mod.read_run_summary_stamped
+    monkeypatch.setattr(index_mod, "read_run_summary_stamped", lambda d, *a, **k: parsed.append(d) or real(d, *a, **k))
     assert sorted(r.name for r in tc.Store(copy).list_runs("e")) == ["r0", "r1", "r2"]
     assert len(parsed) == 3
 
@@ -102,8 +102,8 @@ def test_quick_refresh_rereads_only_open_runs_until_a_sweep(store: tc.Store, mon
     idx = RunIndex(store, exp_dir.name)
     assert len(idx.refresh().added) == 31
     reads: list[str] = []
-    real = index_mod.read_run_summary
-    monkeypatch.setattr(index_mod, "read_run_summary", lambda d, *a, **k: reads.append(d) or real(d, *a, **k))
+    real = index_mod.read_run_summary_stamped
+    monkeypatch.setattr(index_mod, "read_run_summary_stamped", lambda d, *a, **k: reads.append(d) or real(d, *a, **k))
     live.log_metric("loss", 1.0)
     live.flush()
     assert idx.refresh().updated == [live.id]

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from .jsonio import dumps_bytes, dumps_tagged_bytes, loads, write_chunks_atomic
 from .records import END_STATUSES, RunSummary
 from .storage import codecs
-from .storage.layout import RUN_FILE, SUMMARY_CACHE_FILE, Layout
-from .store import Store, read_run_summary
+from .storage.files import run_doc_stamp
+from .storage.layout import SUMMARY_CACHE_FILE, Layout
+from .store import Store, read_run_summary, read_run_summary_stamped
 
 CACHE_FILE = SUMMARY_CACHE_FILE
 FULL_SWEEP_EVERY = 15.0
@@ -176,24 +177,20 @@ class RunIndex:
             if is_deleted and not self.include_deleted:
                 continue
             seen.add(run_id)
-            run_dir = os.path.join(runs_dir, run_id)
-            try:
-                st = os.stat(os.path.join(run_dir, RUN_FILE))
-                stamp: _Stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
-            except OSError:
-                stamp = (0, 0, 0)
+            run_dir = f"{runs_dir}/{run_id}"
             old = runs.get(run_id)
+            hit = cached.get(run_id) if old is None else None
+            stamp = run_doc_stamp(run_dir) if old is not None or hit is not None else None
             if old is not None and stamps.get(run_id) == stamp and run_id not in live:
                 if old.deleted != is_deleted:
                     old.deleted = is_deleted
                     changes.updated.append(run_id)
                 continue
-            hit = cached.get(run_id)
-            if old is None and hit is not None and hit[0] == stamp:
+            if hit is not None and hit[0] == stamp:
                 summary = hit[1]
                 summary.deleted = is_deleted
-            else:
-                summary = read_run_summary(run_dir, exp_id, is_deleted, now, with_env=False)
+            else:  # the stamp of the file read, not of a stat before it: a change in between is seen next time
+                summary, stamp = read_run_summary_stamped(run_dir, exp_id, is_deleted, now, with_env=False)
                 if summary.status in END_STATUSES:
                     parsed += 1  # an ended run the cache lacked or had stale: worth saving
             stamps[run_id] = stamp
@@ -259,13 +256,21 @@ def load_cache(path: str, exp_id: str) -> dict[str, tuple[_Stamp, RunSummary]]:
 def save_cache(path: str, exp_id: str, runs: dict[str, RunSummary], stamps: dict[str, _Stamp]) -> None:
     """Replace an experiment's summary cache with its ended runs of ``runs`` (best effort)."""
 
-    def lines() -> Iterator[bytes]:  # one run at a time: 100,000 runs never sit in memory twice
-        yield dumps_bytes(codecs.encode_cache_header()) + b"\n"
+    def chunks() -> Iterator[bytes]:  # about 1 MB at a time: 100,000 runs never sit in memory twice
+        batch = [dumps_bytes(codecs.encode_cache_header())]
+        size = 0
         for run_id, s in runs.items():
             if s.experiment_id == exp_id and s.status in END_STATUSES and run_id in stamps:
-                yield dumps_tagged_bytes(codecs.encode_cache_entry(run_id, s, stamps[run_id])) + b"\n"
+                line = dumps_tagged_bytes(codecs.encode_cache_entry(run_id, s, stamps[run_id]))
+                batch.append(line)
+                size += len(line)
+                if size >= 1 << 20:
+                    yield b"\n".join(batch) + b"\n"
+                    batch, size = [], 0
+        if batch:
+            yield b"\n".join(batch) + b"\n"
 
     try:
-        write_chunks_atomic(path, lines(), fsync=False)
+        write_chunks_atomic(path, chunks(), fsync=False)
     except OSError:
         pass  # a read-only store lists fine without a cache

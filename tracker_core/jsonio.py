@@ -137,6 +137,7 @@ def dumps(value: Any, *, indent: bool = False) -> str:
 _NUMBER_SHAPE = bytes(0x30 if 0x30 <= b <= 0x39 else b if b in (0x2E, 0x2D) else 0x20 for b in range(256))
 _LONG_POSITIVE = b" " + b"0" * 20
 _LONG_NEGATIVE = b"-" + b"0" * 19
+_DIGITS_19 = b"0" * 19  # in both: a quick first test (searching for the two in text full of digits is slower)
 
 
 def loads(text: str | bytes, *, raw: bool = False) -> Any:
@@ -150,11 +151,22 @@ def loads(text: str | bytes, *, raw: bool = False) -> Any:
 
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     shape = b" " + data.translate(_NUMBER_SHAPE)
-    if _LONG_POSITIVE in shape or _LONG_NEGATIVE in shape:
+    if _DIGITS_19 in shape and (_LONG_POSITIVE in shape or _LONG_NEGATIVE in shape):
         value = json.loads(data, parse_constant=_no_constant)
     else:
         value = orjson.loads(data)
     return value if raw else restore(value)
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """The rest of the file ``fd``, whose size was ``size`` when asked (it may have grown since)."""
+    data = os.read(fd, size + 1)  # one read for a file that did not change: no buffered reader
+    if len(data) <= size:
+        return data
+    chunks = [data]
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _no_constant(name: str) -> Any:
@@ -167,16 +179,23 @@ def read_json(path: str | os.PathLike[str], *, raw: bool = False) -> Any:
     Something other than a regular file at ``path`` (a FIFO, a device) is refused without
     reading it: opening a FIFO for reading would wait forever for a writer.
     """
+    return read_json_stat(path, raw=raw)[0]
+
+
+def read_json_stat(path: str | os.PathLike[str], *, raw: bool = False) -> tuple[Any, os.stat_result]:
+    """:func:`read_json`, with the ``os.stat`` of the very file that was read (taken from its open handle)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with open(fd, "rb") as fh:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
-        if not stat.S_ISREG(mode):
-            raise CorruptFileError(path, "not a regular file (a FIFO, socket or device)")
-        data = fh.read()
     try:
-        return loads(data, raw=raw)
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+        if not stat.S_ISREG(st.st_mode):
+            raise CorruptFileError(path, "not a regular file (a FIFO, socket or device)")
+        data = _read_all(fd, st.st_size)
+    finally:
+        os.close(fd)
+    try:
+        return loads(data, raw=raw), st
     except (ValueError, UnicodeDecodeError) as exc:
         reason = "file is empty" if not data.strip() else f"invalid JSON ({exc})"
         raise CorruptFileError(path, reason) from None

@@ -838,17 +838,24 @@ def read_run_summary(
 
     ``with_env=False`` leaves out the environment record (listings of many runs don't need it).
     """
+    return read_run_summary_stamped(run_dir, exp_id, deleted, now, with_env=with_env)[0]
+
+
+def read_run_summary_stamped(
+    run_dir: str | os.PathLike[str], exp_id: str, deleted: bool, now: float, *, with_env: bool = True
+) -> tuple[RunSummary, codecs.Stamp]:
+    """:func:`read_run_summary` and the stamp of the ``run.json`` it read (what a cache of summaries keys on)."""
     run_dir = os.fspath(run_dir)
     run_id = os.path.basename(run_dir)
     try:
-        data = files.read_run_doc(run_dir)
+        data, stamp = files.read_run_doc_stamped(run_dir)
         summary = codecs.decode_run(data, run_id, exp_id, deleted, with_env=with_env)
     except FileNotFoundError:
-        return _unreadable(run_id, exp_id, deleted, f"{RUN_FILE} is missing")
+        return _unreadable(run_id, exp_id, deleted, f"{RUN_FILE} is missing"), files.run_doc_stamp(run_dir)
     except CorruptFileError as exc:
-        return _unreadable(run_id, exp_id, deleted, f"{RUN_FILE}: {exc.reason}")
+        return _unreadable(run_id, exp_id, deleted, f"{RUN_FILE}: {exc.reason}"), files.run_doc_stamp(run_dir)
     except OSError as exc:
-        return _unreadable(run_id, exp_id, deleted, f"{RUN_FILE}: {_os_reason(exc)}")
+        return _unreadable(run_id, exp_id, deleted, f"{RUN_FILE}: {_os_reason(exc)}"), files.run_doc_stamp(run_dir)
     if summary.status == RUNNING:
         try:
             summary.heartbeat = os.stat(paths.heartbeat_file(run_dir)).st_mtime
@@ -867,7 +874,7 @@ def read_run_summary(
         if crashed:
             summary.status = CRASHED
             summary.end_time = _crashed_end(data, summary)
-    return summary
+    return summary, stamp
 
 
 def _crashed_end(data: dict[str, Any], summary: RunSummary) -> float | None:

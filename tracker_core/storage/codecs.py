@@ -367,20 +367,22 @@ def stamp_of(st: os.stat_result) -> Stamp:
 
 def encode_cache_entry(run_id: str, summary: RunSummary, stamp: Stamp) -> list[Any]:
     """One summary-cache line (a JSON array), non-finite floats already tagged (for :func:`dumps_tagged_bytes`)."""
-    metrics = {
-        k: [
-            encode_float(m.last), encode_float(m.min), encode_float(m.max), m.step, m.count, m.timestamp,
-            None if m.sum is None else encode_float(m.sum),
-            None if m.first_value is None else encode_float(m.first_value),
-            m.first_step,
-        ]
-        for k, m in summary.metrics.items()
-    }  # fmt: skip
+    metrics = {k: _cache_metric(m) for k, m in summary.metrics.items()}
     params = summary.params if all_finite(summary.params) else to_jsonable(summary.params)
     tags = summary.tags if all_finite(summary.tags) else to_jsonable(summary.tags)
     return [
         run_id, *stamp, summary.name, summary.status, summary.start_time, summary.end_time, summary.parent_id,
         summary.user, summary.host, summary.pid, params, tags, metrics, summary.error,
+    ]  # fmt: skip
+
+
+def _cache_metric(m: MetricSummary) -> list[Any]:
+    last, low, high, total, first = m.last, m.min, m.max, m.sum, m.first_value
+    if total is not None and first is not None and (x := last + low + high + total + first) - x == 0.0:
+        return [last, low, high, m.step, m.count, m.timestamp, total, first, m.first_step]  # all finite: as they are
+    return [
+        encode_float(last), encode_float(low), encode_float(high), m.step, m.count, m.timestamp,
+        None if total is None else encode_float(total), None if first is None else encode_float(first), m.first_step,
     ]  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..jsonio import read_json, write_json_atomic
+from ..jsonio import read_json, read_json_stat, write_json_atomic
 from ..records import Experiment
 from . import codecs
 from .layout import EXPERIMENT_FILE, run_file
@@ -50,6 +50,20 @@ def write_experiment_doc(exp_dir: PathLike, data: dict[str, Any]) -> None:
 def read_run_doc(run_dir: PathLike) -> Any:
     """The parsed ``run.json`` of ``run_dir``, read raw (tagged floats left tagged for its codec)."""
     return read_json(run_file(run_dir), raw=True)
+
+
+def read_run_doc_stamped(run_dir: PathLike) -> tuple[Any, codecs.Stamp]:
+    """:func:`read_run_doc` and the :data:`~.codecs.Stamp` of the file it read."""
+    data, st = read_json_stat(run_file(run_dir), raw=True)
+    return data, codecs.stamp_of(st)
+
+
+def run_doc_stamp(run_dir: PathLike) -> codecs.Stamp:
+    """The :data:`~.codecs.Stamp` of the ``run.json`` of ``run_dir`` now; zeros when it cannot be stat'ed."""
+    try:
+        return codecs.stamp_of(os.stat(run_file(run_dir)))
+    except OSError:
+        return (0, 0, 0)
 
 
 def write_run_doc(run_dir: PathLike, data: dict[str, Any], *, fsync: bool = True) -> None:
