@@ -356,3 +356,15 @@ def test_read_all_matches_histories(tmp_path: Path) -> None:
         run.log_metrics({f"m{i}": float(i) for i in range(5)}, step=0)
     path = store._metrics_path(run.id)
     assert {k: v.values.tolist() for k, v in read_all(path).items()} == {f"m{i}": [float(i)] for i in range(5)}
+
+
+def test_a_build_that_commits_many_times_indexes_every_line(jsonl: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker_core.history import index as history_index
+
+    monkeypatch.setattr(history_index, "CHUNK", 4096)  # a commit every two chunks, as every 64 MB of a long history
+    monkeypatch.setattr(history_index, "COMMIT_EVERY", 8192)
+    append(jsonl, [(f"m{i % 3}", float(i), i, 1.0 + i) for i in range(3000)])
+    built = HistoryIndex(jsonl).refresh()
+    assert built.covered == built.bytes_parsed == os.path.getsize(jsonl)
+    assert sum(built.count(k) for k in built.key_names()) == 3000
+    assert_index_matches(jsonl)

@@ -127,10 +127,10 @@ class HistoryIndex:
         return self
 
     def _extend(self, fh: Any, start: int, size: int) -> None:
-        fh.seek(start)
         offset = committed = start
         carry = b""
         while offset < size:
+            fh.seek(offset)  # a commit reads the file elsewhere (its probe hashes)
             data = carry + fh.read(min(CHUNK, size - offset))
             if len(data) == len(carry):
                 break
