@@ -368,3 +368,23 @@ def test_a_build_that_commits_many_times_indexes_every_line(jsonl: Path, monkeyp
     assert built.covered == built.bytes_parsed == os.path.getsize(jsonl)
     assert sum(built.count(k) for k in built.key_names()) == 3000
     assert_index_matches(jsonl)
+
+
+def test_readers_building_one_index_at_once_build_it_once_and_exactly(
+    jsonl: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from tracker_core.history import index as history_index
+
+    monkeypatch.setattr(history_index, "CHUNK", 4096)  # many chunks and commits: the builders interleave
+    monkeypatch.setattr(history_index, "COMMIT_EVERY", 8192)
+    append(jsonl, [(f"m{i % 3}", float(i), i, 1.0 + i) for i in range(3000)])
+    built: list[HistoryIndex] = []
+    threads = [threading.Thread(target=lambda: built.append(HistoryIndex(jsonl).refresh())) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(i.bytes_parsed for i in built) == [0, 0, 0, os.path.getsize(jsonl)]  # one parsed, three reused
+    assert_index_matches(jsonl)

@@ -2,6 +2,7 @@
 
 Layout inside the run directory::
 
+    .history/lock              held while a reader validates, extends or rebuilds the index
     .history/index.json        header: how many bytes of metrics.jsonl the columns cover, checks of that
                                prefix, and per key its column file, point count and last record
     .history/<gen>/<n>.bin     key n's points in logged order, 24-byte little-endian records
@@ -13,7 +14,8 @@ its recorded count ending in its recorded last record. Anything else (a truncate
 file, a torn tail, a killed builder) makes the reader rebuild into a fresh generation directory. New
 lines past the covered offset are parsed and appended to the columns; the header, written atomically
 after them, is the commit point, so a builder killed at any moment leaves the previous index valid.
-A store that cannot be written still reads: the extension is kept in memory.
+A store that cannot be written still reads: the extension is kept in memory. Readers of one index
+(threads or processes) take turns: a second reader waits for the first and then finds the index current.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import CorruptFileError
+from ..errors import CorruptFileError, LockTimeoutError
 from ..jsonio import read_json, write_json_atomic
+from ..locking import FileLock
 from .parse import CHUNK, Parsed, parse_bytes, record_dtype
 
 if TYPE_CHECKING:
@@ -34,6 +37,9 @@ if TYPE_CHECKING:
 
 DIRNAME = ".history"
 HEADER = "index.json"
+LOCK = "lock"
+LOCK_WAIT = 120.0
+"""Seconds a reader waits for another builder of the same index before reading without writing."""
 FORMAT = "tui-track-history-index"
 VERSION = 1
 PROBE = 4096
@@ -110,7 +116,13 @@ class HistoryIndex:
 
     # ------------------------------------------------------------------ building
     def refresh(self) -> HistoryIndex:
-        """Validate the index against the JSONL; extend it past the covered offset or rebuild it."""
+        """Validate the index against the JSONL; extend it past the covered offset or rebuild it.
+
+        Builders of one index take turns (the lock file): two at once would each remove the other's
+        generation. A reader that finds the index behind takes the lock, checks again (another builder
+        may have just done the work) and extends it. One that cannot take the lock (a read-only store,
+        or another builder busy for :data:`LOCK_WAIT` seconds) reads into memory and writes nothing.
+        """
         try:
             fh = open(self.metrics_path, "rb")  # noqa: SIM115 - closed by the with below
         except FileNotFoundError:
@@ -118,13 +130,32 @@ class HistoryIndex:
             return self
         with fh:
             size = os.fstat(fh.fileno()).st_size
-            if not self._load_header(fh, size):
-                self.covered, self.keys, self.pending = 0, {}, {}
-                self.gen = os.urandom(6).hex()
-            start = self.covered
-            if size > start:
-                self._extend(fh, start, size)
+            self._validate(fh, size)
+            if size <= self.covered:
+                return self
+            if self.write:
+                lock = FileLock(self.dir / LOCK, timeout=LOCK_WAIT)
+                try:
+                    self.dir.mkdir(exist_ok=True)
+                    lock.acquire()
+                except (OSError, LockTimeoutError):
+                    self.write = False
+                else:
+                    try:
+                        self._validate(fh, size)
+                        if size > self.covered:
+                            self._extend(fh, self.covered, size)
+                    finally:
+                        lock.release()
+                    return self
+            self._extend(fh, self.covered, size)
         return self
+
+    def _validate(self, fh: Any, size: int) -> None:
+        """Load the header, or start a fresh generation when the index cannot be trusted."""
+        if not self._load_header(fh, size):
+            self.covered, self.keys, self.pending = 0, {}, {}
+            self.gen = os.urandom(6).hex()
 
     def _extend(self, fh: Any, start: int, size: int) -> None:
         offset = committed = start
