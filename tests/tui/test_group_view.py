@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import statistics
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -46,12 +48,18 @@ async def group_by_model_type(pilot, table: RunsTable, settle) -> None:  # type:
     assert table.groups is not None and table.groups.by == ["params.model_type"]
 
 
+@asynccontextmanager
+async def grouped(store: tc.Store, size, wait_until, settle) -> AsyncIterator:  # type: ignore[no-untyped-def]
+    """The app on ``store``, its runs grouped by model_type from the keyboard: (pilot, screen, table)."""
+    async with make_app(store).run_test(size=size) as pilot:
+        screen = await loaded(pilot, wait_until)
+        await group_by_model_type(pilot, screen.table, settle)
+        yield pilot, screen, screen.table
+
+
 @pytest.mark.parametrize("size", SIZES)
 async def test_group_expand_sort_mark_and_ungroup(demo_store: tc.Store, wait_until, settle, size) -> None:  # type: ignore[no-untyped-def]
-    async with make_app(demo_store).run_test(size=size) as pilot:
-        screen = await loaded(pilot, wait_until)
-        table = screen.table
-        await group_by_model_type(pilot, table, settle)
+    async with grouped(demo_store, size, wait_until, settle) as (pilot, screen, table):
         assert "grouped by model_type (5 groups)" in status(screen)
         assert all(row.startswith(GROUP_ROW) for row in table.order) and len(table.order) == 5
         runs = demo_store.list_runs("churn_prediction")
@@ -155,10 +163,7 @@ async def test_groups_are_computed_off_the_ui_thread_and_follow_new_runs(  # typ
         return real(*args, **kwargs)
 
     monkeypatch.setattr(run_groups, "group_runs", recording)
-    async with make_app(demo_store).run_test(size=size) as pilot:
-        screen = await loaded(pilot, wait_until)
-        table = screen.table
-        await group_by_model_type(pilot, table, settle)
+    async with grouped(demo_store, size, wait_until, settle) as (pilot, screen, table):
         assert threads and threading.main_thread() not in threads
         assert group_count_text(table, "RandomForest") == "2 runs"
         with demo_store.start_run("churn_prediction", "rf_third") as run:
@@ -189,3 +194,42 @@ async def test_a_failed_grouping_is_shown_and_leaves_the_runs_ungrouped(  # type
         assert table.groups is None and "grouped" not in status(screen)
         assert set(table.order) == {r.id for r in demo_store.list_runs("churn_prediction")}
         assert any("rf_small" in line for line in lines(table))
+
+
+def details_text(screen: MainScreen) -> str:
+    from rich.console import Console
+
+    from tui_track.widgets.details import DetailsPane
+
+    console = Console(width=120, record=True, color_system=None)
+    console.print(screen.query_one(DetailsPane).query_one("#details-body").content)
+    return console.export_text()
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_details_of_a_group_row_summarise_the_group(demo_store: tc.Store, wait_until, settle, size) -> None:  # type: ignore[no-untyped-def]
+    async with grouped(demo_store, size, wait_until, settle) as (pilot, screen, table):
+        await pilot.press("home", *["j"] * 3)  # the RandomForest group
+        await settle(pilot)
+        text = details_text(screen)
+        forests = [r for r in demo_store.list_runs("churn_prediction") if r.params.get("model_type") == "RandomForest"]
+        losses = [r.metrics["loss"].last for r in forests]
+        assert "No run highlighted" not in text
+        assert "model_type = RandomForest" in text and "2 runs" in text
+        assert "params.model_type" in text  # the group key and its value
+        loss_line = next(line for line in text.splitlines() if line.split()[:1] == ["loss"])
+        assert f"{statistics.mean(losses):.6g}"[:8] in loss_line and f"{statistics.stdev(losses):.4g}"[:5] in loss_line
+        assert "±" in loss_line and "2/2" in loss_line
+        assert f"{min(losses):.6g}"[:8] in loss_line and f"{max(losses):.6g}"[:8] in loss_line
+        assert {"rf_small", "rf_large"} <= set(text.replace(",", " ").split())
+        await pilot.press("enter", "j")  # into the group: a run's details
+        await settle(pilot)
+        assert table.cursor_run_id is not None and "Group keys" not in details_text(screen)
+        await pilot.press("k")  # back on the group row
+        await settle(pilot)
+        assert "model_type = RandomForest" in details_text(screen)
+        with demo_store.start_run("churn_prediction", "rf_third") as run:  # the summary follows new runs
+            run.log_params({"model_type": "RandomForest"})
+            run.log_metric("loss", 0.25)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "3 runs" in details_text(screen), what="the group's new count")

@@ -483,7 +483,11 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
     @on(RunsTable.Highlighted)
     def run_highlighted(self, event: RunsTable.Highlighted) -> None:
         if event.run_id is None:
-            self.query_one(DetailsPane).show(None)
+            grouping = self.table.groups.grouping if self.table.groups else None
+            if event.group is not None and grouping is not None and event.group is self.table.cursor_group:
+                self.query_one(DetailsPane).show_group(grouping, event.group)
+            else:
+                self.query_one(DetailsPane).show(None)
             return
         self._show_details(event.run_id, reload=True)
 

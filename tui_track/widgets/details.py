@@ -12,9 +12,11 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from tracker_core.compare import Grouping, RunGroup
+from tracker_core.grouping import short_name
 from tracker_core.records import ArtifactInfo, MetricPoint, RunSummary
 
-from ..formatting import cell, duration, short_id, timestamp
+from ..formatting import cell, duration, mean_std, plural, short_id, timestamp
 from .runs_table import STATUS_LABELS
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -109,6 +111,37 @@ def render_details(
     return Group(*parts)
 
 
+GROUP_RUNS_LISTED = 20
+"""Run names a group's details list before saying how many more there are."""
+
+
+def render_group(grouping: Grouping, group: RunGroup) -> RenderableType:
+    """A group row's summary: its key values, run count and, per metric column, mean ± std, min and max
+    (the numbers the grouped table shows), then the names of its runs."""
+    head = Text("Group ", style="bold")
+    keys = dict(zip(grouping.by, group.values, strict=True))
+    head.append(" · ".join(f"{short_name(k)} = {'-' if v is None else cell(v)}" for k, v in keys.items()))
+    hint = f"{plural(group.count, 'run')} · enter folds/unfolds · space marks its runs"
+    parts: list[RenderableType] = [head, Text(hint, style="dim")]
+    parts += [_section("Group keys"), _pairs(keys)]
+    if grouping.metrics:
+        parts.append(_section("Metrics"))
+        table = Table(box=None, padding=(0, 1), show_edge=False, header_style="dim")
+        for name in ("metric", "mean ± std", "min", "max", "runs"):
+            table.add_column(name, justify="left" if name == "metric" else "right")
+        for key in grouping.metrics:
+            s = group.stats(key)
+            have = f"{s.count}/{group.count}" + (f" ({s.nan} NaN)" if s.nan else "")
+            low, high = ("-" if v is None else cell(v) for v in (s.min, s.max))
+            table.add_row(Text(short_name(key)), mean_std(s.mean, s.std), low, high, have)
+        parts.append(table)
+    parts.append(_section("Runs"))
+    names = [r.name for r in group.runs[:GROUP_RUNS_LISTED]]
+    more = group.count - len(names)
+    parts.append(Text(", ".join(names) + (f" … and {more} more" if more else ""), overflow="fold"))
+    return Group(*parts)
+
+
 def _environment(run: RunSummary) -> dict[str, Any]:
     env = run.env or {}
     out: dict[str, Any] = {"host": run.host, "user": run.user, "pid": run.pid}
@@ -156,3 +189,10 @@ class DetailsPane(VerticalScroll):
             self.scroll_home(animate=False)
         self.run_id = run.id
         body.update(render_details(run, histories, artifacts, problem))
+
+    def show_group(self, grouping: Grouping, group: RunGroup) -> None:
+        """The summary of a group row (no run is highlighted)."""
+        if self.run_id is not None:
+            self.scroll_home(animate=False)
+        self.run_id = None
+        self.query_one("#details-body", Static).update(render_group(grouping, group))

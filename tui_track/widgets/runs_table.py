@@ -27,7 +27,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
-from tracker_core.compare import Grouping, RunColumns, common_metrics
+from tracker_core.compare import Grouping, RunColumns, RunGroup, common_metrics
 from tracker_core.grouping import short_name
 from tracker_core.query import OrderKey, getter_for, quote_part, sort_runs
 from tracker_core.query.keys import AGGREGATES
@@ -223,7 +223,12 @@ class RunsTable(ReportsWorkerErrors, ScrollView, can_focus=True):
     cursor_col: reactive[int] = reactive(0, repaint=False)
 
     class Highlighted(_RunMessage):
-        """The run under the cursor changed (None when the table is empty)."""
+        """The run under the cursor changed (None when the table is empty or on a group row: then ``group``
+        is the :class:`~tracker_core.compare.RunGroup` under the cursor, sent again when its numbers change)."""
+
+        def __init__(self, table: RunsTable, run_id: str | None, group: RunGroup | None = None) -> None:
+            super().__init__(table, run_id)
+            self.group = group
 
     class Selected(_RunMessage):
         """Enter was pressed on a run (``run_id`` is never None)."""
@@ -264,7 +269,7 @@ class RunsTable(ReportsWorkerErrors, ScrollView, can_focus=True):
         self._grouping_job: Worker[None] | None = None
         self._grouping_view = (True, False)
         """keep_cursor and from_top of the rebuild waiting on the grouping worker."""
-        self._highlighted: str | None = None
+        self._highlighted: str | RunGroup | None = None
         self._fixed_width = 0
         # the run tree and the all-experiments view (widgets/run_tree.py, screens/main.py)
         self.tree_view = False
@@ -583,9 +588,11 @@ class RunsTable(ReportsWorkerErrors, ScrollView, can_focus=True):
         self._scroll_cursor_into_view()
         self.refresh()
         run_id = self.cursor_run_id
-        if run_id != self._highlighted:
-            self._highlighted = run_id
-            self.post_message(self.Highlighted(self, run_id))
+        group = None if run_id is not None else self.cursor_group
+        now = run_id if run_id is not None else group  # a group by identity: regrouped, it says so again
+        if now is not self._highlighted and not (isinstance(now, str) and now == self._highlighted):
+            self._highlighted = now
+            self.post_message(self.Highlighted(self, run_id, group))
 
     def watch_cursor_col(self, col: int) -> None:
         self._scroll_column_into_view()
