@@ -67,3 +67,28 @@ def test_bad_config_is_a_clear_error(cwd: Path) -> None:
     (cwd / "tui-track.toml").write_text("store = 3\n")
     with pytest.raises(TrackerError, match="must be a non-empty path string"):
         resolve_store_path()
+
+
+def test_a_config_file_is_parsed_once_while_unchanged_and_again_when_edited(
+    cwd: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import tomllib
+
+    parsed: list[object] = []
+    real = tomllib.load
+    monkeypatch.setattr(tomllib, "load", lambda fh: parsed.append(fh) or real(fh))
+    config = cwd / "tui-track.toml"
+    config.write_text('store = "first"\n')
+    old = config.stat().st_mtime_ns - 5_000_000_000
+    os.utime(config, ns=(old, old))  # written a while ago
+    assert [resolve_store_path() for _ in range(3)] == [cwd / "first"] * 3
+    assert len(parsed) == 1  # every new run reads the settings: the file is not parsed each time
+    config.write_text('store = "other"\n')  # the same size, edited just now: never taken from the cache
+    assert resolve_store_path() == cwd / "other" and resolve_store_path() == cwd / "other"
+    assert len(parsed) == 3
+    os.utime(config, ns=(old, old))
+    config.write_text('store = "third"\n')
+    os.utime(config, ns=(old + 1, old + 1))  # an older time again, but a new stamp: parsed again
+    assert resolve_store_path() == cwd / "third"

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from .errors import TrackerError
@@ -49,16 +51,44 @@ def user_config_path() -> Path:
     return Path(base) / "tui-track" / CONFIG_NAME
 
 
-def _load_toml(path: Path) -> dict[str, Any]:
+_PARSED: dict[tuple[Path, bool], tuple[tuple[int, int, int], dict[str, Any] | None]] = {}
+"""Config tables already parsed, with the (inode, size, mtime) they were parsed at: every new run
+reads the settings several times, and parsing a project's ``pyproject.toml`` costs milliseconds."""
+
+
+def _load_table(path: Path, *, pyproject: bool = False) -> dict[str, Any] | None:
+    """The config table of ``path`` (of a pyproject.toml: its ``[tool.tui-track]``); None when it has none.
+
+    Parsed again only when the file changed (or changed less than a second ago). The table returned
+    is shared: callers do not change it.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if not S_ISREG(st.st_mode):
+        return None
+    stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+    hit = _PARSED.get((path, pyproject))
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib
     try:
         with open(path, "rb") as fh:
-            table: dict[str, Any] = tomllib.load(fh)
+            table: dict[str, Any] | None = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise TrackerError(f"{path}: invalid TOML ({exc}); fix or remove the file") from None
+    except FileNotFoundError:
+        return None
+    if pyproject and table is not None:
+        tool = table.get("tool")
+        section = tool.get("tui-track") if isinstance(tool, dict) else None
+        table = section if isinstance(section, dict) else None
+    if time.time_ns() - st.st_mtime_ns > 1_000_000_000:  # a file changed within a clock tick keeps its stamp
+        _PARSED[(path, pyproject)] = (stamp, table)
     return table
 
 
@@ -66,17 +96,10 @@ def config_files(cwd: Path | None = None) -> list[tuple[Path, dict[str, Any]]]:
     """The config tables that exist, most specific first."""
     cwd = Path.cwd() if cwd is None else cwd
     found: list[tuple[Path, dict[str, Any]]] = []
-    local = cwd / CONFIG_NAME
-    if local.is_file():
-        found.append((local, _load_toml(local)))
-    pyproject = cwd / "pyproject.toml"
-    if pyproject.is_file():
-        table = _load_toml(pyproject).get("tool", {}).get("tui-track")
-        if isinstance(table, dict):
-            found.append((pyproject, table))
-    user = user_config_path()
-    if user.is_file():
-        found.append((user, _load_toml(user)))
+    for path, pyproject in ((cwd / CONFIG_NAME, False), (cwd / "pyproject.toml", True), (user_config_path(), False)):
+        table = _load_table(path, pyproject=pyproject)
+        if table is not None:
+            found.append((path, table))
     return found
 
 
