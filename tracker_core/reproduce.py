@@ -158,11 +158,12 @@ def capture(run: Run, cwd: str | None = None) -> None:
             "packages": [{"name": n, "version": v, "editable": e} for n, v, e in distributions()],
             "cuda": cuda_versions(),
         }
-        if patch:
-            from .jsonio import write_new_file
+        from .jsonio import dumps_bytes, write_new_file
 
+        if patch:
             run._write_artifact(PATCH_FILE, lambda tmp, _target: write_new_file(tmp, patch))
-        run.log_dict(record, RECORD_FILE)
+        data = dumps_bytes(record, indent=True) + b"\n"  # built here from checked values: not log_dict's checks
+        run._write_artifact(RECORD_FILE, lambda tmp, _target: write_new_file(tmp, data))
     except TrackerError as exc:
         if not run.ended:
             print(f"tracker_core: could not record how to reproduce run {run.id[:8]}: {exc}", file=sys.stderr)
