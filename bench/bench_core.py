@@ -73,6 +73,20 @@ def run_creation_ms(store: tc.Store, experiment: str = "runs", n: int = 200) -> 
     return (time.perf_counter() - t) / n * 1e3
 
 
+def run_creation_without(store: tc.Store, repeat: int, *switches: str) -> float:
+    """:func:`run_creation_ms` with the per-run features behind the environment switches ``switches`` off."""
+    saved = {name: os.environ.get(name) for name in switches}
+    os.environ.update(dict.fromkeys(switches, "0"))
+    try:
+        return median_of(repeat, lambda: run_creation_ms(store))
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def listing(root: Path) -> tuple[float, float]:
     """Seconds and peak RSS (MB) to list every run of the 'bench' experiment, in a fresh process."""
     code = (
@@ -151,7 +165,13 @@ def main() -> None:
         lm = median_of(r, lambda: log_metric_us(store))
         print(f"log_metric               {lm:7.2f} us/call (100,000 calls, flushes included)   target <= 5 us")
         rc = median_of(r, lambda: run_creation_ms(store))
-        print(f"run, 10p/5m/2t           {rc:7.2f} ms/run   target <= 1.5 ms")
+        bare = run_creation_without(store, r, "TUI_TRACK_REPRODUCE", "TUI_TRACK_SYSTEM_METRICS")
+        no_rep = run_creation_without(store, r, "TUI_TRACK_REPRODUCE")
+        no_sys = run_creation_without(store, r, "TUI_TRACK_SYSTEM_METRICS")
+        print(
+            f"run, 10p/5m/2t           {rc:7.2f} ms/run   target <= 1.5 ms; {no_rep:.2f} without the reproduce "
+            f"record, {no_sys:.2f} without the system-metrics sampler, {bare:.2f} without both"
+        )
         big10 = tmp / "big10k"
         big_store.build(big10, 10_000)
         list(listing(big10))  # first listing builds the summary cache
