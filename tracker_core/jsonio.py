@@ -9,7 +9,6 @@ new file, never a torn one. ``NaN``/``Infinity`` are not JSON, so they are writt
 from __future__ import annotations
 
 import errno
-import json
 import math
 import os
 import stat
@@ -121,6 +120,8 @@ def dumps_tagged_bytes(value: Any, *, indent: bool = False) -> bytes:
     try:
         return orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent else 0)
     except TypeError:  # integers beyond 64 bits: the standard library handles them
+        import json
+
         text = json.dumps(value, indent=2 if indent else None, allow_nan=False, ensure_ascii=False)
         return text.encode("utf-8")
 
@@ -152,6 +153,8 @@ def loads(text: str | bytes, *, raw: bool = False) -> Any:
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     shape = b" " + data.translate(_NUMBER_SHAPE)
     if _DIGITS_19 in shape and (_LONG_POSITIVE in shape or _LONG_NEGATIVE in shape):
+        import json  # only here: its import is a cost every training script would pay
+
         value = json.loads(data, parse_constant=_no_constant)
     else:
         value = orjson.loads(data)

@@ -7,7 +7,6 @@ torn last line without its newline: readers stop before it and never count it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -27,6 +26,8 @@ def format_points(points: Iterable[tuple[str, float, int, float]]) -> bytes:
     for key, value, step, ts in points:
         kj = cache.get(key)
         if kj is None:
+            import json  # once per key; a training script's import of tracker_core does not pay for it
+
             kj = cache[key] = json.dumps(key, ensure_ascii=False)
         out.append(f'{{"k":{kj},"v":{float_token(value)},"s":{step},"t":{ts!r}}}\n')
     return "".join(out).encode("utf-8")
@@ -40,6 +41,8 @@ def parse_lines(data: bytes) -> tuple[list[MetricPoint], int]:
     """
     end = complete_end(data)
     points: list[MetricPoint] = []
+    import json
+
     loads = json.loads
     for line in data[:end].splitlines():
         if not line:
