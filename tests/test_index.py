@@ -47,6 +47,16 @@ def test_refresh_reports_added_updated_removed(store: tc.Store) -> None:
     assert idx.refresh().removed == [first]
 
 
+def test_only_some_experiments(store: tc.Store) -> None:
+    a, b = _finished_runs(store, 2, "a"), _finished_runs(store, 1, "b")
+    c = _finished_runs(store, 1, "c")
+    ids = {name: store.get_experiment(name).id for name in "abc"}
+    idx = RunIndex(store, None, only=frozenset({ids["a"], ids["c"], "no-such-experiment"}))
+    assert sorted(idx.refresh().added) == sorted(a + c) and set(idx.runs) == {*a, *c}
+    assert set(idx.preview(10)) == {*a, *c}
+    assert set(RunIndex(store, None).refresh().added) == {*a, *b, *c}  # without only: every experiment
+
+
 def test_cache_is_written_and_used(store: tc.Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(index_mod, "CACHE_REWRITE_AFTER", 5)
     ids = _finished_runs(store, 8)

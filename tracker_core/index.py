@@ -55,7 +55,8 @@ _Stamp = codecs.Stamp
 
 
 class RunIndex:
-    """Summaries of the runs of one experiment (or of all when ``experiment_id`` is None).
+    """Summaries of the runs of one experiment (or of all when ``experiment_id`` is None; of those in
+    ``only`` when it is given too: an id there that is no experiment lists nothing).
 
     Between full sweeps (every :data:`FULL_SWEEP_EVERY` seconds, or ``refresh(full=True)``)
     an experiment whose ``runs/`` and ``deleted-runs/`` directories did not change costs two
@@ -63,10 +64,18 @@ class RunIndex:
     A sweep also catches the rare ended run rewritten in place (resumed by another process).
     """
 
-    def __init__(self, store: Store, experiment_id: str | None = None, *, include_deleted: bool = False) -> None:
+    def __init__(
+        self,
+        store: Store,
+        experiment_id: str | None = None,
+        *,
+        include_deleted: bool = False,
+        only: frozenset[str] | None = None,
+    ) -> None:
         self.store = store
         self.layout: Layout = store.layout
         self.experiment_id = experiment_id
+        self.only = only
         self.include_deleted = include_deleted
         self.runs: dict[str, RunSummary] = {}
         self._stamps: dict[str, _Stamp] = {}
@@ -78,7 +87,8 @@ class RunIndex:
     def _experiment_ids(self) -> list[str]:
         if self.experiment_id is not None:
             return [self.experiment_id]
-        return self.layout.experiment_ids()
+        ids = self.layout.experiment_ids()
+        return ids if self.only is None else [i for i in ids if i in self.only]
 
     def preview(self, limit: int) -> dict[str, RunSummary]:
         """Up to ``limit`` runs read straight from their files, before a long first refresh.

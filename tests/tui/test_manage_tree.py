@@ -179,3 +179,48 @@ def test_tree_view_snapshot(snap_compare, store: tc.Store) -> None:  # type: ign
         await pilot.pause()
 
     assert snap_compare(TuiTrackApp(store.root, refresh_interval=3600.0), terminal_size=(80, 24), run_before=tree)
+
+
+def list_lines(screen: MainScreen) -> list[str]:
+    pane = screen.experiment_list
+    return [str(pane.get_option_at_index(i).prompt).split("\n")[0] for i in range(pane.option_count)]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_all_experiments_shows_only_the_marked_ones(store: tc.Store, wait_until, settle, size) -> None:  # type: ignore[no-untyped-def]
+    async with TuiTrackApp(store.root, refresh_interval=60.0).run_test(size=size) as pilot:
+        screen = pilot.app.main_screen
+        await wait_until(pilot, lambda: screen.table.runs, what="the first experiment")
+        names = [e.name for e in screen.experiments]
+        await pilot.press("e", "home", *["j"] * names.index("other"), "space")  # mark "other" in the list
+        await settle(pilot)
+        other = next(e.id for e in screen.experiments if e.name == "other")
+        assert screen.experiment_list.marked == {other}
+        assert "* other" in list_lines(screen)  # a mark readable without colour
+        assert "Marked experiments" in list_lines(screen)
+        await pilot.press("end", "enter")  # the list's last entry: the marked experiments' runs
+        screen = await ready(pilot, wait_until, 1)
+        assert screen.experiment_id == ALL_EXPERIMENTS
+        assert [r.name for r in screen.table.runs.values()] == ["lonely"]
+        assert any("lonely" in line and "other" in line for line in rows(screen))
+        assert "1 marked experiment" in str(screen.query_one("#status-line").content)
+        # mark "search" too: its runs join the view (filter and sort work across them)
+        await pilot.press("e", "home", *["j"] * names.index("search"), "space")
+        await pilot.press("end", "enter")
+        screen = await ready(pilot, wait_until, 5)
+        assert "2 marked experiments" in str(screen.query_one("#status-line").content)
+        assert screen.apply_filter("metrics.score < 0.85")
+        assert sorted(screen.table.runs[i].name for i in screen.table.order) == ["cand-0", "cand-1", "cand-2", "lonely"]
+        # unmark both: every experiment again (here, the same five runs) and the title says so
+        await pilot.press("e", "home", *["j"] * names.index("search"), "space")
+        await pilot.press("home", *["j"] * names.index("other"), "space")
+        await pilot.press("end", "enter")
+        await settle(pilot)
+        assert screen.experiment_list.marked == frozenset() and "* " not in "".join(list_lines(screen))
+        assert "all experiments" in str(screen.query_one("#status-line").content)
+        await pilot.press("question_mark")  # the help says how
+        help_text = " ".join(f"{a.keys} {a.description}" for a in pilot.app.screen.actions)
+        assert "A All experiments (or the marked ones)" in help_text
+        await pilot.press("escape", "e", "question_mark")  # from the list itself: its own key
+        help_text = " ".join(f"{a.keys} {a.description}" for a in pilot.app.screen.actions)
+        assert "space Mark experiment (all experiments: only the marked)" in help_text

@@ -104,7 +104,7 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         # the run tree and the all-experiments view
         Binding("T", "toggle_tree", "Run tree on/off", show=False),
         Binding("z", "fold", "Fold/unfold children", show=False),
-        Binding("A", "all_experiments", "All experiments", show=False),
+        Binding("A", "all_experiments", "All experiments (or the marked ones)", show=False),
     ]
 
     def __init__(self, settings: AppSettings) -> None:
@@ -134,6 +134,8 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         """The view last saved or restored; None until the saved one has been read."""
         self.show_deleted = False
         self._sweep_next = False
+        self.marked_experiments: frozenset[str] = frozenset()
+        """The experiments marked in the list: the all-experiments view shows only theirs (all when none)."""
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> Any:
@@ -249,10 +251,12 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
             index = self._index
             trash = self.show_deleted
             exp_id = None if experiment_id == ALL_EXPERIMENTS else experiment_id  # None: every experiment
-            first = index is None or index.experiment_id != exp_id or index.include_deleted != trash
+            only = (self.marked_experiments or None) if exp_id is None else None  # or the marked ones
+            wanted = (exp_id, trash, only)
+            first = index is None or (index.experiment_id, index.include_deleted, index.only) != wanted
             preview: dict[str, RunSummary] = {}
             if index is None or first:
-                index = self._index = RunIndex(self.store, exp_id, include_deleted=trash)
+                index = self._index = RunIndex(self.store, exp_id, include_deleted=trash, only=only)
                 preview = self._preview(index)
                 if preview:
                     self.post_message(RunsChanged(experiment_id, preview, [], first=True))
@@ -473,6 +477,14 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
             return
         self._experiment_timer = self.set_timer(EXPERIMENT_DELAY, lambda: self.select_experiment(experiment_id))
 
+    @on(ExperimentList.MarksChanged)
+    def experiment_marks_changed(self) -> None:
+        """The all-experiments view follows the marks (the marked experiments' runs, or all when none)."""
+        self.marked_experiments = self.experiment_list.marked
+        self._update_status()
+        if self.experiment_id == ALL_EXPERIMENTS and self.store is not None:
+            self.load_runs(ALL_EXPERIMENTS)
+
     @on(OptionList.OptionSelected, "#experiments")
     def experiment_chosen(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
@@ -687,7 +699,10 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         exp = next((e for e in self.experiments if e.id == self.experiment_id), None)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" tui-track ", style="bold reverse")
-        title = "all experiments" if self.experiment_id == ALL_EXPERIMENTS else exp.name if exp else "—"
+        title = exp.name if exp else "—"
+        if self.experiment_id == ALL_EXPERIMENTS:
+            marked = len(self.marked_experiments)
+            title = f"{marked} marked experiment{'s' if marked != 1 else ''}" if marked else "all experiments"
         text.append(f" {title} ", style="bold")
         if self.remote_error is not None:
             text.append("· remote unreachable, showing the last pull ", style="bold red")

@@ -1,4 +1,5 @@
-"""The experiments pane: each experiment's name, run count and last activity."""
+"""The experiments pane: each experiment's name, run count and last activity; ``space`` marks
+experiments (``*``), and the all-experiments view then shows only the marked ones."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -17,11 +19,18 @@ ALL_EXPERIMENTS = "*"
 """The option id (and the main screen's experiment id) of the view of every experiment's runs."""
 
 
-def experiment_prompt(exp: Experiment) -> Text:
-    """Two lines: the name, then ``N runs · MM-DD HH:MM`` of the latest run."""
+MARK = "* "
+"""Before a marked experiment's name: a mark readable without colour (as the runs table's ``*``)."""
+
+
+def experiment_prompt(exp: Experiment, marked: bool = False) -> Text:
+    """Two lines: the name (after :data:`MARK` when marked), then ``N runs · MM-DD HH:MM`` of the latest run."""
     runs = f"{exp.run_count} run{'' if exp.run_count == 1 else 's'}"
     last = short_time(exp.last_activity) if exp.last_activity else "no runs yet"
-    text = Text(exp.name, style="bold", overflow="ellipsis", no_wrap=True)
+    text = Text(style="bold", overflow="ellipsis", no_wrap=True)
+    if marked:
+        text.append(MARK, style="reverse")
+    text.append(exp.name)
     text.append(f"\n{runs} · {last}", style="dim")
     return text
 
@@ -32,22 +41,39 @@ class ExperimentList(OptionList):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        Binding("space", "toggle_mark", "Mark experiment (all experiments: only the marked)"),
     ]
+
+    class MarksChanged(Message):
+        """Experiments were marked or unmarked (:attr:`ExperimentList.marked` holds the marked ids)."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.experiments: list[Experiment] = []
+        self.marked: frozenset[str] = frozenset()
+        """Ids of the marked experiments (of those listed)."""
 
     def show(self, experiments: list[Experiment], keep: str | None) -> None:
         """Replace the list only if something shown changed; keep ``keep`` (an experiment id) highlighted."""
         if [self._shown(e) for e in experiments] == [self._shown(e) for e in self.experiments]:
             return
         self.experiments = experiments
-        options = [Option(experiment_prompt(e), id=e.id) for e in experiments]
+        marked = self.marked & {e.id for e in experiments}  # an experiment that is gone is no longer marked
+        self._fill(keep)
+        if marked != self.marked:
+            self.marked = marked
+            self.post_message(self.MarksChanged())
+
+    def _fill(self, keep: str | None) -> None:
+        experiments = self.experiments
+        options = [Option(experiment_prompt(e, e.id in self.marked), id=e.id) for e in experiments]
         if len(experiments) > 1:  # last, so the cursor starts on the first experiment as before
-            total = sum(e.run_count for e in experiments)
-            prompt = Text("All experiments", style="bold italic")
-            prompt.append(f"\n{total} run{'' if total == 1 else 's'} · A", style="dim")
+            shown = [e for e in experiments if e.id in self.marked] or experiments
+            total = sum(e.run_count for e in shown)
+            title = "All experiments" if len(shown) == len(experiments) else "Marked experiments"
+            prompt = Text(title, style="bold italic")
+            which = f"{len(shown)} marked · " if len(shown) < len(experiments) else ""
+            prompt.append(f"\n{which}{total} run{'' if total == 1 else 's'} · A", style="dim")
             options.append(Option(prompt, id=ALL_EXPERIMENTS))
         self.set_options(options)
         ids = [o.id for o in options]
@@ -55,6 +81,18 @@ class ExperimentList(OptionList):
             self.highlighted = ids.index(keep)
         elif ids:
             self.highlighted = 0  # the first experiment
+
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the highlighted experiment; the cursor moves to the next one."""
+        experiment_id = self.highlighted_id
+        if experiment_id is None or experiment_id == ALL_EXPERIMENTS:
+            self.notify("Mark experiments with space; this entry then shows the runs of the marked ones")
+            return
+        self.marked = self.marked ^ {experiment_id}
+        position = self.highlighted or 0
+        self._fill(experiment_id)
+        self.highlighted = min(position + 1, self.option_count - 1)
+        self.post_message(self.MarksChanged())
 
     @staticmethod
     def _shown(exp: Experiment) -> tuple[str, str, int, float | None]:
