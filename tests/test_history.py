@@ -388,3 +388,43 @@ def test_readers_building_one_index_at_once_build_it_once_and_exactly(
         t.join()
     assert sorted(i.bytes_parsed for i in built) == [0, 0, 0, os.path.getsize(jsonl)]  # one parsed, three reused
     assert_index_matches(jsonl)
+
+
+ODD_LINES = [  # parsed one by one beside the writer's lines
+    b'{"k": "a", "v": 1.5, "s": 3, "t": 2.0}',  # another writer's spacing
+    b"",
+    b"   ",
+    b'{"k":"a","v":{"$float":"NaN"},"s":4,"t":2.5}',
+    b'{"k":"a\\"q","v":2,"s":8,"t":5}',  # an escaped quote in the key
+    b'{"k":"a:b","v":3,"s":9,"t":5.5}\r',
+    b'{"k":"a","v":3,"s":11,"t":6',  # broken
+    b"[1,2,3]",
+]
+ODD_VALUES = [  # in the writer's layout but not its values: the chunk is parsed line by line (each tried alone)
+    b'{"k":"a","x":1,"v":2,"s":5,"t":3}',  # an extra field
+    b'{"k":"a","v":"1.25","s":6,"t":3.5}',  # a value as a string
+    b'{"k":"a","v":null,"s":7,"t":4}',  # not a point
+    b'{"k":"a","v":1,"s":1.5,"t":4.5}',  # a float step
+]
+
+
+@pytest.mark.parametrize("odd", [ODD_LINES, *([line] for line in ODD_VALUES), ODD_LINES + ODD_VALUES])
+def test_the_writers_lines_and_any_other_lines_parse_as_the_line_parser_reads_them(
+    jsonl: Path, odd: list[bytes]
+) -> None:
+    from tracker_core.history.parse import parse_bytes
+
+    writer = metrics_log.format_points([(f"m{i % 4}", i / 7, i, 1e9 + i) for i in range(400)]).splitlines()
+    for spread in (1, 40):  # the odd lines together, and each alone among many of the writer's
+        lines = []
+        for i, line in enumerate(writer):
+            lines.append(line)
+            if i % spread == 0 and i // spread < len(odd):
+                lines.append(odd[i // spread])
+        data = b"\n".join(lines) + b"\n"
+        jsonl.write_bytes(data)
+        shutil.rmtree(jsonl.parent / DIRNAME, ignore_errors=True)
+        assert_index_matches(jsonl)
+        parsed = parse_bytes(data + b'{"k":"m0","v":1')
+        assert parsed.consumed == len(data)
+        assert list(parsed.columns) == list(expected(jsonl))  # first-logged key order
