@@ -132,6 +132,27 @@ async def test_filter_good_then_bad_keeps_text_and_shows_error(demo_store: tc.St
         assert len(table.order) == 6 and not bar.display
 
 
+async def test_clearing_a_filter_scrolls_to_the_cursor_run(tmp_path: Path, wait_until) -> None:  # type: ignore[no-untyped-def]
+    store = tc.Store(tmp_path / "store")
+    for i in range(40):
+        with store.start_run("sweep", name=f"{'odd' if i in (1, 3, 5) else 'run'}_{i:02d}") as run:
+            run.log_metric("loss", 1.0 / (i + 1))
+    async with make_app(store.root).run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        table = screen.table
+        await pilot.press("slash", *"name LIKE 'odd%'", "enter")  # 3 runs: they fit, no scrollbar
+        await pilot.press("G")
+        assert names(table) == ["odd_05", "odd_03", "odd_01"] and table.cursor_run_id is not None
+        chosen = table.cursor_run_id
+        await pilot.press("backslash")
+        await pilot.pause()
+        assert table.cursor_run_id == chosen and table.cursor_row == 38  # odd_01, next to last of 40
+        body = table.scrollable_content_region.height - 1  # below the header line
+        assert 0 <= table.cursor_row - int(table.scroll_y) < body
+        row_on_screen = table.cursor_row - int(table.scroll_y) + 1
+        assert "odd_01" in table.render_line(row_on_screen).text
+
+
 async def test_details_show_params_metrics_sparklines_env_and_artifacts(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
     async with make_app(demo_store.root).run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, wait_until)

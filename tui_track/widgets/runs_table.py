@@ -469,13 +469,14 @@ class RunsTable(ReportsWorkerErrors, ScrollView, can_focus=True):
                     row = min(self.cursor_row, max(len(self.order) - 1, 0))
         total = MARK_WIDTH + sum(c.width + 1 for c in self.columns)
         self.virtual_size = Size(total, len(self.order) + 1)
+        # force: a table that fitted until now has no scrollbar yet, and scrolling would wait for the next layout
         if from_top:  # the cursor's run stays visible, with as much of the new order's top as fits
             body = max(1, self.scrollable_content_region.height - 1)
-            self.scroll_to(y=max(0, row - body + 1), animate=False, immediate=True)
+            self.scroll_to(y=max(0, row - body + 1), animate=False, immediate=True, force=True)
         elif keep_cursor:
-            self.scroll_to(y=max(0, row - screen_offset), animate=False, immediate=True)
+            self.scroll_to(y=max(0, row - screen_offset), animate=False, immediate=True, force=True)
         else:
-            self.scroll_to(0, 0, animate=False, immediate=True)
+            self.scroll_to(0, 0, animate=False, immediate=True, force=True)
         self.cursor_row = row
         self.refresh()
         self.post_message(self.ViewChanged())
