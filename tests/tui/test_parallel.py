@@ -87,7 +87,11 @@ async def test_axes_that_do_not_fit_scroll_and_categories_label_their_axis(
         picture = rendered(screen)
         for label in ("SVC", "MLP", "n/a"):
             assert label in picture
-        assert "loss" in picture.splitlines()[-1]  # the metric's axis label under the chart
+        # the axis names under the chart, whole (each has the room between two axes), the metric's last
+        assert picture.splitlines()[-1].split() == [a.label for a in plot.shown_params()] + ["loss"]
+        legend = text_of(screen, "parallel-legend")  # every quantile, and the highlight, within the width
+        assert legend.count("━") == len(screen.data.quantile_ranges()) and legend.endswith("• highlighted")  # type: ignore[union-attr]
+        assert len(legend) <= size[0]
 
 
 async def test_pick_metric_and_axes_from_the_keyboard(demo_store: tc.Store, wait_until: Any, settle: Any) -> None:

@@ -96,19 +96,25 @@ class ParallelScreen(TrackerScreen):
         keep = self.plot.cursor_run.id if self.plot.cursor_run else None
         self.data = message.data
         self.plot.set_data(message.data, keep)
-        self.query_one("#parallel-legend", Static).update(self.plot.legend())
+        self._show_legend()
+
+    def _show_legend(self) -> None:
+        self.query_one("#parallel-legend", Static).update(self.plot.legend(self.size.width or self.app.size.width))
+
+    def on_resize(self) -> None:
+        self._show_legend()
 
     def _title(self) -> str:
         data = self.data
         if data is None:
             return "Parallel coordinates"
         parts = [f"[b]{len(data.params)} params · {data.metric.label}[/b]", plural(len(data.runs), "run")]
+        if note := self.plot.hidden_note():  # first: how to see the other axes (a narrow screen cuts the end)
+            parts.append(note)
         if len(data.runs) > MAX_LINES:
             parts.append(f"{MAX_LINES} lines drawn, spread over the {data.metric.label} ranks")
         if data.left_out:
             parts.append(f"{data.left_out} without {data.metric.label} left out")
-        if note := self.plot.hidden_note():
-            parts.append(note)
         if self.context:
             parts.append(self.context)
         return " · ".join(parts)

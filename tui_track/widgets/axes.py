@@ -111,12 +111,16 @@ class Axis:
         value = self.values[i]
         return "-" if value is None else cell(value)
 
-    def ticks(self, count: int, width: int = 10) -> tuple[list[float], list[str]] | None:
-        """Tick positions and labels (about ``count``), or None to let the plot choose (linear axes)."""
+    def ticks(self, count: int, width: int = 10, room: int = 0) -> tuple[list[float], list[str]] | None:
+        """Tick positions and labels (about ``count``), or None to let the plot choose (linear axes).
+
+        A category's label is cut to ``width`` cells, or to its share of ``room`` (the cells the axis
+        spans, for an axis along the width) when that is more."""
         if self.categories is not None:
             n = len(self.categories)
             every = max(1, math.ceil(n / max(1, count)))
             picked = list(range(0, n, every))
+            width = max(width, room // len(picked) - 1)  # a cell between two labels
             return [float(i) for i in picked], [ellipsize(self.categories[i], width) for i in picked]
         if not self.log:
             return None

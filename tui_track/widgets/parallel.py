@@ -195,18 +195,24 @@ class ParallelPlot(PlotextPlot, can_focus=True):
             return list(range(n))
         return sorted({round(k * (n - 1) / (MAX_LINES - 1)) for k in range(MAX_LINES)})
 
-    def legend(self) -> Text:
-        """Colour (and glyph) of each metric quantile, with its value range."""
+    def legend(self, width: int | None = None) -> Text:
+        """Colour (and glyph) of each metric quantile, with its value range; when that is wider than
+        ``width``, each quantile by its highest value (``≤0.92``: the ranges follow one another)."""
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.data is None or not self.data.runs:
             return text
+        ranges = self.data.quantile_ranges()
+        full = [f" {cell(lo)}" + (f"–{cell(hi)}  " if hi != lo else "  ") for lo, hi in ranges]
+        label, end = f"{self.data.metric.label}: ", f"{HIGHLIGHT_MARKER} highlighted"
+        if width is not None and len(label + end) + sum(len(t) + 1 for t in full) > width:
+            full = [f"≤{cell(hi)} " for _, hi in ranges]
         no_color = bool(os.environ.get("NO_COLOR"))
-        text.append(f"{self.data.metric.label}: ")
-        for q, (lo, hi) in enumerate(self.data.quantile_ranges()):
+        text.append(label)
+        for q, words in enumerate(full):
             glyph = QUANTILE_MARKERS[q] if no_color else "━"
             text.append(glyph, style="" if no_color else f"bold {QUANTILE_COLORS[q]}")
-            text.append(f" {cell(lo)}" + (f"–{cell(hi)}  " if hi != lo else "  "))
-        text.append(f"{HIGHLIGHT_MARKER} highlighted")
+            text.append(words)
+        text.append(end)
         return text
 
     def _draw(self) -> None:
@@ -245,7 +251,8 @@ class ParallelPlot(PlotextPlot, can_focus=True):
         plt.xlim(-0.02, len(axes) - 1 + 0.02)
         plt.ylim(MISSING - 0.04 if missing else -0.04, 1.04)
         plt.yticks([], [])
-        plt.xticks(xs, [ellipsize(a.label, AXIS_COLS - 2) for a in axes])
+        spacing = ((self.size.width or 80) - 4) // max(1, len(axes) - 1)  # cells between two axes
+        plt.xticks(xs, [ellipsize(a.label, max(AXIS_COLS - 2, spacing - 2)) for a in axes])
         for x, axis in zip(xs, axes, strict=True):
             self._label_axis(x, axis, len(axes))
         self.refresh()

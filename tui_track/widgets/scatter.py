@@ -224,8 +224,9 @@ class ScatterPlot(PlotextPlot, can_focus=True):
         plt.xlim(x0, x1)
         plt.ylim(y0, y1)
         cols, rows = self._canvas()
-        for axis, ticks, count, width in ((data.x, plt.xticks, cols // 12, 10), (data.y, plt.yticks, rows // 3, 9)):
-            chosen = axis.ticks(max(2, count), width)
+        x_ticks, y_ticks = (data.x, plt.xticks, cols // 12, 10, cols), (data.y, plt.yticks, rows // 3, 9, 0)
+        for axis, ticks, count, width, room in (x_ticks, y_ticks):  # y labels: the left margin's width
+            chosen = axis.ticks(max(2, count), width, room)
             if chosen is not None:
                 ticks(*chosen)
         plt.xlabel(data.x.label + (" (log)" if data.x.log else ""))
