@@ -341,6 +341,11 @@ def long_named_run(tmp_path: Path) -> tuple[tc.Store, str]:
     return store, run.id
 
 
+def footer_keys(footer: Footer) -> dict[str, FooterKey]:
+    """The footer's keys by description (by key for those of a compact group, shown without one)."""
+    return {k.description or k.key: k for k in footer.query(FooterKey)}
+
+
 def plot_text(chart: MetricChart) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", chart.plt.build())
 
@@ -352,20 +357,37 @@ async def test_run_screen_at_80_columns_keeps_its_keys_and_names_on_one_line(
     async with open_screen(store, lambda: RunScreen(store, run_id), (80, 24)) as pilot:
         screen = pilot.app.screen
         footer = screen.query_one(Footer)
-        keys = {k.description: k for k in footer.query(FooterKey)}
-        assert {"Back", "Help", "Pick metric", "Layout", "Smooth", "Artifacts"} <= set(keys)
+        keys = footer_keys(footer)
+        essential = {"Back", "Help", "Pick metric", "Layout", "Smooth", "Quit", "plus", "minus"}
+        essential |= {"left_square_bracket", "right_square_bracket"}  # pan, shown with zoom as "+- Zoom  [] Pan"
+        assert essential <= set(keys)
         assert all(k.region.right <= 80 for k in keys.values())  # nothing clipped at the edge
         picker = screen.query_one("#run-metric-list", MetricPicker)
         assert picker.keys == sorted([*LONG_NAMES, "test/accuracy"], key=str.lower)
         assert picker.virtual_size.height == len(picker.keys)  # one line per metric, long names cut, not wrapped
         await pilot.press("question_mark")  # the keys the footer leaves out at this width are in the help
-        assert {"Log y", "Step/time"} <= {a.description for a in pilot.app.screen.actions}
+        assert {"Log y", "Step/time", "Artifacts"} <= {a.description for a in pilot.app.screen.actions}
         await pilot.press("escape")
+        for width, more in ((120, set()), (140, {"Log y", "Step/time", "Artifacts"})):
+            await pilot.resize_terminal(width, 40)
+            await settle(pilot)
+            keys = footer_keys(footer)
+            assert essential | more <= set(keys)
+            assert all(k.region.right <= width for k in keys.values())
+
+
+async def test_the_multi_run_chart_at_80_columns_keeps_quit_zoom_and_pan(
+    demo_store: tc.Store, settle: Any, open_screen: Any
+) -> None:
+    runs = [r for r in demo_store.list_runs("churn_prediction") if r.status == "finished"]
+    async with open_screen(demo_store, lambda: ChartScreen(demo_store, [r.id for r in runs]), (80, 24)) as pilot:
+        footer = pilot.app.screen.query_one(Footer)
+        keys = footer_keys(footer)
+        assert {"Back", "Pick metric", "Smooth", "Quit", "plus", "left_square_bracket"} <= set(keys)
+        assert all(k.region.right <= 80 for k in keys.values())
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
-        keys = {k.description: k for k in footer.query(FooterKey)}
-        assert {"Pick metric", "Layout", "Log y", "Step/time", "Artifacts"} <= set(keys)
-        assert all(k.region.right <= 120 for k in keys.values())
+        assert {"Log y", "Step/time", "Quit"} <= set(footer_keys(footer))
 
 
 async def test_zoomed_chart_keeps_its_title_and_the_legend_stays_off_the_data(

@@ -48,6 +48,7 @@ class ChartScreen(ChartWindowActions, TrackerScreen):
     """The history of one metric across runs (space or enter on a metric shows it)."""
 
     HELP_TITLE: ClassVar[str] = "chart"
+    NARROW_FOOTER_HIDES: ClassVar[frozenset[str]] = frozenset({"toggle_log", "toggle_x_axis"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "focus_metrics", "Pick metric"),
         *CHART_BINDINGS,

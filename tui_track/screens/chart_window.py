@@ -32,20 +32,19 @@ def zoomed(window: tuple[int, int], full: tuple[int, int], factor: float, shift:
 
 
 ZOOM = Binding.Group("Zoom", compact=True)
+PAN = Binding.Group("Pan", compact=True)
 
 CHART_BINDINGS: list[BindingType] = [
     Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", key_display="+", group=ZOOM),
     Binding("minus", "zoom(2)", "Zoom out", key_display="-", group=ZOOM),
+    Binding("left_square_bracket", "pan(-0.5)", "Pan left", key_display="[", group=PAN),
+    Binding("right_square_bracket", "pan(0.5)", "Pan right", key_display="]", group=PAN),
     Binding("s", "toggle_smoothing", "Smooth"),
     Binding("l", "toggle_log", "Log y"),
     Binding("x", "toggle_x_axis", "Step/time"),
-    Binding("left_square_bracket", "pan(-0.5)", "Pan left", show=False, key_display="["),
-    Binding("right_square_bracket", "pan(0.5)", "Pan right", show=False, key_display="]"),
     Binding("0", "zoom_reset", "Whole history", show=False),
 ]
 """The keys of :class:`ChartWindowActions`, in footer order (short labels: they must fit 80 columns)."""
-WIDE_FOOTER = 110
-"""From this width on the footer shows every key; below it, a screen's ``NARROW_FOOTER_HIDES`` go to the help only."""
 
 
 class ChartWindowActions:
@@ -57,7 +56,9 @@ class ChartWindowActions:
     window: tuple[int, int] | None
     full_range: tuple[int, int] | None
     NARROW_FOOTER_HIDES: ClassVar[frozenset[str]] = frozenset()
-    """Actions left out of the footer below :data:`WIDE_FOOTER` columns (with the command palette key)."""
+    """Actions left out of the footer below ``WIDE_FOOTER`` columns (with the command palette key); in the help."""
+    WIDE_FOOTER: ClassVar[int] = 110
+    """The width the screen's footer needs for every key and the command palette key."""
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -74,7 +75,7 @@ class ChartWindowActions:
 
     @property
     def _wide_footer(self) -> bool:
-        return bool(self.size.width >= WIDE_FOOTER)  # type: ignore[attr-defined]
+        return bool(self.size.width >= self.WIDE_FOOTER)  # type: ignore[attr-defined]
 
     def on_resize(self, event: events.Resize) -> None:
         if self.NARROW_FOOTER_HIDES:

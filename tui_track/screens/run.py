@@ -62,7 +62,8 @@ class RunScreen(ChartWindowActions, TrackerScreen):
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (110, "-wide")]  # type: ignore[misc]
     HELP_TITLE: ClassVar[str] = "run"
-    NARROW_FOOTER_HIDES: ClassVar[frozenset[str]] = frozenset({"toggle_log", "toggle_x_axis", "quit"})
+    NARROW_FOOTER_HIDES: ClassVar[frozenset[str]] = frozenset({"toggle_log", "toggle_x_axis", "artifacts"})
+    WIDE_FOOTER: ClassVar[int] = 135
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "focus_metrics", "Pick metric"),
         Binding("v", "cycle_view", "Layout"),
