@@ -13,8 +13,9 @@ from pathlib import Path
 from .jsonio import decode_float, float_token
 from .records import MetricPoint, MetricSummary
 from .storage.append import complete_end, read_complete
+from .storage.layout import METRICS_FILE
 
-FILENAME = "metrics.jsonl"
+FILENAME = METRICS_FILE  # the store layout's name for it
 
 _key_cache: dict[str, str] = {}
 

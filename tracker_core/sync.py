@@ -33,6 +33,7 @@ from typing import Any
 from .errors import CorruptFileError, StoreError, ValidationError
 from .interop import run_files
 from .storage import files
+from .storage.layout import DELETED_RUNS_DIR, METRICS_FILE, RUN_FILE, RUNS_DIR
 from .store import EXPERIMENT_FILE, Store
 
 CACHE_DIR = ".sync-cache"
@@ -41,7 +42,7 @@ INCOMING_DIR = ".sync-incoming"
 RSH_ENV = "TUI_TRACK_RSH"
 _REMOTE = re.compile(r"^(?P<host>[^/:\s]+):(?P<path>.*)$")
 _RSYNC_EXCLUDES = (".lock", ".*.tmp", ".creating-*", ".importing-*", ".syncing-*", ".replaced-*", CACHE_DIR)
-_FIRST = ("run.json", "metrics.jsonl")  # copy order: a summary never counts points the history lacks
+_FIRST = (RUN_FILE, METRICS_FILE)  # copy order: a summary never counts points the history lacks
 
 
 @dataclass
@@ -150,7 +151,7 @@ def _target_experiment(dst: Store, exp: dict[str, Any], exp_dir: Path, report: S
                 return dst.experiments_dir / existing.id
         tmp = dst.experiments_dir / f".syncing-{exp_dir.name}"
         shutil.rmtree(tmp, ignore_errors=True)
-        (tmp / "runs").mkdir(parents=True)
+        (tmp / RUNS_DIR).mkdir(parents=True)
         files.write_experiment_doc(tmp, exp)
         os.rename(tmp, same_id)
     report.experiments_created += 1
@@ -173,7 +174,7 @@ def _signature(run_dir: Path) -> tuple[tuple[str, int, int], ...] | None:
 
 
 def _merge_runs(src_exp: Path, dst_exp: Path, report: SyncReport) -> None:
-    src_runs, dst_runs = src_exp / "runs", dst_exp / "runs"
+    src_runs, dst_runs = src_exp / RUNS_DIR, dst_exp / RUNS_DIR
     dst_runs.mkdir(exist_ok=True)
     run_files.clean_leftovers(dst_runs)
     renamed = src_exp.name != dst_exp.name  # same experiment name, different ids on the two stores
@@ -188,7 +189,7 @@ def _merge_runs(src_exp: Path, dst_exp: Path, report: SyncReport) -> None:
         try:
             _copy_run(run_dir, staged, target if have is not None else None)
             if renamed:
-                _retarget(staged / "run.json", src_exp.name, dst_exp.name)
+                _retarget(staged / RUN_FILE, src_exp.name, dst_exp.name)
             run_files.install(staged, target)
         except FileNotFoundError:
             shutil.rmtree(staged, ignore_errors=True)  # the source run vanished (purged) meanwhile
@@ -271,12 +272,12 @@ def _retarget(run_file: Path, old_id: str, new_id: str) -> None:
 
 def _merge_deletions(src_exp: Path, dst_exp: Path, report: SyncReport) -> None:
     try:
-        deleted = [n for n in os.listdir(src_exp / "deleted-runs") if not n.startswith(".")]
+        deleted = [n for n in os.listdir(src_exp / DELETED_RUNS_DIR) if not n.startswith(".")]
     except FileNotFoundError:
         return
-    markers = dst_exp / "deleted-runs"
+    markers = dst_exp / DELETED_RUNS_DIR
     for run_id in deleted:
-        if not (markers / run_id).exists() and (dst_exp / "runs" / run_id).is_dir():
+        if not (markers / run_id).exists() and (dst_exp / RUNS_DIR / run_id).is_dir():
             markers.mkdir(exist_ok=True)
             (markers / run_id).touch()
             report.deletions += 1

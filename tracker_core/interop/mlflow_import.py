@@ -26,6 +26,7 @@ from typing import Any
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, Experiment, MetricPoint
 from ..storage.codecs import run_record
+from ..storage.layout import ARTIFACTS_DIR, RUNS_DIR
 from ..store import Store, new_id
 from ..validation import validate_key, validate_name
 from . import run_files
@@ -186,7 +187,7 @@ def _import_experiment(
         else:
             report.skipped += 1
     logged_models = _logged_models(client, exp.experiment_id) if artifacts and todo else {}
-    runs_dir = store.experiments_dir / target.id / "runs"
+    runs_dir = store.experiments_dir / target.id / RUNS_DIR
     run_files.clean_leftovers(runs_dir)
 
     histories: dict[str, list[MetricPoint]] | None = None
@@ -326,8 +327,8 @@ def _write_run(
     staged = run_files.staging_dir(runs_dir, ".importing-", our_id)
     try:
         if artifacts:
-            _download_artifacts(client, uri, run, staged / "artifacts", logged_models.get(mlflow_id, []))
-            meta_file = staged / "artifacts" / META_ARTIFACT
+            _download_artifacts(client, uri, run, staged / ARTIFACTS_DIR, logged_models.get(mlflow_id, []))
+            meta_file = staged / ARTIFACTS_DIR / META_ARTIFACT
             if meta_file.is_file():
                 _restore_original(record, json.loads(meta_file.read_text("utf-8")), mlflow_id)
                 shutil.rmtree(meta_file.parent)

@@ -31,6 +31,7 @@ class RunPusher:
 
     def __init__(self, run: Run, url: str, interval: float = DEFAULT_PUSH_INTERVAL) -> None:
         from . import open_remote
+        from .sync import experiment_unit, run_unit
 
         self.url = url
         self.interval = push_interval_arg(interval)
@@ -38,7 +39,7 @@ class RunPusher:
         self.pushes = 0
         self.last_error: str | None = None
         self._root = run.store.root
-        self._units = {f"experiments/{run.experiment_id}", f"experiments/{run.experiment_id}/runs/{run.id}"}
+        self._units = {experiment_unit(run.experiment_id), run_unit(run.experiment_id, run.id)}
         self._run = run
         self._stop = threading.Event()
         self._lock = threading.Lock()

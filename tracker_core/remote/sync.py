@@ -32,11 +32,12 @@ from typing import Any
 from ..errors import CorruptFileError, RemoteConflictError, RemoteError
 from ..jsonio import dumps_bytes, loads, read_json, write_json_atomic
 from ..storage.append import complete_end
+from ..storage.layout import EXPERIMENTS_DIR, METRICS_FILE, RUN_FILE, RUNS_DIR
 from .base import Remote
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
-APPENDED = "metrics.jsonl"
+APPENDED = METRICS_FILE
 """Files sent as appended segments rather than whole."""
 MODELS = "registry/models"
 SAVED = ".remote-manifest.json"
@@ -67,13 +68,23 @@ def _top(unit_dir: Path) -> Signature | None:
     return sorted(found)
 
 
+def experiment_unit(exp_id: str) -> str:
+    """The remote unit of an experiment: its folder's path in the store (``experiments/<id>``)."""
+    return f"{EXPERIMENTS_DIR}/{exp_id}"
+
+
+def run_unit(exp_id: str, run_id: str) -> str:
+    """The remote unit of a run (``experiments/<id>/runs/<id>``)."""
+    return f"{EXPERIMENTS_DIR}/{exp_id}/{RUNS_DIR}/{run_id}"
+
+
 def _units(root: Path) -> dict[str, Path]:
-    """Every experiment (``experiments/<id>``) and run (``experiments/<id>/runs/<id>``) of a store."""
+    """Every experiment and run of a store, by unit."""
     units: dict[str, Path] = {}
-    for exp in _subdirs(root / "experiments"):
-        units[f"experiments/{exp.name}"] = exp
-        for run in _subdirs(exp / "runs"):
-            units[f"experiments/{exp.name}/runs/{run.name}"] = run
+    for exp in _subdirs(root / EXPERIMENTS_DIR):
+        units[experiment_unit(exp.name)] = exp
+        for run in _subdirs(exp / RUNS_DIR):
+            units[run_unit(exp.name, run.name)] = run
     return units
 
 
@@ -87,7 +98,7 @@ def _subdirs(parent: Path) -> list[Path]:
 def _unit_files(unit: str, unit_dir: Path) -> dict[str, tuple[int, int]]:
     """Relative path -> (size, mtime_ns) of a unit's files (an experiment: its own files and deletion marks)."""
     files: dict[str, tuple[int, int]] = {}
-    is_run = "/runs/" in unit
+    is_run = f"/{RUNS_DIR}/" in unit
     for dirpath, dirnames, filenames in os.walk(unit_dir):
         rel_dir = os.path.relpath(dirpath, unit_dir)
         if not is_run:
@@ -203,7 +214,7 @@ def _push_unit(remote: Remote, unit: str, path: Path, old: dict[str, Any] | None
     entry: dict[str, Any] = {"files": {}}
     sent = 0
     # the history before the summary: a reader never sees a summary counting points it cannot fetch
-    order = sorted(files, key=lambda rel: (rel != APPENDED, rel == "run.json", rel))
+    order = sorted(files, key=lambda rel: (rel != APPENDED, rel == RUN_FILE, rel))
     for rel in order:
         size, mtime = files[rel]
         prev = before.get(rel)
@@ -422,7 +433,7 @@ def pull_mirror(remote: Remote, mirror: Path) -> PullReport:
     report = PullReport()
     mirror.mkdir(parents=True, exist_ok=True)
     manifest, etag = read_manifest(remote)
-    if etag is None and remote.list("experiments/"):
+    if etag is None and remote.list(f"{EXPERIMENTS_DIR}/"):
         report.warnings.append(
             f"{remote.url} holds runs but no {MANIFEST} (removed by hand?): push again from each box to list them"
         )
@@ -454,7 +465,7 @@ def pull_mirror(remote: Remote, mirror: Path) -> PullReport:
         if problem is not None:
             report.warnings.append(problem)
             lost[unit] = manifest["units"][unit]
-            if unit not in have and "/runs/" in unit:
+            if unit not in have and f"/{RUNS_DIR}/" in unit:
                 shutil.rmtree(mirror / unit, ignore_errors=True)  # no half run reaches the store
             continue
         have[unit] = manifest["units"][unit]
