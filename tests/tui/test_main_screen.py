@@ -153,6 +153,41 @@ async def test_clearing_a_filter_scrolls_to_the_cursor_run(tmp_path: Path, wait_
         assert "odd_01" in table.render_line(row_on_screen).text
 
 
+async def test_a_column_cut_by_the_sideways_scroll_shows_an_ellipsis_not_a_piece_of_its_value(
+    tmp_path: Path, wait_until
+) -> None:  # type: ignore[no-untyped-def]
+    from tui_track.widgets.runs_table import FIXED_KEYS, MARK_WIDTH, column_text
+
+    store = tc.Store(tmp_path / "store")
+    for i in range(3):
+        with store.start_run("wide", name=f"run_{i}") as run:
+            run.log_metrics({f"{'m' * (3 + k % 5)}_{k}": 0.96 + i / 1000 + k for k in range(12)})
+            run.log_param("comment", f"a longish comment number {i}")
+    async with make_app(store.root).run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        table = screen.table
+        fixed = MARK_WIDTH + sum(c.width + 1 for c in table.columns if c.key in FIXED_KEYS)
+        view = table.scrollable_content_region.width - fixed
+        cut_seen = 0
+        for _ in range(len(table.columns)):
+            await pilot.press("l")
+            await pilot.pause()
+            scroll = int(table.scroll_x)
+            for y in range(len(table.order) + 1):
+                line = table.render_line(y).text
+                run = table.runs[table.order[y - 1]] if y else None
+                x = 0
+                for column in (c for c in table.columns if c.key not in FIXED_KEYS):
+                    left, right = max(x, scroll), min(x + column.width, scroll + view)
+                    if left < right:
+                        shown = line[fixed + left - scroll : fixed + right - scroll].strip()
+                        whole = (column.label if run is None else column_text(run, column.key)).strip()
+                        assert shown in ("", whole) or "…" in shown, (y, column.label, shown, whole)
+                        cut_seen += (left, right) != (x, x + column.width) and "…" in shown
+                    x += column.width + 1
+        assert cut_seen > 0  # the scroll did cut columns on the way
+
+
 async def test_details_show_params_metrics_sparklines_env_and_artifacts(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
     async with make_app(demo_store.root).run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, wait_until)

@@ -34,7 +34,7 @@ from tracker_core.query.keys import AGGREGATES
 from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, UNREADABLE, RunSummary
 from tracker_core.system_metrics import is_system_metric
 
-from ..formatting import cell, duration
+from ..formatting import ELLIPSIS, cell, duration
 from ..workers import ReportsWorkerErrors
 from .run_groups import GroupView, group_choices, range_key
 from .run_tree import TreeLayout, tree_label, tree_order
@@ -836,7 +836,7 @@ class RunsTable(ReportsWorkerErrors, ScrollView, can_focus=True):
         fixed_strip = Strip(fixed)
         view = max(0, width - fixed_strip.cell_length)
         scroll_x = int(self.scroll_x)
-        moving_strip = Strip(moving).crop(scroll_x, scroll_x + view)
+        moving_strip = Strip(_mark_cut_cells(moving, scroll_x, scroll_x + view)).crop(scroll_x, scroll_x + view)
         return Strip.join([fixed_strip, moving_strip]).extend_cell_length(width, fill).crop(0, width)
 
     def _text(self, run: RunSummary, key: str) -> str:
@@ -881,6 +881,28 @@ def _fit(text: str, column: Column) -> str:
     if column.numeric:
         return text.rjust(column.width)
     return set_cell_size(text, column.width)
+
+
+def _mark_cut_cells(cells: list[Segment], start: int, end: int) -> list[Segment]:
+    """``cells`` (side by side) to be seen through columns ``start``..``end``: a cell with text that an edge
+    cuts shows an ellipsis at the cut, never a piece of its value that reads like another ("96" of "0.96")."""
+    marked: list[Segment] = []
+    x = 0
+    for seg in cells:
+        width = seg.cell_length
+        left, right = max(start - x, 0), min(end - x, width)
+        if (left > 0 or right < width) and left < right:
+            before, rest = seg.split_cells(left)
+            seen, after = rest.split_cells(right - left)
+            text = seen.text
+            if before.text.strip():  # only padding cut away needs no mark
+                text = ELLIPSIS + set_cell_size(text, right - left)[1:]
+            if after.text.strip():
+                text = set_cell_size(text, right - left - 1) + ELLIPSIS
+            seg = Segment(" " * left + set_cell_size(text, right - left) + " " * (width - right), seg.style)
+        marked.append(seg)
+        x += width
+    return marked
 
 
 def metric_key(name: str, aggregate: str) -> str:
