@@ -101,7 +101,14 @@ async def main():
             await pilot.pause()  # the tick's frame drawn
             ui.append(time.thread_time() - cpu)
             work.append(screen.worker_seconds["load"] + screen.worker_seconds.get("chart", 0.0))
-        print(json.dumps({"seconds": drawn, "peak_mb": peak, "tick_ui": ui, "tick_worker": work}))
+        idle = []
+        for _ in range(int(sys.argv[3])):  # live ticks that find no new line
+            cpu = time.thread_time()
+            screen.load()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            idle.append(time.thread_time() - cpu)
+        print(json.dumps({"seconds": drawn, "peak_mb": peak, "tick_ui": ui, "tick_worker": work, "idle_ui": idle}))
 
 asyncio.run(main())
 """
@@ -231,6 +238,8 @@ def main() -> None:
         f"  {'app: live tick, 1,000 new points: UI-thread CPU':<56} {ui * 1000:9.1f} ms  "
         f"(worker {worker * 1000:.1f} ms)"
     )
+    idle = statistics.median(ticks["idle_ui"])
+    print(f"  {'app: live tick finding no new line: UI-thread CPU':<56} {idle * 1000:9.1f} ms")
     colds = []
     for _ in range(runs):
         shutil.rmtree(path.parent / DIRNAME, ignore_errors=True)

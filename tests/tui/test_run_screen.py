@@ -436,3 +436,39 @@ async def test_a_single_point_gets_one_tick_at_its_value_and_step(
         x_ticks = lines[next(i for i, line in enumerate(lines) if "└" in line) + 1].split()
         assert x_ticks == ["0"]  # step 0 only, no negative steps
         assert not screen.query_one("#run-chart-legend", ChartLegend).display  # one series: no legend
+
+
+async def test_a_live_tick_that_finds_no_new_line_redraws_nothing(
+    tmp_path: Path, settle: Any, open_screen: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tc.Store(tmp_path / "store")
+    run = store.start_run("live", "tick")
+    for step in range(50):
+        run.log_metric("loss", 1.0 / (step + 1), step=step)
+    run.flush()
+    draws: list[str] = []
+    refills: list[str] = []
+    monkeypatch.setattr(MetricChart, "_draw", lambda self, draw=MetricChart._draw: (draws.append("chart"), draw(self)))
+    monkeypatch.setattr(
+        DataTable,
+        "clear",
+        lambda self, *a, clear=DataTable.clear, **k: (refills.append(self.id), clear(self, *a, **k))[1],
+    )
+    try:
+        async with open_screen(store, lambda: RunScreen(store, run.id, refresh_interval=60), (120, 40)) as pilot:
+            screen = pilot.app.screen
+            assert isinstance(screen, RunScreen)
+            await settle(pilot)
+            draws.clear()
+            refills.clear()
+            screen.load()  # nothing new
+            await settle(pilot)
+            assert draws == [] and refills == []
+            run.log_metric("loss", 0.001, step=50)
+            run.flush()
+            screen.load()
+            await settle(pilot)
+            assert draws == ["chart"] and "run-metrics" in refills
+            assert screen.chart.series[0].steps[-1] == 50.0
+    finally:
+        run.end()

@@ -37,7 +37,15 @@ KEY_VALUE_TABLES = ("run-attributes", "run-env")
 
 
 def fill_table(table: DataTable[Any], columns: Sequence[str], rows: Iterable[Sequence[str]], empty: str) -> None:
-    """Replace a table's columns and rows (one placeholder row when there is nothing); the cursor stays."""
+    """Replace a table's columns and rows (one placeholder row when there is nothing); the cursor stays.
+
+    A table showing exactly these already is left alone (a live tick redraws only what changed).
+    """
+    shown = (tuple(columns), tuple(tuple(row) for row in rows), empty)
+    if getattr(table, "_tui_track_shown", None) == shown:
+        return
+    table._tui_track_shown = shown  # type: ignore[attr-defined]
+    columns, rows = shown[0], shown[1]
     cursor = table.cursor_row
     table.clear(columns=True)
     table.add_columns(*plain(*columns))

@@ -104,9 +104,12 @@ class MetricChart(PlotextPlot):
         """Points left out of the last drawing (NaN/inf, or values <= 0 on a log scale)."""
         self.legend_entries: list[tuple[str, str, str]] = []
         """(label, plotext colour, marker) of each series drawn, for :class:`ChartLegend`."""
+        self._drawn_width = -1
 
     def set_series(self, series: Sequence[Series], title: str = "") -> None:
-        """Replace what is drawn."""
+        """Replace what is drawn; the same series and title again (a live tick with no new point) are not redrawn."""
+        if list(series) == self.series and title == self.title and self.series and self._drawn_width == self.size.width:
+            return
         self.series = list(series)
         self.title = title
         self._draw()
@@ -141,6 +144,7 @@ class MetricChart(PlotextPlot):
     def _draw(self) -> None:
         plt = self.plt
         plt.clear_figure()
+        self._drawn_width = self.size.width
         self.dropped = 0
         self.legend_entries = []
         no_color = bool(os.environ.get("NO_COLOR"))
