@@ -268,6 +268,21 @@ async def test_footer_at_80_columns_keeps_quit_and_the_rest_is_in_the_help(demo_
         assert {"Group", "Find"} <= {a.description for a in pilot.app.screen.actions}
 
 
+@pytest.mark.parametrize("size", [(60, 15), (80, 24)])
+async def test_help_footnote_shows_whole(demo_store: tc.Store, wait_until, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    from textual.geometry import Region
+
+    from tui_track.screens.help import FOOTNOTE
+
+    async with make_app(demo_store.root).run_test(size=size) as pilot:
+        await loaded(pilot, wait_until)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        box = pilot.app.screen.query_one("#help-box")
+        bottom = box.render_lines(Region(0, box.outer_size.height - 1, box.outer_size.width, 1))[0].text
+        assert f" {FOOTNOTE} " in bottom and "…" not in bottom, bottom
+
+
 async def test_command_palette_runs_a_screen_action(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
     async with make_app(demo_store.root).run_test(size=(80, 24)) as pilot:
         screen = await loaded(pilot, wait_until)

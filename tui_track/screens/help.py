@@ -13,7 +13,8 @@ from textual.widgets import Static
 
 from ..commands_palette import KeyAction
 
-FOOTNOTE = "ctrl+p: command palette with the same actions · Esc, q or ? closes this help"
+FOOTNOTE = "^p: these actions in the palette · Esc, q or ? closes"
+"""The help box's bottom line: short enough to show whole in the box at 60 columns."""
 
 
 class HelpScreen(ModalScreen[None]):
