@@ -14,6 +14,7 @@ from .jsonio import decode_float, float_token
 from .records import MetricPoint, MetricSummary
 from .storage.append import complete_end, read_complete
 from .storage.layout import METRICS_FILE
+from .validation import STEP_LIMIT
 
 FILENAME = METRICS_FILE  # the store layout's name for it
 
@@ -50,7 +51,9 @@ def parse_lines(data: bytes) -> tuple[list[MetricPoint], int]:
             continue
         try:
             rec = loads(line)
-            points.append(MetricPoint(rec["k"], decode_float(rec["v"]), int(rec["s"]), float(rec["t"])))
+            step = int(rec["s"])
+            if -STEP_LIMIT <= step < STEP_LIMIT:  # a hand-written step beyond 64 bits is no point (as in the index)
+                points.append(MetricPoint(rec["k"], decode_float(rec["v"]), step, float(rec["t"])))
         except (ValueError, KeyError, TypeError):
             continue
     return points, end

@@ -34,6 +34,7 @@ from .storage.codecs import summaries_from_json as summaries_from_json
 from .storage.codecs import summaries_to_json as summaries_to_json
 from .storage.layout import ARTIFACTS_DIR, HEARTBEAT_FILE
 from .validation import (
+    STEP_LIMIT,
     artifact_relpath,
     check_text,
     json_value,
@@ -53,7 +54,6 @@ if TYPE_CHECKING:
     from .system_metrics import Sampler
 
 DEFAULT_FLUSH_INTERVAL = 1.0
-_STEP_LIMIT = 2**63
 MAX_BUFFERED_POINTS = 100_000
 CAPTURE_WAIT = 5.0
 """Seconds :meth:`Run.end` waits for the reproduction record of a short run to be written."""
@@ -206,7 +206,7 @@ class Run:
         v = value if type(value) is float else metric_value(key, value)
         if step is None:
             step = self._next_step.get(key, 0)
-        elif type(step) is not int or not -_STEP_LIMIT <= step < _STEP_LIMIT:
+        elif type(step) is not int or not -STEP_LIMIT <= step < STEP_LIMIT:
             step = metric_step(key, step)
         ts = time.time() if timestamp is None else metric_timestamp(key, timestamp)
         with self._buffer_lock:

@@ -14,7 +14,8 @@ MAX_INT_BITS = 1024  # integers are kept exactly up to here (about 308 digits), 
 MAX_DEPTH = 100  # nesting of lists/dicts inside one value
 MAX_NAME_BYTES = 255  # one file name on Linux and macOS
 MAX_ARTIFACT_PATH_BYTES = 1024
-_STEP_LIMIT = 2**63  # steps are 64-bit signed integers
+STEP_LIMIT = 2**63
+"""Steps are 64-bit signed integers: ``-STEP_LIMIT <= step < STEP_LIMIT`` (the history index stores int64)."""
 
 
 def validate_key(key: object, kind: str) -> str:
@@ -79,7 +80,7 @@ def metric_step(key: str, step: object) -> int:
             step = int(step.__index__())
         except Exception:
             raise ValidationError(f"step of metric {key!r} must be an integer, got {shown(step)}") from None
-    if not -_STEP_LIMIT <= step < _STEP_LIMIT:
+    if not -STEP_LIMIT <= step < STEP_LIMIT:
         raise ValidationError(f"step of metric {key!r} is {shown(step)}; steps are 64-bit integers (below 2**63)")
     return step
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..jsonio import decode_float
 from ..storage.append import complete_end, split_lines
+from ..validation import STEP_LIMIT
 
 if TYPE_CHECKING:
     import numpy as np
@@ -24,7 +25,6 @@ RECORD_DTYPE_SPEC = [("s", "<i8"), ("v", "<f8"), ("t", "<f8")]
 CHUNK = 8 << 20
 """Bytes parsed at a time, so memory stays bounded whatever the file size."""
 
-_INT64 = (-(2**63), 2**63 - 1)
 _get_k, _get_s, _get_v, _get_t = (operator.itemgetter(f) for f in ("k", "s", "v", "t"))
 
 
@@ -70,7 +70,7 @@ def _point(rec: Any) -> tuple[str, int, float, float] | None:
         ts = float(rec["t"])
     except (ValueError, KeyError, TypeError, OverflowError):
         return None
-    if type(key) is not str or not _INT64[0] <= step <= _INT64[1]:
+    if type(key) is not str or not -STEP_LIMIT <= step < STEP_LIMIT:
         return None
     return key, step, value, ts
 
