@@ -85,6 +85,9 @@ def test_sampler_stops_with_the_run(tmp_path: Path, outcome: str) -> None:
                 raise KeyboardInterrupt
     except (ValueError, KeyboardInterrupt):
         pass
+    deadline = time.monotonic() + 10  # the end does not wait for the thread; it exits at its next wake-up
+    while sampler.alive and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert not sampler.alive
     assert store.get_run(run.id).status == {"finished": FINISHED, "failed": FAILED, "killed": KILLED}[outcome]
     count = store.get_run(run.id).metrics["system/cpu_percent"].count

@@ -164,10 +164,11 @@ class Sampler:
         self._thread.start()
         return self
 
-    def stop(self, timeout: float = 2.0) -> None:
+    def stop(self) -> None:
+        """Ask the thread to end, without waiting for it: :meth:`Run.end` is not held up by a thread that a
+        loaded machine has not scheduled yet. It logs nothing more (it checks before logging, and an ended
+        run refuses points) and exits at its next wake-up."""
         self._stop.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
 
     @property
     def alive(self) -> bool:
