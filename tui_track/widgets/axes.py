@@ -114,13 +114,13 @@ class Axis:
     def ticks(self, count: int, width: int = 10, room: int = 0) -> tuple[list[float], list[str]] | None:
         """Tick positions and labels (about ``count``), or None to let the plot choose (linear axes).
 
-        A category's label is cut to ``width`` cells, or to its share of ``room`` (the cells the axis
-        spans, for an axis along the width) when that is more."""
+        A category's label is cut to ``width`` cells, or to :func:`label_room` of its share of ``room``
+        (the cells the axis spans, for an axis along the width) when that is more."""
         if self.categories is not None:
             n = len(self.categories)
             every = max(1, math.ceil(n / max(1, count)))
             picked = list(range(0, n, every))
-            width = max(width, room // len(picked) - 1)  # a cell between two labels
+            width = max(width, label_room(room // len(picked)))
             return [float(i) for i in picked], [ellipsize(self.categories[i], width) for i in picked]
         if not self.log:
             return None
@@ -132,6 +132,14 @@ class Axis:
         if len(chosen) < 2:  # less than a decade: label both ends in plain numbers
             return [lo, hi], [cell(10.0**lo), cell(10.0**hi)]
         return [float(p) for p in chosen], [cell(10.0**p) for p in chosen]
+
+
+def label_room(spacing: int) -> int:
+    """Cells a tick label may take when ticks are ``spacing`` cells apart. plotext places each label
+    around its tick by the labels already placed, in an order that changes with the process's string
+    hashing: labels within two thirds of the spacing never meet that way, so the picture is the same
+    in every process (wider ones moved by a cell from one run to the next)."""
+    return spacing * 2 // 3
 
 
 def log_refusal(values: Sequence[Any], label: str) -> str | None:

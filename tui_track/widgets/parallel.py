@@ -21,7 +21,7 @@ from textual_plotext import PlotextPlot
 from tracker_core.records import RunSummary
 
 from ..formatting import cell, ellipsize
-from .axes import Axis
+from .axes import Axis, label_room
 
 QUANTILE_COLORS = ("blue", "cyan", "green", "yellow", "red")
 """Low to high metric values."""
@@ -252,7 +252,7 @@ class ParallelPlot(PlotextPlot, can_focus=True):
         plt.ylim(MISSING - 0.04 if missing else -0.04, 1.04)
         plt.yticks([], [])
         spacing = ((self.size.width or 80) - 4) // max(1, len(axes) - 1)  # cells between two axes
-        plt.xticks(xs, [ellipsize(a.label, max(AXIS_COLS - 2, spacing - 2)) for a in axes])
+        plt.xticks(xs, [ellipsize(a.label, max(AXIS_COLS - 2, label_room(spacing))) for a in axes])
         for x, axis in zip(xs, axes, strict=True):
             self._label_axis(x, axis, len(axes))
         self.refresh()
