@@ -137,3 +137,18 @@ async def test_names_with_brackets_show_as_typed(tmp_path: Path, open_screen: An
     async with open_screen(store, lambda: RunScreen(store, run.id)) as pilot:
         params = pilot.app.screen.query_one("#run-params", DataTable)
         assert [str(c) for c in params.get_row_at(0)] == ["style", "[b]bold?[/b]"]
+
+
+async def test_a_long_json_line_wraps_in_the_preview_instead_of_being_cut(
+    tmp_path: Path, open_screen: Any, settle: Any
+) -> None:
+    store = tc.Store(tmp_path / "store")
+    long_text = "a value that goes on past the right edge of an eighty column terminal, ending HERE"
+    with store.start_run("e", "r") as run:
+        run.log_dict({"description": long_text, "n": 1}, "report.json")
+    async with open_screen(store, lambda: ArtifactsScreen(store, run.id), (80, 24)) as pilot:
+        preview = pilot.app.screen.query_one("#preview-text", TextArea)
+        await settle(pilot)
+        width = preview.scrollable_content_region.width
+        shown = " ".join(preview.render_line(y).crop(0, width).text.strip() for y in range(preview.size.height))
+        assert "ending HERE" in shown and '"n": 1' in shown, shown

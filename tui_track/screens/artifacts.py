@@ -161,7 +161,7 @@ class ArtifactsScreen(TrackerScreen):
             with Vertical(id="artifacts-preview"):
                 yield Static("Highlight a file to preview it.", id="preview-summary", classes="note")
                 with ContentSwitcher(initial="preview-text", id="preview-switcher"):
-                    yield TextArea("", id="preview-text", read_only=True, soft_wrap=False)
+                    yield TextArea("", id="preview-text", read_only=True, soft_wrap=True)  # long lines wrap, never cut
                     table: DataTable[Any] = DataTable(id="preview-table", zebra_stripes=True)
                     yield table
         yield Footer()
