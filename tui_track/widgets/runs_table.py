@@ -204,7 +204,7 @@ class RunsTable(ReportsWorkerErrors, ScrollView, can_focus=True):
     DEFAULT_CSS = """
     RunsTable {
         background: $surface;
-        scrollbar-size-horizontal: 1;
+        scrollbar-size-horizontal: 0;  /* cut columns end in an ellipsis; a one-line thumb read as a stray ▍ */
     }
     RunsTable > .runs-table--header { text-style: bold; background: $panel; }
     RunsTable > .runs-table--cursor { background: $boost; text-style: bold; }
