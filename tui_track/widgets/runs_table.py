@@ -20,7 +20,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import on
 from textual.binding import Binding, BindingType
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -74,11 +74,6 @@ class Column:
     @property
     def is_metric(self) -> bool:
         return self.key.startswith("metrics.")
-
-
-def column_value(run: RunSummary, key: str) -> Any:
-    """The raw value a column shows (what it sorts by); None when the run has none."""
-    return getter_for(key)(run)
 
 
 def column_text(run: RunSummary, key: str) -> str:
@@ -869,9 +864,6 @@ class RunsTable(ReportsWorkerErrors, ScrollView, can_focus=True):
         if target in self.collapsed:
             self.move_to(target)  # its child under the cursor is folded away
         return True
-
-    def refresh_row(self, row: int) -> None:
-        self.refresh(Region(0, row - int(self.scroll_y) + 1, self.size.width, 1))
 
 
 def _fit(text: str, column: Column) -> str:
