@@ -224,3 +224,26 @@ async def test_all_experiments_shows_only_the_marked_ones(store: tc.Store, wait_
         await pilot.press("escape", "e", "question_mark")  # from the list itself: its own key
         help_text = " ".join(f"{a.keys} {a.description}" for a in pilot.app.screen.actions)
         assert "space Mark experiment (all experiments: only the marked)" in help_text
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_an_experiment_opened_by_the_app_is_not_undone_by_an_earlier_highlight(  # type: ignore[no-untyped-def]
+    store: tc.Store, wait_until, size
+) -> None:
+    """The list's cursor resting on one experiment and the app opening another at that moment (Find, -e, the
+    all-experiments key): the pending highlight must not switch back to the first a moment later."""
+    from tui_track.screens.main import EXPERIMENT_DELAY
+
+    async with TuiTrackApp(store.root, refresh_interval=60.0).run_test(size=size) as pilot:
+        screen = pilot.app.main_screen
+        await wait_until(pilot, lambda: screen.experiments and screen.table.runs, what="the first experiment")
+        first = screen.experiment_id
+        target = next(e for e in screen.experiments if e.id != first)
+        ids = [screen.experiment_list.get_option_at_index(i).id for i in range(screen.experiment_list.option_count)]
+        screen.experiment_list.highlighted = ids.index(ALL_EXPERIMENTS)  # its highlight event is still queued...
+        screen.select_experiment(target.id)  # ...when the app opens another experiment
+        await pilot.pause(EXPERIMENT_DELAY * 4)
+        await wait_until(pilot, lambda: screen.table.runs and all(w.is_finished for w in pilot.app.workers))
+        assert screen.experiment_id == target.id
+        assert {screen.table.runs[i].experiment_id for i in screen.table.order} == {target.id}
+        assert ids[screen.experiment_list.highlighted or 0] == target.id  # the list's cursor follows

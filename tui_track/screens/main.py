@@ -458,7 +458,10 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         """Show the runs of another experiment (sort, hidden columns and filter carry over)."""
         if experiment_id == self.experiment_id:
             return
+        if self._experiment_timer is not None:  # a highlight still resting elsewhere is overruled
+            self._experiment_timer.stop()
         self.experiment_id = experiment_id
+        self.experiment_list.follow(experiment_id)
         self.table.empty_text = "Loading runs…"
         self._set_experiment_names()
         self.table.load({})
@@ -471,6 +474,8 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
     def experiment_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         """Show the highlighted experiment once the cursor rests (scrolling past one reads nothing)."""
         experiment_id = event.option.id
+        if experiment_id != self.experiment_list.highlighted_id:
+            return  # stale: the cursor was moved again since (by the app opening another experiment)
         if self._experiment_timer is not None:  # the cursor moved on (or back): forget the earlier one
             self._experiment_timer.stop()
         if experiment_id is None or experiment_id == self.experiment_id:

@@ -82,6 +82,12 @@ class ExperimentList(OptionList):
         elif ids:
             self.highlighted = 0  # the first experiment
 
+    def follow(self, experiment_id: str) -> None:
+        """Put the cursor on ``experiment_id`` (the experiment the app now shows), if it is listed."""
+        ids = [self.get_option_at_index(i).id for i in range(self.option_count)]
+        if experiment_id in ids:
+            self.highlighted = ids.index(experiment_id)
+
     def action_toggle_mark(self) -> None:
         """Mark or unmark the highlighted experiment; the cursor moves to the next one."""
         experiment_id = self.highlighted_id
