@@ -472,3 +472,18 @@ async def test_a_live_tick_that_finds_no_new_line_redraws_nothing(
             assert screen.chart.series[0].steps[-1] == 50.0
     finally:
         run.end()
+
+
+@pytest.mark.parametrize("size", [(60, 15), (80, 24)])
+async def test_a_title_longer_than_the_screen_ends_in_an_ellipsis(
+    tmp_path: Path, settle: Any, open_screen: Any, size: tuple[int, int]
+) -> None:
+    store = tc.Store(tmp_path / "store")
+    with store.start_run("an-experiment-with-a-long-name", "a-run-whose-name-is-long-enough") as run:
+        run.log_metric("loss", 1.0)
+    async with open_screen(store, lambda: RunScreen(store, run.id), size) as pilot:
+        await settle(pilot)
+        title = pilot.app.screen.query_one("#run-title", Static)
+        line = title.render_line(0).text.rstrip()
+        assert title.size.height == 1 and len(line) <= size[0]
+        assert line.endswith("…"), line  # cut with a mark, never mid-value as if it were the whole title
