@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from conftest import build_demo_store
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import tracker_core as tc
@@ -396,6 +396,9 @@ _TARGETS = ("run.json", "experiment.json", "metrics.jsonl", ".summaries.jsonl", 
     where=st.floats(0.0, 1.0),
     junk=st.binary(min_size=1, max_size=12),
 )
+# found by CI: a history cut inside its only line left its index behind (checked before the cut): --repair then
+# had to be run twice
+@example(target="metrics.jsonl", which=13, how="truncate", where=0.5, junk=b"\x00")
 def test_any_damage_is_checked_without_a_crash_and_repair_changes_no_source_file(
     pristine: Path, target: str, which: int, how: str, where: float, junk: bytes
 ) -> None:

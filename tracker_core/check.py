@@ -243,20 +243,21 @@ class _Checker:
             live = writer_alive(run_dir) is True
         else:
             live = found[1].status == RUNNING and read_run_summary(run_dir, exp_id, deleted, self.now).status == RUNNING
-        size = self._metrics(run_dir, metrics_path, live)
+        size, complete = self._metrics(run_dir, metrics_path, live)
         if size is not None and offset > size:
             self.problem(
                 run_file, "run", f'field "metrics_offset" is {offset} but {paths.METRICS_FILE} has {size} bytes'
             )
         elif size is None and offset > 0:
             self.problem(run_file, "run", f'field "metrics_offset" is {offset} but {paths.METRICS_FILE} is missing')
-        self._history_index(metrics_path, size)
+        self._history_index(metrics_path, complete)  # an index covers complete lines: a torn tail is cut by --repair
         return found
 
-    def _metrics(self, run_dir: str, path: str, live: bool) -> int | None:
-        """Check every line of a metric history; return its size (None when it does not exist)."""
+    def _metrics(self, run_dir: str, path: str, live: bool) -> tuple[int | None, int | None]:
+        """Check every line of a metric history; return its size and that of its complete lines (None, None when
+        it does not exist)."""
         bad: list[int] = []
-        size = 0
+        size = complete = 0
         torn = False
         try:
             with open(path, "rb") as fh:
@@ -264,6 +265,7 @@ class _Checker:
                     size += len(line)
                     if not line.endswith(b"\n"):
                         torn = True
+                        complete = size - len(line)
                         break
                     if not line.strip():
                         continue
@@ -274,10 +276,10 @@ class _Checker:
                     if point is None:
                         bad.append(number)
         except FileNotFoundError:
-            return None
+            return None, None
         except OSError as exc:
             self.problem(path, "metrics", _os_reason(exc))
-            return None
+            return None, None
         if bad:
             shown = ", ".join(map(str, bad[:_MAX_LINES_SHOWN])) + (", ..." if len(bad) > _MAX_LINES_SHOWN else "")
             what = "line" if len(bad) == 1 else f"{len(bad)} lines"
@@ -285,7 +287,7 @@ class _Checker:
         if torn and not live:
             self.problem(path, "metrics", "a torn last line (a killed writer's append; never read as data)", True)
             self._torn.append((run_dir, path))
-        return size
+        return size, complete if torn else size
 
     def _history_index(self, metrics_path: str, size: int | None) -> None:
         from .history.index import DIRNAME, HistoryIndex
