@@ -75,16 +75,10 @@ def run_creation_ms(store: tc.Store, experiment: str = "runs", n: int = 200) -> 
 
 def run_creation_without(store: tc.Store, repeat: int, *switches: str) -> float:
     """:func:`run_creation_ms` with the per-run features behind the environment switches ``switches`` off."""
-    saved = {name: os.environ.get(name) for name in switches}
-    os.environ.update(dict.fromkeys(switches, "0"))
-    try:
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, dict.fromkeys(switches, "0")):  # restored as it was afterwards
         return median_of(repeat, lambda: run_creation_ms(store))
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def listing(root: Path) -> tuple[float, float]:
