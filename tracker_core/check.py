@@ -257,15 +257,13 @@ class _Checker:
         """Check every line of a metric history; return its size and that of its complete lines (None, None when
         it does not exist)."""
         bad: list[int] = []
-        size = complete = 0
-        torn = False
+        size = torn_bytes = 0
         try:
             with open(path, "rb") as fh:
                 for number, line in enumerate(fh, 1):
                     size += len(line)
                     if not line.endswith(b"\n"):
-                        torn = True
-                        complete = size - len(line)
+                        torn_bytes = len(line)
                         break
                     if not line.strip():
                         continue
@@ -284,10 +282,10 @@ class _Checker:
             shown = ", ".join(map(str, bad[:_MAX_LINES_SHOWN])) + (", ..." if len(bad) > _MAX_LINES_SHOWN else "")
             what = "line" if len(bad) == 1 else f"{len(bad)} lines"
             self.problem(path, "metrics", f"{what} ({shown}) not a metric point; readers skip them")
-        if torn and not live:
+        if torn_bytes and not live:
             self.problem(path, "metrics", "a torn last line (a killed writer's append; never read as data)", True)
             self._torn.append((run_dir, path))
-        return size, complete if torn else size
+        return size, size - torn_bytes
 
     def _history_index(self, metrics_path: str, size: int | None) -> None:
         from .history.index import DIRNAME, HistoryIndex

@@ -847,15 +847,18 @@ def read_run_summary_stamped(
     """:func:`read_run_summary` and the stamp of the ``run.json`` it read (what a cache of summaries keys on)."""
     run_dir = os.fspath(run_dir)
     run_id = os.path.basename(run_dir)
+    reason: str | None = None
     try:
         data, stamp = files.read_run_doc_stamped(run_dir)
         summary = codecs.decode_run(data, run_id, exp_id, deleted, with_env=with_env)
     except FileNotFoundError:
-        return _unreadable(run_id, exp_id, deleted, f"{RUN_FILE} is missing"), files.run_doc_stamp(run_dir)
+        reason = f"{RUN_FILE} is missing"
     except CorruptFileError as exc:
-        return _unreadable(run_id, exp_id, deleted, f"{RUN_FILE}: {exc.reason}"), files.run_doc_stamp(run_dir)
+        reason = f"{RUN_FILE}: {exc.reason}"
     except OSError as exc:
-        return _unreadable(run_id, exp_id, deleted, f"{RUN_FILE}: {_os_reason(exc)}"), files.run_doc_stamp(run_dir)
+        reason = f"{RUN_FILE}: {_os_reason(exc)}"
+    if reason is not None:  # the stamp of the file as it is now: an unreadable run is read again once it changes
+        return _unreadable(run_id, exp_id, deleted, reason), files.run_doc_stamp(run_dir)
     if summary.status == RUNNING:
         try:
             summary.heartbeat = os.stat(paths.heartbeat_file(run_dir)).st_mtime
