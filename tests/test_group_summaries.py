@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import tracker_core as tc
-from tracker_core.index import CACHE_FILE
 from tracker_core.query import value_of
 from tracker_core.records import FINISHED, UNREADABLE
+from tracker_core.storage.layout import SUMMARY_CACHE_FILE as CACHE_FILE
 
 
 def _run_file(store: tc.Store, run_id: str) -> Path:

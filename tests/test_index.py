@@ -13,6 +13,7 @@ import tracker_core as tc
 from tracker_core import index as index_mod
 from tracker_core.index import RunIndex
 from tracker_core.records import FINISHED, RUNNING
+from tracker_core.storage.layout import SUMMARY_CACHE_FILE
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def test_cache_is_written_and_used(store: tc.Store, monkeypatch: pytest.MonkeyPa
     ids = _finished_runs(store, 8)
     exp_dir = store.experiments_dir / store.get_experiment("e").id
     first = store.list_runs("e")
-    assert (exp_dir / index_mod.CACHE_FILE).is_file()
+    assert (exp_dir / SUMMARY_CACHE_FILE).is_file()
     parsed: list[str] = []
     real = index_mod.read_run_summary_stamped
     monkeypatch.setattr(index_mod, "read_run_summary_stamped", lambda d, *a, **k: parsed.append(d) or real(d, *a, **k))
@@ -88,7 +89,7 @@ def test_damaged_or_copied_cache_is_ignored(store: tc.Store, monkeypatch: pytest
     monkeypatch.setattr(index_mod, "CACHE_REWRITE_AFTER", 1)
     _finished_runs(store, 3)
     store.list_runs("e")
-    cache = store.experiments_dir / store.get_experiment("e").id / index_mod.CACHE_FILE
+    cache = store.experiments_dir / store.get_experiment("e").id / SUMMARY_CACHE_FILE
     cache.write_bytes(cache.read_bytes()[:-30])  # torn
     assert len(store.list_runs("e")) == 3
     cache.write_text("garbage")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import math
 import os
-import sys
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -142,10 +141,6 @@ class RunHandle:
         with run.store.start_run(run_id=run.id) as late:
             fn(late)
             late.end(status if status in (FINISHED, FAILED, KILLED) else FINISHED)
-
-    def end_from_exc_info(self) -> None:
-        """End with the exception being handled right now (none: finished)."""
-        self.end(sys.exc_info()[1])
 
 
 def log_params_safely(run: Run, params: Mapping[str, Any]) -> None:

@@ -26,10 +26,9 @@ from .jsonio import dumps_bytes, dumps_tagged_bytes, loads, write_chunks_atomic
 from .records import END_STATUSES, RunSummary
 from .storage import codecs
 from .storage.files import run_doc_stamp
-from .storage.layout import SUMMARY_CACHE_FILE, Layout
+from .storage.layout import Layout
 from .store import Store, read_run_summary, read_run_summary_stamped
 
-CACHE_FILE = SUMMARY_CACHE_FILE
 FULL_SWEEP_EVERY = 15.0
 """Seconds between refreshes that stat every run file (the others trust unchanged directories)."""
 CACHE_REWRITE_AFTER = 100

@@ -16,6 +16,7 @@ import time
 from types import TracebackType
 
 from .errors import LockTimeoutError
+from .storage.layout import writer_lock_file
 
 
 class _PathState:
@@ -117,10 +118,8 @@ class WriterLock:
     second descriptor of the file would drop this process's lock (see the module docstring).
     """
 
-    NAME = ".writer.lock"
-
     def __init__(self, run_dir: str | os.PathLike[str]) -> None:
-        self.path = os.path.join(os.fspath(run_dir), self.NAME)
+        self.path = writer_lock_file(run_dir)
         self._fd: int | None = None
 
     def try_acquire(self) -> bool:
@@ -146,9 +145,8 @@ def writer_alive(run_dir: str | os.PathLike[str]) -> bool | None:
     None means there is no lock file (an older or imported run) or the filesystem refuses
     locks; callers then fall back to the pid and the heartbeat.
     """
-    path = os.path.join(os.fspath(run_dir), WriterLock.NAME)
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(writer_lock_file(run_dir), os.O_RDONLY)
     except OSError:
         return None
     try:

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 _NUMBER_RE = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
 _DURATION_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h|d|w)", re.IGNORECASE)
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
-DAY = 86400.0
 
 DATE_HELP = "a date like '2026-11-01' or '2026-11-01 14:30' (local time), 'today', '3d ago', or unix seconds"
 DURATION_HELP = "a duration in seconds or like '90s', '5m', '1h30m', '2d'"

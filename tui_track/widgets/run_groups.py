@@ -122,9 +122,6 @@ class GroupView:
         self.expanded.symmetric_difference_update({row})
         return True
 
-    def group_row_of(self, row: str) -> str | None:
-        return row if row in self.rows else self.member_of.get(row)
-
     def text(self, group: RunGroup, key: str) -> str:
         """A group row's cell in column ``key``."""
         grouping = self.grouping
@@ -159,7 +156,3 @@ def group_choices(params: Sequence[str], varying: Sequence[str], tags: Sequence[
     rest = [p for p in params if p not in varying]
     out = [(f"params.{quote_part(p)}", f"params.{p}") for p in [*varying, *rest]]
     return out + [(f"tags.{quote_part(t)}", f"tags.{t}") for t in tags]
-
-
-def is_group_row(row: Any) -> bool:
-    return isinstance(row, str) and row.startswith(GROUP_ROW)
