@@ -125,6 +125,43 @@ def test_pull_costs_requests_in_proportion_to_what_changed(url: str, tmp_path: P
     assert calls.count("get") == 1  # the manifest only
 
 
+def test_a_pull_merges_only_what_changed_and_a_merge_cut_short_is_finished_by_the_rerun(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker_core import manage
+    from tracker_core import sync as store_sync
+    from tracker_core.remote.sync import PENDING, mirror_dir, pull_into, push
+
+    a = tc.Store(tmp_path / "a")
+    ids = _fill(a, 8)
+    push(a.root, open_remote(url))
+    b = tc.Store(tmp_path / "b")
+    assert pull_into(open_remote(url), b)[1].copied == 8
+    for run_id in ids[:2]:
+        manage.set_tags(a, run_id, {"round": 2})
+    push(a.root, open_remote(url))
+    real = store_sync.merge_stores
+    merges: list[object] = []
+
+    def cut_short(src, dst, only=None):  # type: ignore[no-untyped-def]
+        merges.append(only)
+        raise OSError("killed during the merge")
+
+    monkeypatch.setattr(store_sync, "merge_stores", cut_short)
+    with pytest.raises(OSError, match="killed"):
+        pull_into(open_remote(url), b)  # the mirror has the two runs; the store does not yet
+    experiment = a.get_run(ids[0]).experiment_id
+    assert merges == [{experiment: set(ids[:2])}]  # only the changed runs, not all eight
+    assert (mirror_dir(b.root, url) / PENDING).is_file()
+    monkeypatch.setattr(store_sync, "merge_stores", real)
+    pulled, merged = pull_into(open_remote(url), b)
+    assert pulled.units == 0  # nothing new on the remote ...
+    assert merged.updated == 2 and merged.unchanged == 6  # ... yet the pending runs are merged now
+    assert {r: b.get_run(r).tags.get("round") for r in ids[:3]} == {ids[0]: 2, ids[1]: 2, ids[2]: None}
+    assert _files(a.root) == _files(b.root)
+    assert not (mirror_dir(b.root, url) / PENDING).exists()
+
+
 def test_live_run_is_followed_from_a_second_store(url: str, tmp_path: Path) -> None:
     from tracker_core.remote.sync import pull_into, push
 

@@ -26,6 +26,7 @@ import re
 import shlex
 import shutil
 import subprocess
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,19 +116,24 @@ def _run(command: list[str]) -> str:
 
 
 # ------------------------------------------------------------------------------ runs
-def merge_stores(src: Store, dst: Store) -> SyncReport:
-    """Merge the experiments, runs and registry of ``src`` into ``dst``."""
+def merge_stores(src: Store, dst: Store, only: Mapping[str, Collection[str]] | None = None) -> SyncReport:
+    """Merge the experiments, runs and registry of ``src`` into ``dst``.
+
+    ``only`` (experiment id -> run ids) limits the merge to those experiments and, of each, those runs
+    (a pull that knows what changed); None merges everything. The registry is always merged.
+    """
     if src.root.resolve() == dst.root.resolve():
         raise ValidationError(f"cannot sync {src.root} into itself")
     dst.ensure_created()  # a sync writes: the destination may not exist yet
     report = SyncReport()
-    for exp_dir in _dirs(src.experiments_dir):
+    exp_dirs = _dirs(src.experiments_dir) if only is None else [src.experiments_dir / e for e in only]
+    for exp_dir in exp_dirs:
         try:
             exp = files.read_experiment_doc(exp_dir)
         except (FileNotFoundError, CorruptFileError):
             continue  # an experiment still being created on the source: taken next time
         target = _target_experiment(dst, exp, exp_dir, report)
-        _merge_runs(exp_dir, target, report)
+        _merge_runs(exp_dir, target, report, None if only is None else only[exp_dir.name])
         _merge_deletions(exp_dir, target, report)
     _merge_registry(src, dst, report)
     return report
@@ -173,12 +179,12 @@ def _signature(run_dir: Path) -> tuple[tuple[str, int, int], ...] | None:
     return tuple(sorted(found))
 
 
-def _merge_runs(src_exp: Path, dst_exp: Path, report: SyncReport) -> None:
+def _merge_runs(src_exp: Path, dst_exp: Path, report: SyncReport, only: Collection[str] | None = None) -> None:
     src_runs, dst_runs = src_exp / RUNS_DIR, dst_exp / RUNS_DIR
     dst_runs.mkdir(exist_ok=True)
     run_files.clean_leftovers(dst_runs)
     renamed = src_exp.name != dst_exp.name  # same experiment name, different ids on the two stores
-    for run_dir in _dirs(src_runs):
+    for run_dir in _dirs(src_runs) if only is None else [src_runs / r for r in only]:
         target = dst_runs / run_dir.name
         have = _signature(target)
         want = _signature(run_dir)

@@ -42,6 +42,8 @@ APPENDED = METRICS_FILE
 MODELS = "registry/models"
 SAVED = ".remote-manifest.json"
 """In a pull mirror: the manifest as last pulled (what the mirror holds)."""
+PENDING = ".merge-pending.json"
+"""In a pull mirror: the units pulled that the store it belongs to has not merged yet."""
 WORKERS = 16
 RETRIES = 50
 
@@ -76,6 +78,16 @@ def experiment_unit(exp_id: str) -> str:
 def run_unit(exp_id: str, run_id: str) -> str:
     """The remote unit of a run (``experiments/<id>/runs/<id>``)."""
     return f"{EXPERIMENTS_DIR}/{exp_id}/{RUNS_DIR}/{run_id}"
+
+
+def unit_ids(unit: str) -> tuple[str, str | None] | None:
+    """(experiment id, run id or None) of an experiment's or a run's unit; None for any other key."""
+    parts = unit.split("/")
+    if len(parts) == 2 and parts[0] == EXPERIMENTS_DIR:
+        return parts[1], None
+    if len(parts) == 4 and parts[0] == EXPERIMENTS_DIR and parts[2] == RUNS_DIR:
+        return parts[1], parts[3]
+    return None
 
 
 def _units(root: Path) -> dict[str, Path]:
@@ -425,11 +437,39 @@ class PullReport:
         self.units = 0
         self.downloads = 0
         self.unchanged = 0
+        self.changed: list[str] = []
+        """The units this pull brought into the mirror."""
         self.warnings: list[str] = []
 
 
-def pull_mirror(remote: Remote, mirror: Path) -> PullReport:
-    """Bring the mirror directory ``mirror`` up to date with ``remote`` (only what changed since last time)."""
+def _read_saved(mirror: Path) -> dict[str, Any]:
+    """The manifest a mirror was last pulled from (empty when missing or damaged: everything is pulled again)."""
+    try:
+        saved = read_json(mirror / SAVED)
+    except (FileNotFoundError, CorruptFileError):
+        return {}
+    return saved if isinstance(saved, dict) else {}
+
+
+def read_pending(path: Path) -> list[str] | None:
+    """The units a mirror got that its store has not merged yet ([] when none; None: the file is damaged)."""
+    try:
+        units = read_json(path)
+    except FileNotFoundError:
+        return []
+    except (OSError, CorruptFileError):
+        return None
+    if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
+        return None
+    return units
+
+
+def pull_mirror(remote: Remote, mirror: Path, pending: Path | None = None) -> PullReport:
+    """Bring the mirror directory ``mirror`` up to date with ``remote`` (only what changed since last time).
+
+    ``pending``: a file that gets the units this pull changed (added to those already in it) before the
+    mirror's state is saved, so a merge of the mirror killed midway still knows what it must merge.
+    """
     report = PullReport()
     mirror.mkdir(parents=True, exist_ok=True)
     manifest, etag = read_manifest(remote)
@@ -438,12 +478,7 @@ def pull_mirror(remote: Remote, mirror: Path) -> PullReport:
             f"{remote.url} holds runs but no {MANIFEST} (removed by hand?): push again from each box to list them"
         )
     saved_path = mirror / SAVED
-    try:
-        saved = read_json(saved_path)
-        if not isinstance(saved, dict):
-            saved = {}
-    except (FileNotFoundError, CorruptFileError):
-        saved = {}
+    saved = _read_saved(mirror)
     have: dict[str, Any] = saved.setdefault("units", {})
     todo = []
     for unit, entry in manifest["units"].items():
@@ -469,9 +504,12 @@ def pull_mirror(remote: Remote, mirror: Path) -> PullReport:
                 shutil.rmtree(mirror / unit, ignore_errors=True)  # no half run reaches the store
             continue
         have[unit] = manifest["units"][unit]
+        report.changed.append(unit)
         report.units += 1
         report.downloads += got or 0
     report.downloads += _pull_registry(remote, mirror, saved)
+    if pending is not None and report.changed:
+        write_json_atomic(pending, sorted(set(read_pending(pending) or ()) | set(report.changed)))
     write_json_atomic(saved_path, saved)
     if lost:
         _forget_units(remote, lost)
@@ -628,10 +666,26 @@ def pull_into(remote: Remote, dest_store: Any) -> tuple[PullReport, Any]:
 
     dest_store.ensure_created()  # a pull writes into it (its mirror lives inside)
     mirror = mirror_dir(dest_store.root, remote.url)
-    if not (mirror / MARKER_FILE).exists():
+    fresh = not (mirror / MARKER_FILE).exists()
+    if fresh:
         reset_mirror(mirror)
         mirror.mkdir(parents=True)
         Store(mirror, create=True)
-    pulled = pull_mirror(remote, mirror)
-    merged = store_sync.merge_stores(Store(mirror, create=False), dest_store)
+    pending = mirror / PENDING
+    pulled = pull_mirror(remote, mirror, pending)
+    units = None if fresh else read_pending(pending)  # None: merge the whole mirror
+    only: dict[str, set[str]] | None = None
+    if units is not None:
+        only = {}
+        for unit in units:
+            ids = unit_ids(unit)
+            if ids is not None:
+                runs = only.setdefault(ids[0], set())
+                if ids[1] is not None:
+                    runs.add(ids[1])
+    merged = store_sync.merge_stores(Store(mirror, create=False), dest_store, only)
+    if only is not None:  # the runs left alone because the pull did not change them
+        skipped = set(_read_saved(mirror).get("units", ())) - set(units or ())
+        merged.unchanged += sum(1 for u in skipped if (ids := unit_ids(u)) is not None and ids[1] is not None)
+    pending.unlink(missing_ok=True)
     return pulled, merged
