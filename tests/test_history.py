@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import tracker_core as tc
 from tracker_core import metrics_log
 from tracker_core.history import HistoryIndex, HistoryTail, LiveHistory, Series, ema, read_all, read_series
+from tracker_core.history import sampled as preview_mod
 from tracker_core.history.index import DIRNAME, HEADER
 from tracker_core.storage.append import repair_torn_tail
 
@@ -428,3 +429,41 @@ def test_the_writers_lines_and_any_other_lines_parse_as_the_line_parser_reads_th
         parsed = parse_bytes(data + b'{"k":"m0","v":1')
         assert parsed.consumed == len(data)
         assert list(parsed.columns) == list(expected(jsonl))  # first-logged key order
+
+
+def test_a_preview_samples_spans_from_the_start_to_the_latest_point(jsonl: Path) -> None:
+    points = [(f"k{i % 3}", float(i) if i % 997 else math.nan, i // 3, 1e9 + i) for i in range(60_000)]
+    append(jsonl, points)
+    with open(jsonl, "ab") as fh:
+        fh.write(b"not json\n" + b'{"k":"k0","v":1,"s":0,"t":0}'[:-5])  # a bad line and a torn tail
+    truth = expected(jsonl)
+    budget = jsonl.stat().st_size // 10
+    sampled = preview_mod.sample(jsonl, budget=budget, windows=16)
+    assert list(sampled) == ["k0", "k1", "k2"]
+    for key, series in sampled.items():
+        real = set(truth[key])
+        got = list(zip(series.steps.tolist(), map(bits, series.values.tolist()), series.times.tolist(), strict=True))
+        assert set(got) <= real  # only points of the file, nothing invented
+        assert len(got) < len(real) / 5 and series.downsampled
+        assert series.steps[0] == 0 and series.steps[-1] == 19_999  # the run's start and its latest point
+        assert abs(series.total - len(real)) < 0.1 * len(real)  # the estimated length
+        assert series.steps.tolist() == sorted(series.steps.tolist())
+    whole = preview_mod.sample(jsonl, budget=2 * jsonl.stat().st_size)  # the budget covers the file: everything, exact
+    assert {k: len(s) for k, s in whole.items()} == {k: len(v) for k, v in truth.items()}
+    assert not any(s.downsampled for s in whole.values())
+
+
+def test_a_preview_is_offered_only_while_the_index_lags_far_behind(jsonl: Path) -> None:
+    assert preview_mod.preview(jsonl, backlog=0) is None  # no history at all
+    append(jsonl, [("loss", 0.5, i, 1e9) for i in range(2_000)])
+    size = jsonl.stat().st_size
+    assert HistoryIndex(jsonl).backlog() == size
+    assert preview_mod.preview(jsonl, backlog=size) is None  # lagging, but not by more than allowed
+    assert set(preview_mod.preview(jsonl, backlog=size // 2) or {}) == {"loss"}
+    HistoryIndex(jsonl).refresh()
+    assert HistoryIndex(jsonl).backlog() == 0
+    assert preview_mod.preview(jsonl, backlog=0) is None  # the index is current
+    append(jsonl, [("loss", 0.5, 2_000 + i, 1e9) for i in range(1_000)])
+    assert HistoryIndex(jsonl).backlog() == jsonl.stat().st_size - size
+    (jsonl.parent / DIRNAME / HEADER).write_text("{}")  # a damaged index covers nothing
+    assert HistoryIndex(jsonl).backlog() == jsonl.stat().st_size

@@ -696,6 +696,15 @@ class Store:
 
         return LiveHistory(self._metrics_path(run_id))
 
+    def preview_history(self, run_id: str) -> dict[str, Series] | None:
+        """A quick sample of every metric of a run whose history index lags far behind (None: it does not).
+
+        For a view to draw at once while :meth:`follow_history` builds the index (seconds for a history
+        of millions of points); see :mod:`tracker_core.history.sampled`."""
+        from .history import preview
+
+        return preview(self._metrics_path(run_id))
+
     def history_index(self, run_id: str) -> HistoryIndex:
         """The run's history index, validated against ``metrics.jsonl`` and brought up to date."""
         from .history import open_index

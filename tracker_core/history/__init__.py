@@ -7,6 +7,7 @@ columns beside it, built and extended by readers, checked against the JSONL on e
 - :func:`read_all` every key as arrays;
 - :class:`HistoryTail` the points appended since a byte offset (live views);
 - :class:`LiveHistory` a run's histories kept current from its tail, for a screen that follows it;
+- :func:`preview` a quick sample of every key while a long history's index is not built yet;
 - :class:`Series` arrays of steps, values and times, with :meth:`Series.downsample` (per-bucket min,
   max and last) and :func:`ema` smoothing.
 
@@ -19,10 +20,21 @@ from pathlib import Path
 
 from .index import HistoryIndex, open_index
 from .live import LiveHistory
+from .sampled import preview
 from .series import Series, ema
 from .tail import HistoryTail
 
-__all__ = ["HistoryIndex", "HistoryTail", "LiveHistory", "Series", "ema", "open_index", "read_all", "read_series"]
+__all__ = [
+    "HistoryIndex",
+    "HistoryTail",
+    "LiveHistory",
+    "Series",
+    "ema",
+    "open_index",
+    "preview",
+    "read_all",
+    "read_series",
+]
 
 
 def _shape(series: Series, start: int | None, end: int | None, points: int | None) -> Series:

@@ -151,6 +151,19 @@ class HistoryIndex:
             self._extend(fh, self.covered, size)
         return self
 
+    def backlog(self) -> int:
+        """Bytes of ``metrics.jsonl`` the index on disk does not cover (all of them when it cannot be trusted).
+
+        Only validates: nothing is parsed, built or written."""
+        try:
+            fh = open(self.metrics_path, "rb")  # noqa: SIM115 - closed by the with below
+        except FileNotFoundError:
+            return 0
+        with fh:
+            size = os.fstat(fh.fileno()).st_size
+            self._validate(fh, size)
+            return size - self.covered
+
     def _validate(self, fh: Any, size: int) -> None:
         """Load the header, or start a fresh generation when the index cannot be trusted."""
         if not self._load_header(fh, size):

@@ -1,0 +1,69 @@
+"""A quick look at a long history whose index is not built yet: evenly spaced spans of ``metrics.jsonl``.
+
+Building the index of a history of millions of points means parsing every line once (seconds at
+10,000,000 points). A view that opens such a run first draws :func:`preview`: every key's points in
+:data:`WINDOWS` spans spread evenly over the file, :data:`BUDGET` bytes in all, the first and the last
+span included (the run's start and its latest points). It is a sample, not a downsample: a spike
+between two spans is not in it, so a view says so and replaces it once the index is built.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .index import HistoryIndex
+from .parse import parse_bytes
+from .series import Series
+
+BACKLOG = 16 << 20
+"""Bytes the index must lag behind the JSONL for :func:`preview` to sample (less: the index is built quickly)."""
+BUDGET = 4 << 20
+"""Bytes a preview reads in all."""
+WINDOWS = 128
+"""Spans a preview reads (each ``BUDGET // WINDOWS`` bytes)."""
+
+
+def sample(metrics_path: Path, *, budget: int | None = None, windows: int | None = None) -> dict[str, Series]:
+    """Every key's points in ``windows`` (:data:`WINDOWS`) evenly spaced spans of the file, ``budget``
+    (:data:`BUDGET`) bytes in all; key order: first seen. ``total`` of each series estimates the key's
+    points in the whole file, and ``downsampled`` is set when the spans left some of the file out."""
+    import numpy as np
+
+    budget = BUDGET if budget is None else budget
+    windows = WINDOWS if windows is None else windows
+
+    columns: dict[str, list[np.ndarray]] = {}
+    with open(metrics_path, "rb") as fh:
+        fd = fh.fileno()
+        size = os.fstat(fd).st_size
+        if size <= budget or windows < 2:
+            spans = [(0, size)]
+        else:
+            span = budget // windows
+            spans = [(round(i * (size - span) / (windows - 1)), span) for i in range(windows)]
+        read = 0
+        for offset, length in spans:
+            data = os.pread(fd, length, offset)
+            if offset:  # the span starts inside a line: skip to the next one
+                data = data[data.find(b"\n") + 1 :] if b"\n" in data else b""
+            parsed = parse_bytes(data)
+            read += parsed.consumed
+            for key, col in parsed.columns.items():
+                columns.setdefault(key, []).append(col)
+    partial = len(spans) > 1
+    share = size / read if read and partial else 1.0
+    out = {}
+    for key, cols in columns.items():
+        records = cols[0] if len(cols) == 1 else np.concatenate(cols)
+        whole = Series.from_records(key, records)
+        out[key] = Series(key, whole.steps, whole.values, whole.times, round(len(whole) * share), downsampled=partial)
+    return out
+
+
+def preview(metrics_path: Path, *, backlog: int | None = None) -> dict[str, Series] | None:
+    """A :func:`sample` of the histories when the index lags more than ``backlog`` (:data:`BACKLOG`) bytes
+    behind the JSONL; None when it does not (reading the index, after extending it, is then quick)."""
+    if HistoryIndex(metrics_path, write=False).backlog() <= (BACKLOG if backlog is None else backlog):
+        return None
+    return sample(metrics_path)
