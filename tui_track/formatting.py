@@ -44,6 +44,11 @@ def timestamp(value: float | None) -> str:
     return datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def short_time(value: float | None) -> str:
+    """Unix seconds as ``MM-DD HH:MM`` local time: a start or a registration in a table column."""
+    return "-" if value is None else datetime.fromtimestamp(value).strftime("%m-%d %H:%M")
+
+
 def iso_time(value: float | None) -> str | None:
     """Unix seconds as ISO-8601 local time with its UTC offset, for machine-readable output."""
     return None if value is None else datetime.fromtimestamp(value).astimezone().isoformat(timespec="seconds")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ from textual.widgets import DataTable
 
 import tracker_core as tc
 from tracker_core.registry import Registry
+from tui_track.formatting import cell
 from tui_track.screens.choice import ChoiceScreen
 from tui_track.screens.confirm import ConfirmScreen
 from tui_track.screens.registry import RegistryScreen
@@ -54,7 +56,8 @@ async def test_models_and_versions_are_listed(
             ["v2", "development", ""],
             ["v1", "production", "champion"],
         ]
-        assert rows[0][3].startswith("logreg ") and "accuracy 0.82" in rows[0][4]
+        assert rows[0][3].startswith("logreg ") and re.fullmatch(r"\d\d-\d\d \d\d:\d\d", rows[0][4])
+        assert "accuracy 0.82".startswith(rows[0][5].rstrip("…"))  # the free-form metrics last, cut to 80 columns
 
         await pilot.press("j")  # the other model
         await settle(pilot)
@@ -234,3 +237,31 @@ async def test_a_reason_typed_in_the_confirmation_goes_into_the_history(
 def test_the_footer_lists_remove_alias() -> None:
     shown = {b.key: b.show for b in RegistryScreen.BINDINGS if isinstance(b, Binding)}
     assert shown["x"] and shown["p"] and shown["a"]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_versions_and_history_fit_the_screen_cut_with_an_ellipsis(
+    registry: Registry, demo_store: tc.Store, settle: Any, open_screen: Any, size: tuple[int, int]
+) -> None:
+    registry.register_object("churn", {"weights": [1, 2]}, metrics={f"metric_{i:02d}": i / 7 for i in range(12)})
+    registry.promote("churn", 4, "staging", reason="the new features beat the baseline on every fold of the " * 3)
+    async with open_screen(demo_store, lambda: RegistryScreen(demo_store), size=size) as pilot:
+        screen = pilot.app.screen
+        if not screen.query_one("#registry-history", DataTable).display:
+            await pilot.press("h")
+            await settle(pilot)
+        versions = screen.query_one("#registry-versions", DataTable)
+        history = screen.query_one("#registry-history", DataTable)
+        for table in (versions, history):  # nothing wider than the table: no value clipped at its edge
+            assert table.virtual_size.width <= table.size.width, (table.id, table.virtual_size, table.size)
+        metrics = version_cells(versions, 0)[5]
+        room = versions.ordered_columns[-1].width
+        pairs = [f"metric_{i:02d} {cell(i / 7)}" for i in range(3)]
+        assert len(metrics) <= room and metrics.endswith("…")
+        assert "  ".join(pairs).startswith(metrics[:-1].rstrip())  # the metrics' start, cut with an ellipsis
+        reason = cells(history, 0)[3]
+        full = registry.history("churn")[-1].reason
+        assert full is not None and reason.endswith("…") and full.startswith(reason[:-1])
+        assert len(reason) <= history.ordered_columns[-1].width
+    if size == (120, 40):  # room for whole pairs there
+        assert metrics[:-2] in ("  ".join(pairs[:2]), "  ".join(pairs))

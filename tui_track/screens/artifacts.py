@@ -30,7 +30,8 @@ from tracker_core.store import Store
 
 from ..formatting import short_id
 from ..widgets.details import human_size as size_text
-from .base import TrackerScreen, plain
+from ..widgets.facts import plain
+from .base import TrackerScreen
 
 MAX_TEXT_BYTES = 256 * 1024
 MAX_CSV_ROWS = 200

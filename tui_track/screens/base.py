@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import ClassVar
 
-from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual import events
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widgets import Footer
 
 from tracker_core.errors import TrackerError
 from tracker_core.records import RunSummary
@@ -16,11 +18,6 @@ from tracker_core.store import Store
 
 from ..formatting import short_id
 from ..workers import ReportsWorkerErrors
-
-
-def plain(*cells: object) -> list[Text]:
-    """Cells or column labels for a DataTable, shown as typed (it reads plain strings as markup)."""
-    return [c if isinstance(c, Text) else Text(str(c)) for c in cells]
 
 
 class TrackerScreen(ReportsWorkerErrors, Screen[None]):
@@ -33,6 +30,34 @@ class TrackerScreen(ReportsWorkerErrors, Screen[None]):
         Binding("j", "cursor('down')", "Down", show=False),
         Binding("k", "cursor('up')", "Up", show=False),
     ]
+    WIDE_FOOTER: ClassVar[int] = 0
+    """The width the screen's footer needs for every key and the command palette key (0: any width)."""
+    NARROW_FOOTER_HIDES: ClassVar[frozenset[str]] = frozenset()
+    """Actions left out of the footer below ``WIDE_FOOTER`` columns, as is the command palette key (the
+    keys still work, and the help lists them)."""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The screen's bindings; on a narrow screen the footer leaves out ``NARROW_FOOTER_HIDES`` (keys still work)."""
+        bindings = super().active_bindings
+        if not self.NARROW_FOOTER_HIDES or self._wide_footer:
+            return bindings
+        return {
+            key: active._replace(binding=dataclasses.replace(active.binding, show=False))
+            if active.binding.action in self.NARROW_FOOTER_HIDES
+            else active
+            for key, active in bindings.items()
+        }
+
+    @property
+    def _wide_footer(self) -> bool:
+        return self.size.width >= self.WIDE_FOOTER
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.WIDE_FOOTER:
+            for footer in self.query(Footer):
+                footer.show_command_palette = self._wide_footer
+            self.refresh_bindings()
 
     def notify(
         self,
@@ -61,7 +86,7 @@ class TrackerScreen(ReportsWorkerErrors, Screen[None]):
         from ..commands_palette import key_actions
         from .help import HelpScreen
 
-        self.app.push_screen(HelpScreen(self.HELP_TITLE, key_actions(self, self.focused)))  # type: ignore[arg-type]
+        self.app.push_screen(HelpScreen(self.HELP_TITLE, key_actions(self, self.focused)))
 
     def read_runs(self, store: Store, run_ids: Sequence[str]) -> list[RunSummary]:
         """The runs that can still be read (call from a worker); a toast names each one left out."""

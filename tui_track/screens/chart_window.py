@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import events
-from textual.binding import ActiveBinding, Binding, BindingType
-from textual.widgets import Footer
+from textual.binding import Binding, BindingType
 
 if TYPE_CHECKING:
     from ..widgets.chart import MetricChart
@@ -55,33 +52,8 @@ class ChartWindowActions:
 
     window: tuple[int, int] | None
     full_range: tuple[int, int] | None
-    NARROW_FOOTER_HIDES: ClassVar[frozenset[str]] = frozenset()
-    """Actions left out of the footer below ``WIDE_FOOTER`` columns (with the command palette key); in the help."""
     WIDE_FOOTER: ClassVar[int] = 110
     """The width the screen's footer needs for every key and the command palette key."""
-
-    @property
-    def active_bindings(self) -> dict[str, ActiveBinding]:
-        """The screen's bindings; on a narrow screen the footer leaves out ``NARROW_FOOTER_HIDES`` (keys still work)."""
-        bindings: dict[str, ActiveBinding] = super().active_bindings  # type: ignore[misc]
-        if not self.NARROW_FOOTER_HIDES or self._wide_footer:
-            return bindings
-        return {
-            key: active._replace(binding=dataclasses.replace(active.binding, show=False))
-            if active.binding.action in self.NARROW_FOOTER_HIDES
-            else active
-            for key, active in bindings.items()
-        }
-
-    @property
-    def _wide_footer(self) -> bool:
-        return bool(self.size.width >= self.WIDE_FOOTER)  # type: ignore[attr-defined]
-
-    def on_resize(self, event: events.Resize) -> None:
-        if self.NARROW_FOOTER_HIDES:
-            for footer in self.query(Footer):  # type: ignore[attr-defined]
-                footer.show_command_palette = self._wide_footer
-            self.refresh_bindings()  # type: ignore[attr-defined]
 
     @property
     def chart(self) -> MetricChart:

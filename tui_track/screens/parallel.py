@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -101,7 +101,7 @@ class ParallelScreen(TrackerScreen):
     def _show_legend(self) -> None:
         self.query_one("#parallel-legend", Static).update(self.plot.legend(self.size.width or self.app.size.width))
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         self._show_legend()
 
     def _title(self) -> str:

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -25,14 +26,18 @@ from tracker_core.registry import STAGES, HistoryEntry, ModelVersion, Registered
 from tracker_core.registry.records import ARCHIVED, DEVELOPMENT, PRODUCTION, STAGING
 from tracker_core.store import Store
 
-from ..formatting import aliases_text, cell, newest_first, short_id, timestamp
+from ..formatting import aliases_text, cell, ellipsize, newest_first, short_id, short_time
+from ..widgets.facts import free_last_column, plain
 from ..workers import DIALOG_GROUP
 from .alias_input import AliasInputScreen
-from .base import TrackerScreen, plain
+from .base import TrackerScreen
 from .choice import ChoiceScreen
 from .confirm import ConfirmScreen
 
 KEY_METRICS = 3
+VERSION_COLUMNS = (" ", "version", "stage", "aliases", "source run", "registered", "metrics")
+"""The versions table; the free-form metrics last, so a narrow screen cuts only them."""
+HISTORY_COLUMNS = ("when", "change", "by", "reason")
 EMPTY_HELP = (
     "No registered models yet. Register a model logged on a run with\n"
     "  tui-track models register NAME RUN_ID\n"
@@ -40,11 +45,18 @@ EMPTY_HELP = (
 )
 
 
-def key_metrics(version: ModelVersion, limit: int = KEY_METRICS) -> str:
-    """The first few metrics recorded with a version, as ``name value`` pairs."""
-    items = sorted(version.metrics.items())[:limit]
-    more = " …" if len(version.metrics) > limit else ""
-    return "  ".join(f"{k} {cell(v)}" for k, v in items) + more
+def key_metrics(version: ModelVersion, width: int | None = None, limit: int = KEY_METRICS) -> str:
+    """The first few metrics recorded with a version, as ``name value`` pairs: whole pairs that fit in
+    ``width``, then `` …`` when some are left out (a single pair too wide is cut with an ellipsis)."""
+    items = sorted(version.metrics.items())
+    shown: list[str] = []
+    for k, v in items[:limit]:
+        pair = f"{k} {cell(v)}"
+        if shown and width is not None and cell_len("  ".join([*shown, pair])) + 2 > width:
+            break
+        shown.append(pair)
+    text = "  ".join(shown) + (" …" if len(shown) < len(items) else "")
+    return text if width is None else ellipsize(text, width)
 
 
 NEXT_STAGE = {DEVELOPMENT: STAGING, STAGING: PRODUCTION}
@@ -83,17 +95,18 @@ def alias_question(model: str, alias: str, version: int, aliases: dict[str, int]
 
 def history_line(entry: HistoryEntry) -> tuple[str, str, str, str]:
     """(when, change, who, reason) for the history table."""
-    return (timestamp(entry.time), entry.describe(), f"{entry.user}@{entry.host}", entry.reason or "")
+    return (short_time(entry.time), entry.describe(), f"{entry.user}@{entry.host}", entry.reason or "")
 
 
 class RegistryScreen(TrackerScreen):
     """Registered models on top, the highlighted model's versions below, its history on demand."""
 
     HELP_TITLE: ClassVar[str] = "model registry"
+    WIDE_FOOTER: ClassVar[int] = 90
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "promote", "Promote"),
-        Binding("a", "alias", "Set alias"),
-        Binding("x", "remove_alias", "Remove alias"),
+        Binding("a", "alias", "Alias"),
+        Binding("x", "remove_alias", "Drop alias"),
         Binding("h", "toggle_history", "History"),
         Binding("r", "reload", "Reload", show=False),
     ]
@@ -136,11 +149,11 @@ class RegistryScreen(TrackerScreen):
         yield models
         yield Static("", id="registry-versions-title", classes="screen-title")
         versions: DataTable[Any] = DataTable(id="registry-versions", cursor_type="row")
-        versions.add_columns(" ", "version", "stage", "aliases", "source run", "metrics", "registered")
+        versions.add_columns(*VERSION_COLUMNS)
         yield versions
         yield Static("History, newest first (h hides)", id="registry-history-title", classes="screen-title history")
         history: DataTable[Any] = DataTable(id="registry-history", cursor_type="row", classes="history")
-        history.add_columns("when", "change", "by", "reason")
+        history.add_columns(*HISTORY_COLUMNS)
         yield history
         yield Footer()
 
@@ -240,6 +253,10 @@ class RegistryScreen(TrackerScreen):
         for row, key in enumerate(table.rows):
             table.update_cell(key, first, "▶" if row == current else " ")
 
+    def on_resize(self, event: events.Resize) -> None:
+        if self._shown_model is not None:  # the metrics column's room changed: once the table has its new size
+            self.call_after_refresh(self._fill_versions, self._shown_model)
+
     @on(ModelLoaded)
     def _model_loaded(self, message: ModelLoaded) -> None:
         if message.name != self.model_name:
@@ -249,24 +266,23 @@ class RegistryScreen(TrackerScreen):
         self._shown_model = message
         self.versions = message.versions
         self.history = message.history
+        self._fill_versions(message)
+
+    def _fill_versions(self, message: ModelLoaded) -> None:
+        """The versions table, its free-form metrics column cut (with an ellipsis) to the room the others leave."""
         table: DataTable[Any] = self.query_one("#registry-versions", DataTable)
         keep = self.highlighted_version
-        table.clear()
-        for v in sorted(self.versions, key=lambda x: -x.version):
+        ordered = sorted(message.versions, key=lambda x: -x.version)
+        rows = []
+        for v in ordered:
             stage = Text(v.stage, style="bold green" if v.stage == PRODUCTION else "")
             run = (
                 f"{message.run_names.get(v.source_run_id, '?')} {short_id(v.source_run_id)}" if v.source_run_id else "-"
             )
-            cells = (
-                " ",
-                f"v{v.version}",
-                stage,
-                ", ".join(sorted(v.aliases)),
-                run,
-                key_metrics(v),
-                timestamp(v.registered_at),
-            )
-            table.add_row(*plain(*cells), key=str(v.version))
+            rows.append([" ", f"v{v.version}", stage, ", ".join(sorted(v.aliases)), run, short_time(v.registered_at)])
+        room = free_last_column(table, VERSION_COLUMNS, rows)
+        for v, row in zip(ordered, rows, strict=True):
+            table.add_row(*plain(*row, key_metrics(v, room)), key=str(v.version))
         if keep is not None and str(keep.version) in table.rows:
             table.move_cursor(row=table.get_row_index(str(keep.version)))
         self._mark_cursor()
@@ -276,9 +292,10 @@ class RegistryScreen(TrackerScreen):
             f"[b]{message.name}[/b] · {len(self.versions)} versions · {production}"
         )
         history: DataTable[Any] = self.query_one("#registry-history", DataTable)
-        history.clear()
-        for entry in newest_first(self.history):
-            history.add_row(*plain(*history_line(entry)))
+        lines = [history_line(entry) for entry in newest_first(self.history)]
+        room = free_last_column(history, HISTORY_COLUMNS, lines)
+        for line in lines:
+            history.add_row(*plain(*line[:-1], ellipsize(line[-1], room)))
 
     @property
     def highlighted_version(self) -> ModelVersion | None:

@@ -25,7 +25,8 @@ from ..formatting import cell, duration, timestamp
 from ..run_sections import system_metric_rows
 from ..widgets.chart import ChartLegend, MetricChart, MetricPicker, Series
 from ..widgets.details import human_size
-from .base import TrackerScreen, plain
+from ..widgets.facts import plain
+from .base import TrackerScreen
 from .chart_window import CHART_BINDINGS, ChartWindowActions
 
 if TYPE_CHECKING:

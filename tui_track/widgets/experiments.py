@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from tracker_core.records import Experiment
 
-from .runs_table import short_time
+from ..formatting import short_time
 
 ALL_EXPERIMENTS = "*"
 """The option id (and the main screen's experiment id) of the view of every experiment's runs."""

@@ -9,7 +9,6 @@ and param columns scroll sideways.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -34,7 +33,7 @@ from tracker_core.query.keys import AGGREGATES
 from tracker_core.records import CRASHED, FAILED, FINISHED, KILLED, RUNNING, UNREADABLE, RunSummary
 from tracker_core.system_metrics import is_system_metric
 
-from ..formatting import ELLIPSIS, cell, duration
+from ..formatting import ELLIPSIS, cell, duration, short_time
 from ..workers import ReportsWorkerErrors
 from .run_groups import GroupView, group_choices, range_key
 from .run_tree import TreeLayout, tree_label, tree_order
@@ -86,11 +85,6 @@ def column_text(run: RunSummary, key: str) -> str:
         return duration(run.duration)
     value = getter_for(key)(run)
     return "" if value is None else cell(value)
-
-
-def short_time(value: float | None) -> str:
-    """``MM-DD HH:MM`` local time: enough to tell runs apart in a table."""
-    return "-" if value is None else time.strftime("%m-%d %H:%M", time.localtime(value))
 
 
 def sort_ids(runs: Iterable[RunSummary], key: str | None, descending: bool) -> list[str]:
