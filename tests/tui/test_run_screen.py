@@ -487,3 +487,27 @@ async def test_a_title_longer_than_the_screen_ends_in_an_ellipsis(
         line = title.render_line(0).text.rstrip()
         assert title.size.height == 1 and len(line) <= size[0]
         assert line.endswith("…"), line  # cut with a mark, never mid-value as if it were the whole title
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_long_values_wrap_whole_in_the_details_tables_and_nothing_scrolls_sideways(
+    tmp_path: Path, open_screen: Any, settle: Any, size: tuple[int, int]
+) -> None:
+    from tui_track.screens.run import WRAPPED_TABLES
+
+    store = tc.Store(tmp_path / "store")
+    long = "/data/" + "a-long-directory-name/" * 6 + "train.parquet"
+    commit = "0123456789abcdef0123456789abcdef01234567"  # a git commit: 40 characters
+    with store.start_run("e", "r", tags={"source": long}) as run:
+        run.log_params({"data": long, "commit": commit})
+    async with open_screen(store, lambda: RunScreen(store, run.id), size=size) as pilot:
+        screen = pilot.app.screen
+        await settle(pilot)
+        for table_id in WRAPPED_TABLES:
+            table = screen.query_one(f"#{table_id}", DataTable)
+            assert table.virtual_size.width <= table.scrollable_content_region.width, table_id
+        params = screen.query_one("#run-params", DataTable)
+        assert rows(params)["data"] == [long] and rows(params)["commit"] == [commit]  # whole, not cut
+        heights = {str(params.get_row_at(i)[0]): params.rows[key].height for i, key in enumerate(params.rows)}
+        assert heights["data"] > 1  # wrapped onto more lines
+        assert rows(screen.query_one("#run-tags", DataTable))["source"] == [long]

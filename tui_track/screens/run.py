@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from tracker_core.errors import TrackerError
 from tracker_core.records import RUNNING, ArtifactInfo, RunSummary
@@ -25,7 +24,7 @@ from ..formatting import cell, duration, timestamp
 from ..run_sections import system_metric_rows
 from ..widgets.chart import ChartLegend, MetricChart, MetricPicker, Series
 from ..widgets.details import human_size
-from ..widgets.facts import plain
+from ..widgets.facts import FactsTable
 from .base import TrackerScreen
 from .chart_window import CHART_BINDINGS, ChartWindowActions
 
@@ -35,28 +34,8 @@ if TYPE_CHECKING:
 VIEWS = ("both", "chart", "details")
 DEFAULT_REFRESH = 2.0
 KEY_VALUE_TABLES = ("run-attributes", "run-env")
-
-
-def fill_table(table: DataTable[Any], columns: Sequence[str], rows: Iterable[Sequence[str]], empty: str) -> None:
-    """Replace a table's columns and rows (one placeholder row when there is nothing); the cursor stays.
-
-    A table showing exactly these already is left alone (a live tick redraws only what changed).
-    """
-    shown = (tuple(columns), tuple(tuple(row) for row in rows), empty)
-    if getattr(table, "_tui_track_shown", None) == shown:
-        return
-    table._tui_track_shown = shown  # type: ignore[attr-defined]
-    columns, rows = shown[0], shown[1]
-    cursor = table.cursor_row
-    table.clear(columns=True)
-    table.add_columns(*plain(*columns))
-    added = 0
-    for row in rows:
-        table.add_row(*plain(*row))
-        added += 1
-    if not added:
-        table.add_row(empty, *([""] * (len(columns) - 1)))
-    table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
+WRAPPED_TABLES = ("run-params", "run-attributes", "run-tags", "run-env")
+"""Tables whose last column is a free-form value: wrapped to the table's width, never cut."""
 
 
 def default_metric(counts: dict[str, int]) -> str | None:
@@ -153,8 +132,12 @@ class RunScreen(ChartWindowActions, TrackerScreen):
                     ("run-system", "System"),
                     ("run-artifacts", "Artifacts"),
                 ):
-                    table: DataTable[Any] = DataTable(
-                        id=table_id, cursor_type="row", classes="facts", show_header=table_id not in KEY_VALUE_TABLES
+                    table = FactsTable(
+                        id=table_id,
+                        cursor_type="row",
+                        classes="facts",
+                        show_header=table_id not in KEY_VALUE_TABLES,
+                        wrap_last=table_id in WRAPPED_TABLES,
                     )
                     table.border_title = title
                     yield table
@@ -247,41 +230,46 @@ class RunScreen(ChartWindowActions, TrackerScreen):
             f"[b]{escape(run.name)}[/b] {run.status} {run.id[:8]} · {experiment}"
             f" · {timestamp(run.start_time)} · {duration(run.duration)}"
         )
-        fill_table(self.query_one("#run-attributes", DataTable), ("", ""), run_rows(run, message.experiment_name), "-")
-        fill_table(
-            self.query_one("#run-params", DataTable),
+        self._fill_facts(message)
+        self._fill_metric_list(run, message.chart)
+
+    def _fill_facts(self, message: Loaded) -> None:
+        """The details tables; the free-form values wrap to the tables' width."""
+        run = message.run
+        self.query_one("#run-attributes", FactsTable).show(
+            ("", ""),
+            run_rows(run, message.experiment_name),
+            "-",
+        )
+        self.query_one("#run-params", FactsTable).show(
             ("param", "value"),
             ((k, cell(v)) for k, v in sorted(run.params.items())),
             "no params",
         )
-        fill_table(
-            self.query_one("#run-metrics", DataTable),
+        self.query_one("#run-metrics", FactsTable).show(
             ("metric", "last", "min", "max", "points"),
             [row for row in metric_rows(run) if not is_system_metric(row[0])],
             "no metrics",
         )
         self._fill_system(run)
-        fill_table(
-            self.query_one("#run-tags", DataTable),
+        self.query_one("#run-tags", FactsTable).show(
             ("tag", "value"),
             ((k, cell(v)) for k, v in sorted(run.tags.items())),
             "no tags",
         )
-        fill_table(self.query_one("#run-env", DataTable), ("", ""), environment_rows(run), "-")
-        fill_table(
-            self.query_one("#run-artifacts", DataTable),
+        self.query_one("#run-env", FactsTable).show(("", ""), environment_rows(run), "-")
+        self.query_one("#run-artifacts", FactsTable).show(
             ("path", "size"),
             ((a.path + ("/" if a.is_dir else ""), "" if a.is_dir else human_size(a.size)) for a in message.artifacts),
             "no artifacts",
         )
-        self._fill_metric_list(run, message.chart)
 
     def _fill_system(self, run: RunSummary) -> None:
         """The System section: the run's system/ metrics, apart from its own (hidden when it has none)."""
         rows = system_metric_rows(run)
-        system = self.query_one("#run-system", DataTable)
+        system = self.query_one("#run-system", FactsTable)
         system.display = bool(rows)
-        fill_table(system, ("system", "last", "min", "max", "samples"), rows, "-")
+        system.show(("system", "last", "min", "max", "samples"), rows, "-")
 
     def _fill_metric_list(self, run: RunSummary, chart: RunScreen.ChartReady | None) -> None:
         picker = self.query_one("#run-metric-list", MetricPicker)
