@@ -9,6 +9,8 @@ The floor, measured in the same run on the same file: orjson parsing every line 
 peak memory < 250 MB, a live tick with 1,000 new points < 20 ms of worker time. At 10,000,000
 points (``--steps 500000``): the run screen < 3 s, < 600 MB. The store is built once with
 ``log_metric`` and cached (default: under ``/tmp/tui-track-bench-history/KEYSxSTEPS``) for reruns.
+A run screen opened before the index exists draws a sample of the file first (``Store.preview_history``)
+and the exact chart once the index is built: both times are printed.
 """
 
 from __future__ import annotations
@@ -83,7 +85,13 @@ async def main():
             if time.perf_counter() - started > 300:
                 raise SystemExit("the run screen drew no chart within 300 s")
             await asyncio.sleep(0.005)
-        await pilot.pause()  # the chart drawn
+        await pilot.pause()  # the chart drawn (a preview's sample when the index was not built yet)
+        first = time.perf_counter() - started
+        while screen.sampled or not screen.chart.series:
+            if time.perf_counter() - started > 300:
+                raise SystemExit("the run screen drew no exact chart within 300 s")
+            await asyncio.sleep(0.005)
+        await pilot.pause()  # the chart drawn from the whole history
         drawn = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         ui, work = [], []
@@ -108,7 +116,8 @@ async def main():
             await app.workers.wait_for_complete()
             await pilot.pause()
             idle.append(time.thread_time() - cpu)
-        print(json.dumps({"seconds": drawn, "peak_mb": peak, "tick_ui": ui, "tick_worker": work, "idle_ui": idle}))
+        out = {"first": first, "seconds": drawn, "peak_mb": peak, "tick_ui": ui, "tick_worker": work}
+        print(json.dumps({**out, "idle_ui": idle}))
 
 asyncio.run(main())
 """
@@ -244,10 +253,15 @@ def main() -> None:
     for _ in range(runs):
         shutil.rmtree(path.parent / DIRNAME, ignore_errors=True)
         colds.append(app_open(root, run_id))
+    first = statistics.median(o["first"] for o in colds)
     sec = statistics.median(o["seconds"] for o in colds)
     print(
-        f"  {'app: run screen, no index yet (it builds it)':<56} {sec * 1000:9.1f} ms  "
-        f"{sec / fl:5.2f}x floor  {target}; peak {max(o['peak_mb'] for o in colds):.0f} MB"
+        f"  {'app: run screen, no index yet: first chart drawn':<56} {first * 1000:9.1f} ms  "
+        f"{first / fl:5.2f}x floor  {target}; peak {max(o['peak_mb'] for o in colds):.0f} MB"
+    )
+    print(
+        f"  {'app: run screen, no index yet: exact chart (index built)':<56} {sec * 1000:9.1f} ms  "
+        f"{sec / fl:5.2f}x floor"
     )
 
 

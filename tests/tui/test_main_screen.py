@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 import tracker_core as tc
 from tui_track.app import TuiTrackApp
 from tui_track.screens.help import HelpScreen
-from tui_track.screens.main import MainScreen
+from tui_track.screens.main import SPARK_POINTS, MainScreen
 from tui_track.widgets.details import DetailsPane, sparkline
 from tui_track.widgets.filter_bar import FilterBar
 from tui_track.widgets.runs_table import RunsTable
@@ -202,6 +203,29 @@ async def test_details_show_params_metrics_sparklines_env_and_artifacts(demo_sto
         history = [p.value for p in demo_store.metric_history(gbm, "loss")]
         assert sparkline(history) in text  # the loss history as a sparkline
         assert demo_store.get_run(gbm).host in text
+
+
+async def test_details_of_a_long_run_not_indexed_yet_sample_it_and_build_no_index(  # type: ignore[no-untyped-def]
+    tmp_path, wait_until, monkeypatch
+) -> None:
+    from tracker_core.history import sampled
+    from tracker_core.history.index import DIRNAME
+
+    store = tc.Store(tmp_path / "store")
+    with store.start_run("e", "long") as run:
+        for step in range(20_000):
+            run.log_metric("loss", 1.0 / (step + 1), step=step)
+    path = store._metrics_path(run.id)
+    shutil.rmtree(path.parent / DIRNAME, ignore_errors=True)
+    monkeypatch.setattr(sampled, "BACKLOG", path.stat().st_size // 2)  # as if it held millions of points
+    async with make_app(store.root).run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot, wait_until)
+        pane = screen.query_one(DetailsPane)
+        await wait_until(pilot, lambda: "loss" in _text(pane) and "…" not in _text(pane), what="the sparklines")
+        sample = sampled.sample(path)["loss"].downsample(SPARK_POINTS)  # what the details pane drew
+        assert sparkline(sample.values.tolist()) in _text(pane)
+        await pilot.pause(0.3)
+        assert not (path.parent / DIRNAME).exists()  # the main screen read no whole history
 
 
 def _text(pane: DetailsPane) -> str:
@@ -510,8 +534,6 @@ async def test_store_of_another_format_version_says_so(tmp_path: Path, wait_unti
 
 
 async def test_details_of_a_run_whose_files_vanished_say_so(demo_store: tc.Store, wait_until) -> None:  # type: ignore[no-untyped-def]
-    import shutil
-
     async with make_app(demo_store.root).run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot, wait_until)
         await pilot.press("j", "j")

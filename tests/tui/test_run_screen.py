@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -511,3 +512,44 @@ async def test_long_values_wrap_whole_in_the_details_tables_and_nothing_scrolls_
         heights = {str(params.get_row_at(i)[0]): params.rows[key].height for i, key in enumerate(params.rows)}
         assert heights["data"] > 1  # wrapped onto more lines
         assert rows(screen.query_one("#run-tags", DataTable))["source"] == [long]
+
+
+async def test_a_long_history_with_no_index_shows_a_sample_first_then_the_whole_history(
+    tmp_path: Path, wait_until: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from tracker_core.history import sampled
+    from tracker_core.history.index import DIRNAME
+
+    store = tc.Store(tmp_path / "store")
+    with store.start_run("big", "long") as run:
+        for step in range(30_000):
+            run.log_metric("loss", 100.0 if step == 12_345 else 1.0 / (step + 1), step=step)
+    path = store._metrics_path(run.id)
+    shutil.rmtree(path.parent / DIRNAME, ignore_errors=True)  # as a run opened for the first time
+    monkeypatch.setattr(sampled, "BACKLOG", path.stat().st_size // 2)
+    monkeypatch.setattr(sampled, "BUDGET", path.stat().st_size // 20)
+    built = threading.Event()
+    follow = tc.Store.follow_history
+
+    def slow_build(self: tc.Store, run_id: str) -> Any:  # the index build of a history of millions of points
+        assert built.wait(30)
+        return follow(self, run_id)
+
+    monkeypatch.setattr(tc.Store, "follow_history", slow_build)
+    app = TuiTrackApp(store.root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = RunScreen(store, run.id)
+        await app.push_screen(screen)
+        await wait_until(pilot, lambda: bool(screen.chart.series), what="the sampled chart")
+        assert screen.sampled and "a sample: reading the whole history" in screen.chart.title
+        preview = screen.chart.series[0]
+        assert preview.steps[0] == 0 and preview.steps[-1] == 29_999  # start to latest point, at once
+        assert set(preview.values) <= {100.0} | {1.0 / (s + 1) for s in range(30_000)}
+        built.set()
+        await wait_until(pilot, lambda: not screen.sampled, what="the chart of the whole history")
+        whole = screen.chart.series[0]
+        assert 100.0 in whole.values  # the spike, which a sample may miss, is drawn from the index
+        assert "a sample" not in screen.chart.title and whole.steps[-1] == 29_999
+        assert (path.parent / DIRNAME).is_dir()

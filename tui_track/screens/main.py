@@ -288,10 +288,16 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         assert self.store is not None
         try:
             run = self.store.get_run(run_id)
-            # sparkline-sized: each metric downsampled (min/max/last per bucket) from the history index
+            # sparkline-sized: each metric downsampled (min/max/last per bucket) from the history index; a
+            # long history not indexed yet is sampled instead (building its index is the run screen's work)
+            sample = self.store.preview_history(run_id)
+            if sample is not None:
+                every = {key: series.downsample(SPARK_POINTS) for key, series in sample.items()}
+            else:
+                every = self.store.metric_series_all(run_id, points=SPARK_POINTS)
             histories = {
                 key: [MetricPoint(key, v, st, t) for st, v, t in zip(*_columns(series), strict=True)]
-                for key, series in self.store.metric_series_all(run_id, points=SPARK_POINTS).items()
+                for key, series in every.items()
             }
             artifacts = self.store.list_artifacts(run_id)
         except TrackerError as exc:

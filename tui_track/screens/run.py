@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -30,6 +31,7 @@ from .chart_window import CHART_BINDINGS, ChartWindowActions
 
 if TYPE_CHECKING:
     from tracker_core.history import LiveHistory
+    from tracker_core.history import Series as HistorySeries
 
 VIEWS = ("both", "chart", "details")
 DEFAULT_REFRESH = 2.0
@@ -89,6 +91,7 @@ class RunScreen(ChartWindowActions, TrackerScreen):
             series: list[Series],
             full: tuple[int, int] | None,
             seconds: float,
+            sampled: bool = False,
         ) -> None:
             super().__init__()
             self.keys = keys
@@ -96,6 +99,8 @@ class RunScreen(ChartWindowActions, TrackerScreen):
             self.series = series
             self.full = full
             self.seconds = seconds
+            self.sampled = sampled
+            """Drawn from a preview's sample of the file while the history index is built."""
 
     def __init__(self, store: Store, run_id: str, refresh_interval: float = DEFAULT_REFRESH) -> None:
         super().__init__()
@@ -116,6 +121,8 @@ class RunScreen(ChartWindowActions, TrackerScreen):
         self._chart_keys: list[str] = []
         """The metrics on the chart (set on the UI thread, read by the load worker)."""
         self._buckets = 160
+        self.sampled = False
+        """The chart shows a preview's sample (the history index is still being built)."""
         self.worker_seconds: dict[str, float] = {}
         """Worker time of the last history read ("load") and chart preparation ("chart")."""
 
@@ -162,36 +169,53 @@ class RunScreen(ChartWindowActions, TrackerScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="run-load")
     def load(self) -> None:
-        """Read the run, its new history lines and artifacts (worker thread; posts :class:`Loaded`)."""
+        """Read the run, its new history lines and artifacts (worker thread; posts :class:`Loaded`).
+
+        A history whose index lags far behind (a long run opened for the first time) is shown first as a
+        sample of spans of the file (:meth:`Store.preview_history`) while the index is built."""
         try:
             run = self.store.get_run(self.run_id)
             try:
                 experiment_name: str | None = self.store.get_experiment(run.experiment_id).name
             except TrackerError:
                 experiment_name = None
+            artifacts = self.store.list_artifacts(run.id)
             started = time.perf_counter()
             with self._live_lock:
                 if self.live is None:
+                    sample = self.store.preview_history(run.id)
+                    if sample is not None:
+                        counts = {k: s.total for k, s in sample.items()}
+                        chart = self._prepare(
+                            self._keys_for(counts), self._buckets, self.window, run, sample.__getitem__
+                        )
+                        self.post_message(self.Loaded(run, experiment_name, counts, artifacts, chart))
                     self.live = self.store.follow_history(run.id)
                 else:
                     self.live.update()  # only the lines appended since the last tick
-                counts = {k: self.live.count(k) for k in self.live.keys}
-            self.worker_seconds["load"] = time.perf_counter() - started
-            keys = [k for k in self._chart_keys if k in counts]
-            if not keys and (first := default_metric(counts)) is not None:
-                keys = [first]
-            chart = self._prepare(keys, self._buckets, self.window, run.start_time) if keys else None
-            artifacts = self.store.list_artifacts(run.id)
+                live = self.live
+                counts = {k: live.count(k) for k in live.keys}
+                self.worker_seconds["load"] = time.perf_counter() - started
+                chart = self._prepare(self._keys_for(counts), self._buckets, self.window, run, live.series)
         except (TrackerError, OSError, ValueError) as exc:
             self.notify(f"cannot read run {self.run_id[:8]}: {exc}", severity="error", timeout=8)
             return
         self.post_message(self.Loaded(run, experiment_name, counts, artifacts, chart))
 
+    def _keys_for(self, counts: dict[str, int]) -> list[str]:
+        """The chosen metrics that have points, or the default one."""
+        keys = [k for k in self._chart_keys if k in counts]
+        if not keys and (first := default_metric(counts)) is not None:
+            keys = [first]
+        return keys
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="run-chart")
     def prepare_chart(self, keys: list[str], buckets: int, window: tuple[int, int] | None) -> None:
         """Downsample the chosen metrics to ``buckets`` over ``window`` (worker thread; posts :class:`ChartReady`)."""
         try:
-            chart = self._prepare(keys, buckets, window, self.run.start_time if self.run else None)
+            with self._live_lock:
+                live = self.live
+                chart = self._prepare(keys, buckets, window, self.run, live.series) if live is not None else None
         except (TrackerError, OSError, ValueError) as exc:
             self.notify(f"cannot draw run {self.run_id[:8]}: {exc}", severity="error", timeout=8)
             return
@@ -199,27 +223,32 @@ class RunScreen(ChartWindowActions, TrackerScreen):
             self.post_message(chart)
 
     def _prepare(
-        self, keys: list[str], buckets: int, window: tuple[int, int] | None, t0: float | None
+        self,
+        keys: list[str],
+        buckets: int,
+        window: tuple[int, int] | None,
+        run: RunSummary | None,
+        series_of: Callable[[str], HistorySeries],
     ) -> RunScreen.ChartReady | None:
         """The chart's series (in a worker): each key over ``window``, at most ~3 points per bucket."""
+        if not keys:
+            return None
         started = time.perf_counter()
         start, end = window if window else (None, None)
         series: list[Series] = []
         lows: list[int] = []
         highs: list[int] = []
-        with self._live_lock:
-            live = self.live
-            if live is None:
-                return None
-            for key in keys:
-                whole = live.series(key)
-                if len(whole):
-                    lows.append(int(whole.steps[0]))
-                    highs.append(int(whole.steps[-1]))
-                part = whole.between(start, end) if window else whole
-                series.append(Series.from_history(key, part.downsample(buckets), t0))
+        sampled = False
+        for key in keys:
+            whole = series_of(key)
+            sampled |= whole.downsampled  # a preview's sample
+            if len(whole):
+                lows.append(int(whole.steps[0]))
+                highs.append(int(whole.steps[-1]))
+            part = whole.between(start, end) if window else whole
+            series.append(Series.from_history(key, part.downsample(buckets), run.start_time if run else None))
         full = (min(lows), max(highs)) if lows else None
-        return self.ChartReady(keys, window, series, full, time.perf_counter() - started)
+        return self.ChartReady(keys, window, series, full, time.perf_counter() - started, sampled)
 
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
@@ -313,9 +342,12 @@ class RunScreen(ChartWindowActions, TrackerScreen):
         self._chart_keys = message.keys
         self.worker_seconds["chart"] = message.seconds
         self.full_range = message.full
+        self.sampled = message.sampled
         title = ", ".join(message.keys)
         if self.window is not None:
             title += f" · steps {self.window[0]}..{self.window[1]} (0: whole history)"
+        if message.sampled:
+            title += " · a sample: reading the whole history…"
         self.chart.set_series(message.series, title)
 
     # ------------------------------------------------------------ actions
