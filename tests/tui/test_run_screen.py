@@ -449,7 +449,9 @@ async def test_a_live_tick_that_finds_no_new_line_redraws_nothing(
     run.flush()
     draws: list[str] = []
     refills: list[str] = []
-    monkeypatch.setattr(MetricChart, "_draw", lambda self, draw=MetricChart._draw: (draws.append("chart"), draw(self)))
+    monkeypatch.setattr(
+        MetricChart, "_draw", lambda self, draw=MetricChart._draw, **kw: (draws.append("chart"), draw(self, **kw))
+    )
     monkeypatch.setattr(
         DataTable,
         "clear",
@@ -488,30 +490,6 @@ async def test_a_title_longer_than_the_screen_ends_in_an_ellipsis(
         line = title.render_line(0).text.rstrip()
         assert title.size.height == 1 and len(line) <= size[0]
         assert line.endswith("…"), line  # cut with a mark, never mid-value as if it were the whole title
-
-
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
-async def test_long_values_wrap_whole_in_the_details_tables_and_nothing_scrolls_sideways(
-    tmp_path: Path, open_screen: Any, settle: Any, size: tuple[int, int]
-) -> None:
-    from tui_track.screens.run import WRAPPED_TABLES
-
-    store = tc.Store(tmp_path / "store")
-    long = "/data/" + "a-long-directory-name/" * 6 + "train.parquet"
-    commit = "0123456789abcdef0123456789abcdef01234567"  # a git commit: 40 characters
-    with store.start_run("e", "r", tags={"source": long}) as run:
-        run.log_params({"data": long, "commit": commit})
-    async with open_screen(store, lambda: RunScreen(store, run.id), size=size) as pilot:
-        screen = pilot.app.screen
-        await settle(pilot)
-        for table_id in WRAPPED_TABLES:
-            table = screen.query_one(f"#{table_id}", DataTable)
-            assert table.virtual_size.width <= table.scrollable_content_region.width, table_id
-        params = screen.query_one("#run-params", DataTable)
-        assert rows(params)["data"] == [long] and rows(params)["commit"] == [commit]  # whole, not cut
-        heights = {str(params.get_row_at(i)[0]): params.rows[key].height for i, key in enumerate(params.rows)}
-        assert heights["data"] > 1  # wrapped onto more lines
-        assert rows(screen.query_one("#run-tags", DataTable))["source"] == [long]
 
 
 async def test_a_long_history_with_no_index_shows_a_sample_first_then_the_whole_history(
@@ -553,3 +531,77 @@ async def test_a_long_history_with_no_index_shows_a_sample_first_then_the_whole_
         assert 100.0 in whole.values  # the spike, which a sample may miss, is drawn from the index
         assert "a sample" not in screen.chart.title and whole.steps[-1] == 29_999
         assert (path.parent / DIRNAME).is_dir()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_long_values_wrap_whole_in_the_details_tables_and_nothing_scrolls_sideways(
+    tmp_path: Path, open_screen: Any, settle: Any, size: tuple[int, int]
+) -> None:
+    from tui_track.screens.run import WRAPPED_TABLES
+
+    store = tc.Store(tmp_path / "store")
+    long = "/data/" + "a-long-directory-name/" * 6 + "train.parquet"
+    commit = "0123456789abcdef0123456789abcdef01234567"  # a git commit: 40 characters
+    with store.start_run("e", "r", tags={"source": long}) as run:
+        run.log_params({"data": long, "commit": commit})
+    async with open_screen(store, lambda: RunScreen(store, run.id), size=size) as pilot:
+        screen = pilot.app.screen
+        await settle(pilot)
+        for table_id in WRAPPED_TABLES:
+            table = screen.query_one(f"#{table_id}", DataTable)
+            assert table.virtual_size.width <= table.scrollable_content_region.width, table_id
+        params = screen.query_one("#run-params", DataTable)
+        assert rows(params)["data"] == [long] and rows(params)["commit"] == [commit]  # whole, not cut
+        heights = {str(params.get_row_at(i)[0]): params.rows[key].height for i, key in enumerate(params.rows)}
+        assert heights["data"] > 1  # wrapped onto more lines
+        assert rows(screen.query_one("#run-tags", DataTable))["source"] == [long]
+
+
+async def test_a_live_tick_draws_in_a_worker_and_the_previous_drawing_stays_meanwhile(
+    tmp_path: Path, settle: Any, open_screen: Any, wait_until: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from tui_track.widgets import chart as chart_mod
+
+    store = tc.Store(tmp_path / "store")
+    run = store.start_run("live", "tick")
+    for step in range(50):
+        run.log_metric("loss", 1.0 / (step + 1), step=step)
+    run.flush()
+    gate = threading.Event()
+    builders: list[threading.Thread] = []
+
+    class HeldPlot(chart_mod.Plot):  # the worker's own figure: its build waits for the test
+        def build(self) -> str:
+            builders.append(threading.current_thread())
+            assert gate.wait(20)
+            return str(super().build())
+
+    monkeypatch.setattr(chart_mod, "Plot", HeldPlot)
+    try:
+        async with open_screen(store, lambda: RunScreen(store, run.id, refresh_interval=60), (120, 40)) as pilot:
+            screen = pilot.app.screen
+            assert isinstance(screen, RunScreen)
+            chart = screen.chart
+            before = chart.render()
+            assert chart.up_to_date and builders == []  # the first drawing was built at once
+            run.log_metric("loss", 5.0, step=50)
+            run.flush()
+            screen.load()
+            await wait_until(pilot, lambda: screen.counts.get("loss") == 51, what="the tick's points")
+            await pilot.pause()
+            assert chart.series[0].steps[-1] == 50.0 and not chart.up_to_date
+            assert chart.render() is before  # the previous drawing stays up while the worker draws
+            await wait_until(pilot, lambda: bool(builders), what="the background build")
+            assert builders[0] is not threading.main_thread()
+            gate.set()
+            await wait_until(pilot, lambda: chart.up_to_date, what="the new drawing")
+            after = chart.render()
+            assert after is not before and after.plain != before.plain
+            await pilot.press("s")  # a key's redraw is built at once, on the UI thread
+            await pilot.pause()
+            assert chart.up_to_date and len(builders) == 1
+    finally:
+        gate.set()
+        run.end()

@@ -92,6 +92,7 @@ class RunScreen(ChartWindowActions, TrackerScreen):
             full: tuple[int, int] | None,
             seconds: float,
             sampled: bool = False,
+            live: bool = False,
         ) -> None:
             super().__init__()
             self.keys = keys
@@ -101,6 +102,8 @@ class RunScreen(ChartWindowActions, TrackerScreen):
             self.seconds = seconds
             self.sampled = sampled
             """Drawn from a preview's sample of the file while the history index is built."""
+            self.live = live
+            """A live tick's update (drawn by a worker, the previous drawing staying up meanwhile)."""
 
     def __init__(self, store: Store, run_id: str, refresh_interval: float = DEFAULT_REFRESH) -> None:
         super().__init__()
@@ -191,12 +194,14 @@ class RunScreen(ChartWindowActions, TrackerScreen):
                         )
                         self.post_message(self.Loaded(run, experiment_name, counts, artifacts, chart))
                     self.live = self.store.follow_history(run.id)
+                    tick = False
                 else:
                     self.live.update()  # only the lines appended since the last tick
+                    tick = True
                 live = self.live
                 counts = {k: live.count(k) for k in live.keys}
                 self.worker_seconds["load"] = time.perf_counter() - started
-                chart = self._prepare(self._keys_for(counts), self._buckets, self.window, run, live.series)
+                chart = self._prepare(self._keys_for(counts), self._buckets, self.window, run, live.series, tick)
         except (TrackerError, OSError, ValueError) as exc:
             self.notify(f"cannot read run {self.run_id[:8]}: {exc}", severity="error", timeout=8)
             return
@@ -229,6 +234,7 @@ class RunScreen(ChartWindowActions, TrackerScreen):
         window: tuple[int, int] | None,
         run: RunSummary | None,
         series_of: Callable[[str], HistorySeries],
+        live: bool = False,
     ) -> RunScreen.ChartReady | None:
         """The chart's series (in a worker): each key over ``window``, at most ~3 points per bucket."""
         if not keys:
@@ -248,7 +254,7 @@ class RunScreen(ChartWindowActions, TrackerScreen):
             part = whole.between(start, end) if window else whole
             series.append(Series.from_history(key, part.downsample(buckets), run.start_time if run else None))
         full = (min(lows), max(highs)) if lows else None
-        return self.ChartReady(keys, window, series, full, time.perf_counter() - started, sampled)
+        return self.ChartReady(keys, window, series, full, time.perf_counter() - started, sampled, live)
 
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
@@ -348,7 +354,7 @@ class RunScreen(ChartWindowActions, TrackerScreen):
             title += f" · steps {self.window[0]}..{self.window[1]} (0: whole history)"
         if message.sampled:
             title += " · a sample: reading the whole history…"
-        self.chart.set_series(message.series, title)
+        self.chart.set_series(message.series, title, in_background=message.live)
 
     # ------------------------------------------------------------ actions
     def _show_window(self) -> None:

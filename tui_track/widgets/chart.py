@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import work
+from textual.app import RenderResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
 
 from tracker_core.records import MetricPoint
+
+from ..formatting import ellipsize
+from ..workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from tracker_core.history import Series as HistorySeries
@@ -81,7 +88,7 @@ class Series:
         return xs, ys, len(self.values) - len(ys)
 
 
-class MetricChart(PlotextPlot):
+class MetricChart(ReportsWorkerErrors, PlotextPlot):
     """Plots :class:`Series`; ``x_axis`` ("step"/"time") and ``log_scale`` redraw it when changed."""
 
     DEFAULT_CSS = """
@@ -105,14 +112,24 @@ class MetricChart(PlotextPlot):
         self.legend_entries: list[tuple[str, str, str]] = []
         """(label, plotext colour, marker) of each series drawn, for :class:`ChartLegend`."""
         self._drawn_width = -1
+        self._built: tuple[tuple[int, int, str], Text] | None = None
+        """(width, height, theme) and the drawing built for them."""
+        self._generation = 0
+        """Counts layouts: a background build of an older one is dropped."""
+        self._shown = 0
+        """The layout whose drawing is shown."""
+        self.build_seconds = 0.0
+        """Worker time of the last background build."""
 
-    def set_series(self, series: Sequence[Series], title: str = "") -> None:
-        """Replace what is drawn; the same series and title again (a live tick with no new point) are not redrawn."""
+    def set_series(self, series: Sequence[Series], title: str = "", *, in_background: bool = False) -> None:
+        """Replace what is drawn; the same series and title again (a live tick with no new point) are not redrawn.
+
+        ``in_background``: a live tick's update, built by a worker (see :meth:`_draw`)."""
         if list(series) == self.series and title == self.title and self.series and self._drawn_width == self.size.width:
             return
         self.series = list(series)
         self.title = title
-        self._draw()
+        self._draw(in_background=in_background)
 
     def toggle_x_axis(self) -> None:
         self.x_axis = "time" if self.x_axis == "step" else "step"
@@ -141,15 +158,20 @@ class MetricChart(PlotextPlot):
     def x_label(self) -> str:
         return "step" if self.x_axis == "step" else "seconds since run start"
 
-    def _draw(self) -> None:
-        plt = self.plt
-        plt.clear_figure()
+    def _draw(self, in_background: bool = False) -> None:
+        """Lay out the series on the figure; plotext draws it at the next render.
+
+        ``in_background`` (a live tick): the drawing is built by a worker on a figure of its own and
+        shown when done, the previous drawing staying up meanwhile, so the UI thread does not spend the
+        ~0.1 s plotext takes at 120x40. The first drawing, and one a key asked for, are built at once.
+        """
         self._drawn_width = self.size.width
         self.dropped = 0
         self.legend_entries = []
         no_color = bool(os.environ.get("NO_COLOR"))
         xs_seen: set[float] = set()
         ys_seen: set[float] = set()
+        lines: list[tuple[list[float], list[float], str, str]] = []
         for i, s in enumerate(self.series):
             xs, ys, dropped = s.xy(self.x_axis, self.log_scale)
             self.dropped += dropped
@@ -160,10 +182,10 @@ class MetricChart(PlotextPlot):
             if self.smoothing and len(xs) > 1:
                 from tracker_core.history import ema
 
-                plt.plot(xs, ys, marker=marker, color=RAW_COLOR)  # the raw curve, faint behind
-                plt.plot(xs, ema(ys, SMOOTHING).tolist(), marker=marker, color=color)
+                lines.append((xs, ys, marker, RAW_COLOR))  # the raw curve, faint behind
+                lines.append((xs, ema(ys, SMOOTHING).tolist(), marker, color))
             else:
-                plt.plot(xs, ys, marker=marker, color=color)
+                lines.append((xs, ys, marker, color))
             self.legend_entries.append((s.label, color, marker))
             if len(xs_seen) < 2:
                 xs_seen.update(xs)
@@ -180,21 +202,71 @@ class MetricChart(PlotextPlot):
         if not drawn:
             title += " - nothing to draw"
         # plotext centres the title on the canvas (right of the y labels) and drops one that does not fit
-        plt.title(fit(title.strip(), (self.size.width or 80) - 10))
-        plt.xlabel(self.x_label)
-        if self.log_scale and drawn:
-            plt.yscale("log")
-        if len(xs_seen) == 1:  # one x (a single point): one tick there, not an invented range around it
-            (x,) = xs_seen
-            plt.xticks([x])
-            plt.xlim(x - 1, x + 1)
-        if len(ys_seen) == 1:  # one value (a single point or a constant metric): its tick only
-            (y,) = ys_seen
-            pad = abs(y) * 0.1 or 1.0
-            plt.yticks([y])
-            plt.ylim(y - pad, y + pad)
+        title = ellipsize(title.strip(), (self.size.width or 80) - 10)
+        x_label, log_scale = self.x_label, self.log_scale and drawn
+
+        def configure(plt: Plot) -> None:
+            plt.clear_figure()
+            for xs, ys, marker, color in lines:
+                plt.plot(xs, ys, marker=marker, color=color)
+            plt.title(title)
+            plt.xlabel(x_label)
+            if log_scale:
+                plt.yscale("log")
+            if len(xs_seen) == 1:  # one x (a single point): one tick there, not an invented range around it
+                (x,) = xs_seen
+                plt.xticks([x])
+                plt.xlim(x - 1, x + 1)
+            if len(ys_seen) == 1:  # one value (a single point or a constant metric): its tick only
+                (y,) = ys_seen
+                pad = abs(y) * 0.1 or 1.0
+                plt.yticks([y])
+                plt.ylim(y - pad, y + pad)
+
+        configure(self.plt)  # what a render at another size (or theme) builds from
         self._update_legend()
-        self.refresh()
+        self._generation += 1
+        if in_background and self._built is not None and self.is_attached:
+            self._build_in_background(configure, self._generation, self.size.width, self.size.height)
+        else:
+            self._built = None
+            self._shown = self._generation
+            self.refresh()
+
+    def render(self) -> RenderResult:
+        """The drawing: the one built last while size and theme are unchanged, else built now."""
+        key = (self.size.width, self.size.height, self.app.theme)
+        if self._built is not None and self._built[0] == key:
+            return self._built[1]
+        text = super().render()
+        assert isinstance(text, Text)
+        self._built = (key, text)
+        return text
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="chart-build")
+    def _build_in_background(self, configure: Callable[[Plot], None], generation: int, width: int, height: int) -> None:
+        """Build a drawing on a figure of its own (worker thread); shown unless a newer one was asked for."""
+        started = time.perf_counter()
+        theme = self.app.theme
+        plot = Plot()
+        configure(plot)
+        plot.plotsize(width, height)
+        plot._set_size(width, height)
+        plot.theme(self._get_plotext_theme_name(theme))
+        text = Text.from_ansi(plot.build())
+        self.build_seconds = time.perf_counter() - started
+        self.app.call_from_thread(self._show_built, generation, (width, height, theme), text)
+
+    def _show_built(self, generation: int, key: tuple[int, int, str], text: Text) -> None:
+        if generation == self._generation:
+            self._built = (key, text)
+            self._shown = generation
+            self.refresh()
+
+    @property
+    def up_to_date(self) -> bool:
+        """Whether the drawing shown (or about to be, at the next render) is of the latest layout."""
+        return self._shown == self._generation
 
     def legend(self) -> Text:
         """One entry per drawn series (its colour's line, or its marker without colour); empty for one series."""
@@ -218,13 +290,6 @@ class MetricChart(PlotextPlot):
             for legend in self.parent.query_children(ChartLegend):
                 legend.update(text)
                 legend.display = bool(text.plain)
-
-
-def fit(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters, ending in an ellipsis when cut."""
-    if len(text) <= width:
-        return text
-    return text[: max(0, width - 1)] + "…"
 
 
 class ChartLegend(Static):
