@@ -65,7 +65,7 @@ def list_models(ctx: click.Context, include_deleted: bool, fmt: str | None) -> N
     """Models with their latest and production versions and aliases."""
     found = _registry(ctx).list_models(include_deleted=include_deleted)
     columns = ["model", "versions", "latest", "production", "staging", "aliases", "updated", "description"]
-    rows = []
+    rows: list[list[Any]] = []
     for m in found:
         if m.error:
             rows.append([m.name, None, None, None, None, None, None, f"UNREADABLE: {m.error}"])
@@ -100,7 +100,7 @@ def show(ctx: click.Context, name: str, include_deleted: bool, metrics: tuple[st
     versions = reg.list_versions(name, include_deleted=include_deleted)
     keys = _key_metrics(versions, metrics)
     columns = ["version", "stage", "aliases", "run", "registered", "by", *keys, "description"]
-    rows = []
+    rows: list[list[Any]] = []
     for v in versions:
         if v.error:
             rows.append(

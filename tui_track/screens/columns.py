@@ -29,7 +29,7 @@ class ColumnPicker(ModalScreen[list[str] | None]):
         Binding("enter", "apply", "Apply", priority=True),
         Binding("escape", "cancel", "Cancel"),
         Binding("slash", "search", "Search"),
-        Binding("space", "toggle", "Tick / untick", show=False),
+        Binding("space", "tick", "Tick / untick", show=False),
         Binding("a", "select_all", "Tick all shown"),
         Binding("n", "select_none", "Untick all shown"),
         Binding("j", "down", "Down", show=False),
@@ -99,7 +99,7 @@ class ColumnPicker(ModalScreen[list[str] | None]):
     def option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_apply()
 
-    def action_toggle(self) -> None:
+    def action_tick(self) -> None:
         index = self.selection.highlighted
         if index is None or index >= len(self.shown_keys):
             return
