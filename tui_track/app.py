@@ -97,7 +97,7 @@ class TuiTrackApp(App[None]):
         from .screens.chart import ChartScreen
 
         if (store := self._opened_store()) is not None:
-            self.push_screen(ChartScreen(store, list(run_ids)))
+            self.push_screen(ChartScreen(store, list(run_ids), refresh_interval=self.refresh_interval))
 
     def open_compare(self, run_ids: Sequence[str]) -> None:
         """The given runs side by side."""

@@ -605,3 +605,33 @@ async def test_a_live_tick_draws_in_a_worker_and_the_previous_drawing_stays_mean
     finally:
         gate.set()
         run.end()
+
+
+async def test_the_multi_run_chart_follows_a_run_being_written(tmp_path: Path, wait_until: Any) -> None:
+    store = tc.Store(tmp_path / "store")
+    with store.start_run("e", "done") as done:
+        for step in range(10):
+            done.log_metric("loss", 1.0 / (step + 1), step=step)
+    live = store.start_run("e", "live")
+    try:
+        for step in range(10):
+            live.log_metric("loss", 2.0 / (step + 1), step=step)
+        live.flush()
+        app = TuiTrackApp(store.root, refresh_interval=0.2)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = ChartScreen(store, [done.id, live.id], "loss", refresh_interval=0.2)
+            await app.push_screen(screen)
+            await wait_until(pilot, lambda: len(screen.chart.series) == 2, what="both runs on the chart")
+            cursor = screen.query_one("#chart-metric-list", MetricPicker).highlighted
+            for step in range(10, 30):
+                live.log_metric("loss", 0.05, step=step)
+            live.flush()
+            await wait_until(
+                pilot,
+                lambda: max(s.steps[-1] for s in screen.chart.series) == 29 and screen.chart.up_to_date,
+                what="the new points drawn without a key",
+            )
+            assert screen.query_one("#chart-metric-list", MetricPicker).highlighted == cursor
+            assert min(s.steps[-1] for s in screen.chart.series) == 9  # the finished run as it was
+    finally:
+        live.end()

@@ -16,7 +16,7 @@ from textual.widgets import Footer, Static
 
 from tracker_core.compare import Comparison
 from tracker_core.errors import TrackerError
-from tracker_core.records import RunSummary
+from tracker_core.records import RUNNING, RunSummary
 from tracker_core.store import Store
 
 from ..formatting import plural
@@ -56,28 +56,38 @@ class ChartScreen(ChartWindowActions, TrackerScreen):
     ]
 
     class RunsLoaded(Message):
-        """The runs' summaries (for the metric list and labels)."""
+        """The runs' summaries (for the metric list and labels); ``live``: read by a live tick."""
 
-        def __init__(self, runs: list[RunSummary]) -> None:
+        def __init__(self, runs: list[RunSummary], live: bool = False) -> None:
             super().__init__()
             self.runs = runs
+            self.live = live
 
     class HistoriesLoaded(Message):
         """One metric's history in each run (runs that never logged it are left out)."""
 
         def __init__(
-            self, metric: str, window: tuple[int, int] | None, histories: list[tuple[RunSummary, HistorySeries]]
+            self,
+            metric: str,
+            window: tuple[int, int] | None,
+            histories: list[tuple[RunSummary, HistorySeries]],
+            live: bool = False,
         ) -> None:
             super().__init__()
             self.metric = metric
             self.window = window
             self.histories = histories
+            self.live = live
 
-    def __init__(self, store: Store, run_ids: Sequence[str], metric: str | None = None) -> None:
+    def __init__(
+        self, store: Store, run_ids: Sequence[str], metric: str | None = None, refresh_interval: float = 2.0
+    ) -> None:
         super().__init__()
         self.store = store
         self.run_ids = list(run_ids)
         self.metric = metric
+        self.refresh_interval = refresh_interval
+        """Seconds between re-reads while one of the runs is still being written (the app's setting)."""
         self.runs: list[RunSummary] = []
         self.window: tuple[int, int] | None = None
         """The zoomed step range, or None for whole histories."""
@@ -101,12 +111,19 @@ class ChartScreen(ChartWindowActions, TrackerScreen):
     def on_mount(self) -> None:
         self.query_one("#chart-metric-list", MetricPicker).focus()
         self.load_runs()
+        self.set_interval(self.refresh_interval, self.tick, name="chart refresh")
+
+    def tick(self) -> None:
+        """Live refresh: while a run is being written, read the runs and their new points again."""
+        busy = any(w.group in ("chart-runs", "chart-histories") and w.is_running for w in self.workers)
+        if self.is_current and not busy and any(r.status == RUNNING for r in self.runs):
+            self.load_runs(live=True)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="chart-runs")
-    def load_runs(self) -> None:
+    def load_runs(self, live: bool = False) -> None:
         """Read the runs' summaries (worker thread)."""
         runs = self.read_runs(self.store, self.run_ids)
-        self.post_message(self.RunsLoaded(runs))
+        self.post_message(self.RunsLoaded(runs, live))
 
     @on(RunsLoaded)
     def _runs_loaded(self, message: RunsLoaded) -> None:
@@ -119,14 +136,14 @@ class ChartScreen(ChartWindowActions, TrackerScreen):
             self._set_title("these runs logged no metrics")
             self.chart.set_series([], "no metrics")
         else:
-            self._load()
+            self._load(live=message.live)
 
-    def _load(self) -> None:
+    def _load(self, live: bool = False) -> None:
         if self.metric is not None:
-            self.load_histories(self.metric, self.chart.buckets, self.window)
+            self.load_histories(self.metric, self.chart.buckets, self.window, live)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="chart-histories")
-    def load_histories(self, metric: str, buckets: int, window: tuple[int, int] | None) -> None:
+    def load_histories(self, metric: str, buckets: int, window: tuple[int, int] | None, live: bool = False) -> None:
         """Read ``metric`` in each run, downsampled to ``buckets`` over the step ``window`` (worker thread)."""
         start, end = window if window else (None, None)
         histories = []
@@ -135,8 +152,9 @@ class ChartScreen(ChartWindowActions, TrackerScreen):
                 series = self.store.metric_series(run.id, metric, start=start, end=end, points=buckets)
                 histories.append((run, series))
             except (TrackerError, OSError, ValueError) as exc:
-                self.notify(f"run {run.name}: {exc}", severity="warning")
-        self.post_message(self.HistoriesLoaded(metric, window, histories))
+                if not live:  # said once, not at every tick
+                    self.notify(f"run {run.name}: {exc}", severity="warning")
+        self.post_message(self.HistoriesLoaded(metric, window, histories, live))
 
     @on(HistoriesLoaded)
     def _histories_loaded(self, message: HistoriesLoaded) -> None:
@@ -150,7 +168,7 @@ class ChartScreen(ChartWindowActions, TrackerScreen):
         title = message.metric
         if self.window is not None:
             title += f" · steps {self.window[0]}..{self.window[1]} (0: whole history)"
-        self.chart.set_series(series, title)
+        self.chart.set_series(series, title, in_background=message.live)
         logged = sum(1 for r in self.runs if message.metric in r.metrics)
         missing = len(self.runs) - logged
         notes = [f"{missing} never logged it"] if missing else []

@@ -211,7 +211,7 @@ class CompareScreen(TrackerScreen):
         ids = [r.id for r in self.runs] or self.run_ids
         from .chart import ChartScreen
 
-        self.app.push_screen(ChartScreen(self.store, ids, metric))
+        self.app.push_screen(ChartScreen(self.store, ids, metric, self.refresh_interval))
 
     def action_reload(self) -> None:
         """Read the runs again."""
