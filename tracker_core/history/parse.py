@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 RECORD_DTYPE_SPEC = [("s", "<i8"), ("v", "<f8"), ("t", "<f8")]
 """One point on disk and in memory: step (int64), value (float64), unix time (float64)."""
 
-CHUNK = 8 << 20
-"""Bytes parsed at a time, so memory stays bounded whatever the file size."""
+CHUNK = 1 << 20
+"""Bytes parsed at a time, so memory stays bounded whatever the file size. 1 MB parses faster than 8 MB
+(the arrays of a chunk stay in the CPU's caches) and holds the GIL for a shorter while, so a screen
+drawing meanwhile gets its turns."""
 
 _get_k, _get_s, _get_v, _get_t = (operator.itemgetter(f) for f in ("k", "s", "v", "t"))
 

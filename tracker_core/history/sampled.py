@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..storage.append import complete_end
 from .index import HistoryIndex
 from .parse import parse_bytes
 from .series import Series
@@ -28,12 +29,9 @@ def sample(metrics_path: Path, *, budget: int | None = None, windows: int | None
     """Every key's points in ``windows`` (:data:`WINDOWS`) evenly spaced spans of the file, ``budget``
     (:data:`BUDGET`) bytes in all; key order: first seen. ``total`` of each series estimates the key's
     points in the whole file, and ``downsampled`` is set when the spans left some of the file out."""
-    import numpy as np
-
     budget = BUDGET if budget is None else budget
     windows = WINDOWS if windows is None else windows
 
-    columns: dict[str, list[np.ndarray]] = {}
     with open(metrics_path, "rb") as fh:
         fd = fh.fileno()
         size = os.fstat(fd).st_size
@@ -42,20 +40,16 @@ def sample(metrics_path: Path, *, budget: int | None = None, windows: int | None
         else:
             span = budget // windows
             spans = [(round(i * (size - span) / (windows - 1)), span) for i in range(windows)]
-        read = 0
+        lines = []
         for offset, length in spans:
             data = os.pread(fd, length, offset)
-            if offset:  # the span starts inside a line: skip to the next one
-                data = data[data.find(b"\n") + 1 :] if b"\n" in data else b""
-            parsed = parse_bytes(data)
-            read += parsed.consumed
-            for key, col in parsed.columns.items():
-                columns.setdefault(key, []).append(col)
+            start = data.find(b"\n") + 1 if offset else 0  # a span starting inside a line skips to the next
+            lines.append(data[start : complete_end(data)])
+    parsed = parse_bytes(b"".join(lines))  # the spans' complete lines, parsed at once
     partial = len(spans) > 1
-    share = size / read if read and partial else 1.0
+    share = size / parsed.consumed if parsed.consumed and partial else 1.0
     out = {}
-    for key, cols in columns.items():
-        records = cols[0] if len(cols) == 1 else np.concatenate(cols)
+    for key, records in parsed.columns.items():
         whole = Series.from_records(key, records)
         out[key] = Series(key, whole.steps, whole.values, whole.times, round(len(whole) * share), downsampled=partial)
     return out

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 VIEWS = ("both", "chart", "details")
 DEFAULT_REFRESH = 2.0
+SAMPLE_SHOWN_WAIT = 2.0
+"""Seconds the load worker waits for a history's sample to reach the screen before building the index."""
 KEY_VALUE_TABLES = ("run-attributes", "run-env")
 WRAPPED_TABLES = ("run-params", "run-attributes", "run-tags", "run-env")
 """Tables whose last column is a free-form value: wrapped to the table's width, never cut."""
@@ -193,6 +195,7 @@ class RunScreen(ChartWindowActions, TrackerScreen):
                             self._keys_for(counts), self._buckets, self.window, run, sample.__getitem__
                         )
                         self.post_message(self.Loaded(run, experiment_name, counts, artifacts, chart))
+                        self._wait_until_drawn()  # on screen before the build takes the CPU (and the GIL)
                     self.live = self.store.follow_history(run.id)
                     tick = False
                 else:
@@ -206,6 +209,15 @@ class RunScreen(ChartWindowActions, TrackerScreen):
             self.notify(f"cannot read run {self.run_id[:8]}: {exc}", severity="error", timeout=8)
             return
         self.post_message(self.Loaded(run, experiment_name, counts, artifacts, chart))
+
+    def _wait_until_drawn(self) -> None:
+        """Wait (in the worker) until the chart shows something, at most :data:`SAMPLE_SHOWN_WAIT` seconds."""
+        deadline = time.monotonic() + SAMPLE_SHOWN_WAIT
+        while time.monotonic() < deadline and self.is_attached:
+            chart = self.query_one("#run-chart", MetricChart)
+            if chart.series and chart.drawn:
+                return
+            time.sleep(0.01)
 
     def _keys_for(self, counts: dict[str, int]) -> list[str]:
         """The chosen metrics that have points, or the default one."""

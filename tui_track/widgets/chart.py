@@ -120,6 +120,8 @@ class MetricChart(ReportsWorkerErrors, PlotextPlot):
         """The layout whose drawing is shown."""
         self.build_seconds = 0.0
         """Worker time of the last background build."""
+        self.drawn_at = 0.0
+        """``time.perf_counter()`` when the drawing shown was made (the frame is written out right after)."""
 
     def set_series(self, series: Sequence[Series], title: str = "", *, in_background: bool = False) -> None:
         """Replace what is drawn; the same series and title again (a live tick with no new point) are not redrawn.
@@ -241,6 +243,7 @@ class MetricChart(ReportsWorkerErrors, PlotextPlot):
         text = super().render()
         assert isinstance(text, Text)
         self._built = (key, text)
+        self.drawn_at = time.perf_counter()
         return text
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="chart-build")
@@ -261,7 +264,13 @@ class MetricChart(ReportsWorkerErrors, PlotextPlot):
         if generation == self._generation:
             self._built = (key, text)
             self._shown = generation
+            self.drawn_at = time.perf_counter()
             self.refresh()
+
+    @property
+    def drawn(self) -> bool:
+        """Whether the latest layout has been drawn on the screen (rendered, not just laid out)."""
+        return self._built is not None and self.up_to_date
 
     @property
     def up_to_date(self) -> bool:
