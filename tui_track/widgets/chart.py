@@ -240,11 +240,17 @@ class MetricChart(ReportsWorkerErrors, PlotextPlot):
         key = (self.size.width, self.size.height, self.app.theme)
         if self._built is not None and self._built[0] == key:
             return self._built[1]
-        text = super().render()
-        assert isinstance(text, Text)
+        text = self._build(self.plt, *key)
         self._built = (key, text)
         self.drawn_at = time.perf_counter()
         return text
+
+    def _build(self, plot: Plot, width: int, height: int, theme: str) -> Text:
+        """``plot`` drawn at ``width`` x ``height`` in the plotext theme made for the app's ``theme``."""
+        plot.plotsize(width, height)
+        plot._set_size(width, height)
+        plot.theme(self._get_plotext_theme_name(theme))
+        return Text.from_ansi(plot.build())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="chart-build")
     def _build_in_background(self, configure: Callable[[Plot], None], generation: int, width: int, height: int) -> None:
@@ -253,10 +259,7 @@ class MetricChart(ReportsWorkerErrors, PlotextPlot):
         theme = self.app.theme
         plot = Plot()
         configure(plot)
-        plot.plotsize(width, height)
-        plot._set_size(width, height)
-        plot.theme(self._get_plotext_theme_name(theme))
-        text = Text.from_ansi(plot.build())
+        text = self._build(plot, width, height, theme)
         self.build_seconds = time.perf_counter() - started
         self.app.call_from_thread(self._show_built, generation, (width, height, theme), text)
 
