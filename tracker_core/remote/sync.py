@@ -439,6 +439,8 @@ class PullReport:
         self.unchanged = 0
         self.changed: list[str] = []
         """The units this pull brought into the mirror."""
+        self.held: set[str] = set()
+        """The units the mirror holds after this pull."""
         self.warnings: list[str] = []
 
 
@@ -508,6 +510,7 @@ def pull_mirror(remote: Remote, mirror: Path, pending: Path | None = None) -> Pu
         report.units += 1
         report.downloads += got or 0
     report.downloads += _pull_registry(remote, mirror, saved)
+    report.held = set(have)
     if pending is not None and report.changed:
         write_json_atomic(pending, sorted(set(read_pending(pending) or ()) | set(report.changed)))
     write_json_atomic(saved_path, saved)
@@ -685,7 +688,7 @@ def pull_into(remote: Remote, dest_store: Any) -> tuple[PullReport, Any]:
                     runs.add(ids[1])
     merged = store_sync.merge_stores(Store(mirror, create=False), dest_store, only)
     if only is not None:  # the runs left alone because the pull did not change them
-        skipped = set(_read_saved(mirror).get("units", ())) - set(units or ())
+        skipped = pulled.held - set(units or ())
         merged.unchanged += sum(1 for u in skipped if (ids := unit_ids(u)) is not None and ids[1] is not None)
     pending.unlink(missing_ok=True)
     return pulled, merged
