@@ -439,14 +439,20 @@ async def test_a_single_point_gets_one_tick_at_its_value_and_step(
         assert not screen.query_one("#run-chart-legend", ChartLegend).display  # one series: no legend
 
 
-async def test_a_live_tick_that_finds_no_new_line_redraws_nothing(
-    tmp_path: Path, settle: Any, open_screen: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    store = tc.Store(tmp_path / "store")
-    run = store.start_run("live", "tick")
+def live_run(tmp_path: Path) -> Any:
+    """A run still being written, with 50 points of ``loss`` on disk."""
+    run = tc.Store(tmp_path / "store").start_run("live", "tick")
     for step in range(50):
         run.log_metric("loss", 1.0 / (step + 1), step=step)
     run.flush()
+    return run
+
+
+async def test_a_live_tick_that_finds_no_new_line_redraws_nothing(
+    tmp_path: Path, settle: Any, open_screen: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = live_run(tmp_path)
+    store = run.store
     draws: list[str] = []
     refills: list[str] = []
     monkeypatch.setattr(
@@ -564,11 +570,8 @@ async def test_a_live_tick_draws_in_a_worker_and_the_previous_drawing_stays_mean
 
     from tui_track.widgets import chart as chart_mod
 
-    store = tc.Store(tmp_path / "store")
-    run = store.start_run("live", "tick")
-    for step in range(50):
-        run.log_metric("loss", 1.0 / (step + 1), step=step)
-    run.flush()
+    run = live_run(tmp_path)
+    store = run.store
     gate = threading.Event()
     builders: list[threading.Thread] = []
 

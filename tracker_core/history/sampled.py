@@ -9,6 +9,7 @@ between two spans is not in it, so a view says so and replaces it once the index
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def sample(metrics_path: Path, *, budget: int | None = None, windows: int | None
     out = {}
     for key, records in parsed.columns.items():
         whole = Series.from_records(key, records)
-        out[key] = Series(key, whole.steps, whole.values, whole.times, round(len(whole) * share), downsampled=partial)
+        out[key] = dataclasses.replace(whole, total=round(len(whole) * share), downsampled=partial)
     return out
 
 

@@ -213,10 +213,8 @@ class RunScreen(ChartWindowActions, TrackerScreen):
     def _wait_until_drawn(self) -> None:
         """Wait (in the worker) until the chart shows something, at most :data:`SAMPLE_SHOWN_WAIT` seconds."""
         deadline = time.monotonic() + SAMPLE_SHOWN_WAIT
-        while time.monotonic() < deadline and self.is_attached:
-            chart = self.query_one("#run-chart", MetricChart)
-            if chart.series and chart.drawn:
-                return
+        chart = self.chart
+        while time.monotonic() < deadline and self.is_attached and not (chart.series and chart.drawn):
             time.sleep(0.01)
 
     def _keys_for(self, counts: dict[str, int]) -> list[str]:
