@@ -15,6 +15,7 @@ from textual.widgets._footer import FooterKey
 import tracker_core as tc
 from tracker_core.records import MetricPoint
 from tui_track.app import TuiTrackApp
+from tui_track.formatting import cell
 from tui_track.screens.chart import ChartScreen
 from tui_track.screens.help import HelpScreen
 from tui_track.screens.run import RunScreen
@@ -561,6 +562,37 @@ async def test_long_values_wrap_whole_in_the_details_tables_and_nothing_scrolls_
         heights = {str(params.get_row_at(i)[0]): params.rows[key].height for i, key in enumerate(params.rows)}
         assert heights["data"] > 1  # wrapped onto more lines
         assert rows(screen.query_one("#run-tags", DataTable))["source"] == [long]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_a_metrics_table_wider_than_its_pane_cuts_the_names_and_keeps_every_value_whole(
+    tmp_path: Path, open_screen: Any, settle: Any, size: tuple[int, int]
+) -> None:
+    store = tc.Store(tmp_path / "store")
+    values = {"a_rather_long_metric_name_for_validation_loss": 0.0187083217, "short": 123456.789}
+    with store.start_run("e", "r") as run:
+        for step in range(3):
+            run.log_metrics({k: v * (step + 1) for k, v in values.items()}, step=step)
+    async with open_screen(store, lambda: RunScreen(store, run.id), size=size) as pilot:
+        screen = pilot.app.screen
+        await settle(pilot)
+        table = screen.query_one("#run-metrics", DataTable)
+        assert not table.show_horizontal_scrollbar
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        shown = rows(table)
+        assert "short" in shown  # a name that fits stays whole
+        long_name = next(k for k in shown if k != "short")
+        assert long_name.endswith("…") and "a_rather_long_metric_name_for_validation_loss".startswith(long_name[:-1])
+        summary = store.get_run(run.id).metrics
+        for key, cells in (
+            ("short", shown["short"]),
+            ("a_rather_long_metric_name_for_validation_loss", shown[long_name]),
+        ):
+            m = summary[key]
+            assert cells == [str(c) for c in (cell(m.last), cell(m.min), cell(m.max), m.count)]  # every value whole
+        await pilot.resize_terminal(260, size[1])
+        await settle(pilot)
+        assert "a_rather_long_metric_name_for_validation_loss" in rows(table)  # room again: the name in full
 
 
 async def test_a_live_tick_draws_in_a_worker_and_the_previous_drawing_stays_meanwhile(
