@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 from rich.text import Text
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 import tracker_core as tc
 from tui_track.screens.chart import ChartScreen
-from tui_track.screens.compare import BEST_MARK, CompareScreen
+from tui_track.screens.compare import BEST_MARK, SECTION_KEY, CompareScreen
 
 
 def table_rows(table: DataTable[Any]) -> dict[str, list[str]]:
@@ -34,7 +34,11 @@ async def test_compare_three_runs_with_best_values_and_differences_only(demo_sto
         assert [str(c.label) for c in table.ordered_columns] == ["", *names]
         rows = table_rows(table)
         # long values end in an ellipsis; the detail line under the cursor has them in full
-        assert rows["params:model_type"] == ["LogisticRegres…", "RandomForest", "GradientBoosti…"]
+        full = ["LogisticRegression", "RandomForest", "GradientBoosting"]
+        widths = [c.width for c in table.ordered_columns[1:]]
+        for shown, value, width in zip(rows["params:model_type"], full, widths, strict=True):
+            assert shown == value if len(value) <= width else (shown.endswith("…") and value.startswith(shown[:-1]))
+        assert rows["params:model_type"][1] == "RandomForest" and rows["params:model_type"][0].endswith("…")
         table.move_cursor(row=table.get_row_index("params:model_type"))
         await pilot.pause()
         detail = str(screen.query_one("#compare-detail").visual)
@@ -52,7 +56,7 @@ async def test_compare_three_runs_with_best_values_and_differences_only(demo_sto
         rows = table_rows(table)
         assert "tags:team" not in rows and "env:python" not in rows  # the same everywhere
         assert "params:model_type" in rows and "metrics:accuracy" in rows
-        assert all(key.startswith("§") or screen_row_differs(table, key) for key in rows)
+        assert all(key.startswith(SECTION_KEY) or screen_row_differs(table, key) for key in rows)
         assert "differences only" in screen.query_one("#compare-title").visual.plain
 
         await pilot.press("d")
@@ -116,3 +120,23 @@ async def test_three_runs_fit_side_by_side_at_80x24_with_the_labels_frozen(
             assert all(len(v) <= 15 for v in env_command)
         await pilot.press("right", "right", "right")
         assert table.ordered_columns[0].key.value == "key"  # the label column stays on screen
+
+
+async def test_two_runs_share_the_width_and_a_heading_row_names_its_section(
+    demo_store: tc.Store, open_screen: Any
+) -> None:
+    runs = demo_store.list_runs("churn_prediction")[:2]
+    async with open_screen(demo_store, lambda: CompareScreen(demo_store, [r.id for r in runs]), (80, 24)) as pilot:
+        screen = pilot.app.screen
+        table = screen.query_one("#compare-table", DataTable)
+        names = table_rows(table)["attributes:name"]
+        assert names == [r.name for r in runs]  # whole: two runs have room for more than VALUE_WIDTH
+        widths = [c.get_render_width(table) for c in table.ordered_columns]
+        assert sum(widths) <= table.scrollable_content_region.width  # and still side by side, no scrolling
+        table.move_cursor(row=0)  # the "attributes" heading
+        await pilot.pause()
+        detail = str(screen.query_one("#compare-detail", Static).render())
+        assert detail.startswith("attributes: ")
+        await pilot.resize_terminal(50, 24)
+        await pilot.pause()
+        assert all(len(v) <= 15 for v in table_rows(table)["attributes:name"])  # narrower: back to the cap

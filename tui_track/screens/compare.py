@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -36,7 +36,10 @@ ID_ATTRIBUTES = ("id", "experiment_id", "parent_id")
 LABEL_WIDTH = 22
 """Widest row label; longer keys end in an ellipsis (the detail line has them in full)."""
 VALUE_WIDTH = 15
-"""Widest run column: with the label column, three runs fit side by side at 80 columns."""
+"""Widest run column when the runs do not all fit: with the label column, three runs fit side by side at 80
+columns. When fewer runs leave more room, each column may take its share of it."""
+SECTION_KEY = "§"
+"""Starts the row key of a section's heading row (``§params``), which no compared row has."""
 
 
 def shown_value(section: str, key: str, value: Any) -> str:
@@ -143,18 +146,18 @@ class CompareScreen(TrackerScreen):
         labels = [f"{DIFFERS_MARK if row.differs else '  '}{row.key}" for row in comparison.rows]
         label_width = min(LABEL_WIDTH, max([len(t) for t in labels] + [len(r.section) for r in comparison.rows] + [1]))
         table.add_column("", key="key", width=label_width)
+        widest = max(VALUE_WIDTH, self._share(table, label_width, len(comparison.runs)))
         widths: list[int] = []
         for i, (label, run) in enumerate(zip(comparison.headers(), comparison.runs, strict=True)):
-            width = min(
-                VALUE_WIDTH, max([len(label)] + [len(t[i]) + len(m[i]) for t, m in zip(texts, marks, strict=True)])
-            )
+            width = min(widest, max([len(label)] + [len(t[i]) + len(m[i]) for t, m in zip(texts, marks, strict=True)]))
             widths.append(width)
             table.add_column(Text(ellipsize(label, width)), key=run.id, width=width)
         section = None
         for row, label, row_texts, row_marks in zip(comparison.rows, labels, texts, marks, strict=True):
             if row.section != section:
                 section = row.section
-                table.add_row(Text(section, style="bold underline"), *[""] * len(comparison.runs), key=f"§{section}")
+                heading = Text(section, style="bold underline")
+                table.add_row(heading, *[""] * len(comparison.runs), key=SECTION_KEY + section)
             key = Text(ellipsize(label, label_width), style="bold" if row.differs else "")
             values = [
                 Text(ellipsize(t, widths[i] - len(mark)) + mark, style="bold green" if mark else "")
@@ -169,6 +172,17 @@ class CompareScreen(TrackerScreen):
             f"Comparing [b]{len(comparison.runs)}[/b] runs · {shown} (d toggles) · {len(comparison.rows)} rows"
         )
 
+    @staticmethod
+    def _share(table: DataTable[Any], label_width: int, runs: int) -> int:
+        """The width each of ``runs`` columns gets when they share what the label column leaves of ``table``."""
+        pad = 2 * table.cell_padding
+        room = (table.size.width or table.screen.size.width) - table.styles.scrollbar_size_vertical - label_width - pad
+        return room // max(1, runs) - pad
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.runs:
+            self._show()  # the run columns share the new width
+
     @on(DataTable.RowHighlighted, "#compare-table")
     def _row_highlighted(self) -> None:
         self._show_detail()
@@ -182,7 +196,7 @@ class CompareScreen(TrackerScreen):
             detail.update("")
             return
         key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        section, _, name = key.partition(":")
+        section, _, name = key.removeprefix(SECTION_KEY).partition(":")
         row = comparison.row(section, name)
         if row is None:
             detail.update(f"{section}: ↑↓ moves, the full values of the row under the cursor show here")
