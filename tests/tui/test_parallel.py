@@ -94,6 +94,17 @@ async def test_axes_that_do_not_fit_scroll_and_categories_label_their_axis(
         assert len(legend) <= size[0]
 
 
+async def test_every_key_of_the_footer_fits_at_80_columns(demo_store: tc.Store, wait_until: Any, settle: Any) -> None:
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    async with TuiTrackApp(demo_store.root).run_test(size=(80, 24)) as pilot:
+        screen = await open_parallel(pilot, wait_until, settle)
+        keys = {k.description: k for k in screen.query_one(Footer).query(FooterKey)}
+        assert {"Back", "Axes", "Metric", "Open run", "Quit"} <= set(keys)
+        assert all(k.region.right <= 80 for k in keys.values()), {d: k.region for d, k in keys.items()}  # none cut off
+
+
 async def test_pick_metric_and_axes_from_the_keyboard(demo_store: tc.Store, wait_until: Any, settle: Any) -> None:
     async with TuiTrackApp(demo_store.root).run_test(size=(120, 40)) as pilot:
         screen = await open_parallel(pilot, wait_until, settle)

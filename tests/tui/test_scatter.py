@@ -87,6 +87,20 @@ async def test_points_are_the_filtered_runs_and_the_cursor_names_them(
         assert isinstance(pilot.app.screen, RunScreen) and pilot.app.screen.run_id == rf_large.id
 
 
+async def test_a_detail_line_longer_than_the_screen_ends_in_an_ellipsis(
+    demo_store: tc.Store, wait_until: Any, settle: Any
+) -> None:
+    async with TuiTrackApp(demo_store.root).run_test(size=(80, 24)) as pilot:
+        screen = await open_scatter(pilot, wait_until, settle)
+        await pick(pilot, settle, "x", "params.model_type")
+        await pick(pilot, settle, "y", "metrics.accuracy")
+        full = detail(screen)
+        assert len(full) > 80 and full.endswith("enter opens it")
+        line = screen.query_one("#scatter-detail").render_line(0).text.rstrip()
+        assert len(line) <= 80 and line.endswith("…"), line  # cut with a mark, never a word dropped silently
+        assert line[:-1].strip() in full
+
+
 @size_ids
 async def test_categorical_param_has_its_values_as_axis_labels(
     demo_store: tc.Store, wait_until: Any, settle: Any, size: tuple[int, int]

@@ -37,6 +37,7 @@ class ParallelScreen(TrackerScreen):
         Binding("m", "pick_metric", "Metric"),
         Binding("enter", "open_run", "Open run"),
     ]
+    WIDE_FOOTER: ClassVar[int] = 90
 
     class Computed(Message):
         """The axes over the runs (computed in a worker)."""

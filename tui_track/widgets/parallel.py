@@ -85,6 +85,10 @@ def _level(axis: Axis, i: int) -> float:
     return (pos - lo) / (hi - lo)
 
 
+SCROLL_AXES = Binding.Group("Scroll axes", compact=True)
+"""The two axis-scrolling keys, shown in the footer as one entry (``[]``)."""
+
+
 class ParallelPlot(PlotextPlot, can_focus=True):
     """Draws :class:`ParallelData`; ``cursor`` is the highlighted run (an index into the data's runs)."""
 
@@ -99,8 +103,8 @@ class ParallelPlot(PlotextPlot, can_focus=True):
         Binding("pagedown", "move(-10)", "Ten runs down", show=False),
         Binding("home", "end(-1)", "Best (highest) run", show=False),
         Binding("end", "end(0)", "Lowest run", show=False),
-        Binding("left_square_bracket,left,h", "scroll_axes(-1)", "Axes left", key_display="["),
-        Binding("right_square_bracket,right,l", "scroll_axes(1)", "Axes right", key_display="]"),
+        Binding("left_square_bracket,left,h", "scroll_axes(-1)", "Axes left", key_display="[", group=SCROLL_AXES),
+        Binding("right_square_bracket,right,l", "scroll_axes(1)", "Axes right", key_display="]", group=SCROLL_AXES),
     ]
 
     class CursorMoved(Message):
