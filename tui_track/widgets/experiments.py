@@ -73,7 +73,7 @@ class ExperimentList(OptionList):
             title = "All experiments" if len(shown) == len(experiments) else "Marked experiments"
             prompt = Text(title, style="bold italic")
             which = f"{len(shown)} marked · " if len(shown) < len(experiments) else ""
-            prompt.append(f"\n{which}{total} run{'' if total == 1 else 's'} · A", style="dim")
+            prompt.append(f"\n{which}{total} run{'' if total == 1 else 's'} · key A", style="dim")
             options.append(Option(prompt, id=ALL_EXPERIMENTS))
         self.set_options(options)
         ids = [o.id for o in options]
