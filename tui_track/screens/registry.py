@@ -213,7 +213,7 @@ class RegistryScreen(TrackerScreen):
                 table.add_row(*plain(m.name, m.version_count, latest, production, aliases_text(m.aliases)), key=m.name)
         count = len(self.models)
         self.query_one("#registry-title", Static).update(
-            f"Model registry · {count} model{'s' if count != 1 else ''} · p promote · a alias · x remove alias"
+            f"Model registry · {count} model{'s' if count != 1 else ''} · p promote · a alias · x drop alias"
         )
         if not self.models:
             self.model_name = None
