@@ -94,6 +94,9 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         Binding("d", "toggle_details", "Details", show=False),
         Binding("r", "reload", "Refresh now", show=False),
         Binding("question_mark", "help", "Help"),
+        # the runs table's columns and groups, picked in this screen's dialogs
+        Binding("o", "pick_columns", "Pick columns", show=False),
+        Binding("b", "group_by", "Group", show=False),  # in the help and palette: the footer keeps q Quit at 80
         # managing runs (screens/manage.py, screens/find.py)
         Binding("f", "find", "Find", show=False),
         Binding("x", "delete_runs", "Delete / restore run(s)", show=False),
@@ -687,6 +690,28 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
             self.notify("T shows the run tree first; z then folds a parent's children", severity="warning")
         elif not self.table.toggle_collapse():
             self.notify("this run has no child runs", severity="warning")
+
+    @work(exclusive=True, group=DIALOG_GROUP)
+    async def action_pick_columns(self) -> None:
+        """Choose the runs table's columns from a list of every metric, param and tag."""
+        from .columns import ColumnPicker
+
+        keys = await self.app.push_screen_wait(ColumnPicker(self.table.column_choices()))
+        if keys is not None:
+            self.table.show_columns(keys)
+
+    @work(exclusive=True, group=DIALOG_GROUP)
+    async def action_group_by(self) -> None:
+        """Pick the params or tags to group the runs by (none ticked: ungrouped)."""
+        from .columns import ColumnPicker
+
+        choices = self.table.group_key_choices()
+        if not choices:
+            self.notify("These runs have no params or tags to group by", severity="warning")
+            return
+        keys = await self.app.push_screen_wait(ColumnPicker(choices, title="Group by"))
+        if keys is not None:
+            self.table.group_by(keys)
 
     @work(exclusive=True, group=DIALOG_GROUP)
     async def action_find(self) -> None:

@@ -171,8 +171,6 @@ class RunsTable(ReportsWorkerErrors, ScrollView, can_focus=True):
         Binding("u", "clear_marks", "Unmark all", show=False),
         Binding("minus", "hide_column", "Hide column", show=False),
         Binding("equals_sign", "show_columns", "Show hidden columns", show=False),
-        Binding("o", "pick_columns", "Pick columns", show=False),
-        Binding("b", "group_by", "Group", show=False),  # in the help and palette: the footer keeps q Quit at 80
         Binding("B", "ungroup", "Ungroup", show=False),
         Binding("F", "toggle_group", "Fold/unfold group", show=False),
         Binding("M", "toggle_range", "Group min/max columns", show=False),
@@ -531,21 +529,6 @@ class RunsTable(ReportsWorkerErrors, ScrollView, can_focus=True):
         choices = group_choices(sorted(stats.param_first), stats.varying_params(len(self.runs)), sorted(stats.tags))
         return [(key, label, key in chosen) for key, label in choices]
 
-    def action_group_by(self) -> None:
-        """Pick the params or tags to group the runs by (none ticked: ungrouped)."""
-        from ..screens.columns import ColumnPicker
-
-        choices = self.group_key_choices()
-        if not choices:
-            self.notify("These runs have no params or tags to group by", severity="warning")
-            return
-
-        def chosen(keys: list[str] | None) -> None:
-            if keys is not None:
-                self.group_by(keys)
-
-        self.app.push_screen(ColumnPicker(choices, title="Group by"), chosen)
-
     def action_ungroup(self) -> None:
         if self.groups is not None:
             self.group_by([])
@@ -733,16 +716,6 @@ class RunsTable(ReportsWorkerErrors, ScrollView, can_focus=True):
     def action_show_columns(self) -> None:
         self.hidden.clear()
         self._rebuild(keep_cursor=True)
-
-    def action_pick_columns(self) -> None:
-        """Choose the columns from a list of every metric, param and tag."""
-        from ..screens.columns import ColumnPicker
-
-        def chosen(keys: list[str] | None) -> None:
-            if keys is not None:
-                self.show_columns(keys)
-
-        self.app.push_screen(ColumnPicker(self.column_choices()), chosen)
 
     # ------------------------------------------------------------------ rendering
     def _group_cells(self, row_id: str, row: int, base: Style) -> tuple[list[Segment], list[Segment]]:
