@@ -131,20 +131,18 @@ class ArtifactsScreen(TrackerScreen):
         Binding("r", "reload", "Reload", show=False),
     ]
 
+    @dataclass
     class Listed(Message):
         """The run's artifacts, listed by the worker."""
 
-        def __init__(self, run_name: str, artifacts: list[ArtifactInfo]) -> None:
-            super().__init__()
-            self.run_name = run_name
-            self.artifacts = artifacts
+        run_name: str
+        artifacts: list[ArtifactInfo]
 
+    @dataclass
     class Previewed(Message):
         """A preview, read by the worker."""
 
-        def __init__(self, preview: Preview) -> None:
-            super().__init__()
-            self.preview = preview
+        preview: Preview
 
     def __init__(self, store: Store, run_id: str) -> None:
         super().__init__()

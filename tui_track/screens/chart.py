@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -55,29 +56,21 @@ class ChartScreen(ChartWindowActions, TrackerScreen):
         Binding("r", "reload", "Reload", show=False),
     ]
 
+    @dataclass
     class RunsLoaded(Message):
         """The runs' summaries (for the metric list and labels); ``live``: read by a live tick."""
 
-        def __init__(self, runs: list[RunSummary], live: bool = False) -> None:
-            super().__init__()
-            self.runs = runs
-            self.live = live
+        runs: list[RunSummary]
+        live: bool = False
 
+    @dataclass
     class HistoriesLoaded(Message):
         """One metric's history in each run (runs that never logged it are left out)."""
 
-        def __init__(
-            self,
-            metric: str,
-            window: tuple[int, int] | None,
-            histories: list[tuple[RunSummary, HistorySeries]],
-            live: bool = False,
-        ) -> None:
-            super().__init__()
-            self.metric = metric
-            self.window = window
-            self.histories = histories
-            self.live = live
+        metric: str
+        window: tuple[int, int] | None
+        histories: list[tuple[RunSummary, HistorySeries]]
+        live: bool = False
 
     def __init__(
         self, store: Store, run_ids: Sequence[str], metric: str | None = None, refresh_interval: float = 2.0

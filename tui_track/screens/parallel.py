@@ -7,6 +7,7 @@ with the next higher or lower metric and the line under the chart says which run
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -39,13 +40,12 @@ class ParallelScreen(TrackerScreen):
     ]
     WIDE_FOOTER: ClassVar[int] = 90
 
+    @dataclass
     class Computed(Message):
         """The axes over the runs (computed in a worker)."""
 
-        def __init__(self, data: ParallelData, request: tuple[tuple[str, ...], str]) -> None:
-            super().__init__()
-            self.data = data
-            self.request = request
+        data: ParallelData
+        request: tuple[tuple[str, ...], str]
 
     def __init__(self, runs: Sequence[RunSummary], *, metric: str | None = None, context: str = "") -> None:
         super().__init__()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -26,10 +27,13 @@ class ReproduceScreen(TrackerScreen):
     HELP_TITLE: ClassVar[str] = "reproduce"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "reload", "Reload", show=False)]
 
+    @dataclass
     class Loaded(Message):
-        def __init__(self, run: RunSummary, record: dict[str, Any] | None, patch: str | None) -> None:
-            super().__init__()
-            self.run, self.record, self.patch = run, record, patch
+        """The run, its reproduction record and code patch (None: not recorded), read by the worker."""
+
+        run: RunSummary
+        record: dict[str, Any] | None
+        patch: str | None
 
     def __init__(self, store: Store, run_id: str) -> None:
         super().__init__()

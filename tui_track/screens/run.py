@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -65,47 +66,29 @@ class RunScreen(ChartWindowActions, TrackerScreen):
         Binding("r", "reload", "Reload", show=False),
     ]
 
+    @dataclass
     class Loaded(Message):
         """A run's summary, how many points each metric has, artifacts and experiment name, read by the worker."""
 
-        def __init__(
-            self,
-            run: RunSummary,
-            experiment_name: str | None,
-            counts: dict[str, int],
-            artifacts: list[ArtifactInfo],
-            chart: RunScreen.ChartReady | None,
-        ) -> None:
-            super().__init__()
-            self.run = run
-            self.experiment_name = experiment_name
-            self.counts = counts
-            self.artifacts = artifacts
-            self.chart = chart
+        run: RunSummary
+        experiment_name: str | None
+        counts: dict[str, int]
+        artifacts: list[ArtifactInfo]
+        chart: RunScreen.ChartReady | None
 
+    @dataclass
     class ChartReady(Message):
         """The chosen metrics downsampled to the chart's width (over the zoomed step range, if any)."""
 
-        def __init__(
-            self,
-            keys: list[str],
-            window: tuple[int, int] | None,
-            series: list[Series],
-            full: tuple[int, int] | None,
-            seconds: float,
-            sampled: bool = False,
-            live: bool = False,
-        ) -> None:
-            super().__init__()
-            self.keys = keys
-            self.window = window
-            self.series = series
-            self.full = full
-            self.seconds = seconds
-            self.sampled = sampled
-            """Drawn from a preview's sample of the file while the history index is built."""
-            self.live = live
-            """A live tick's update (drawn by a worker, the previous drawing staying up meanwhile)."""
+        keys: list[str]
+        window: tuple[int, int] | None
+        series: list[Series]
+        full: tuple[int, int] | None
+        seconds: float
+        sampled: bool = False
+        """Drawn from a preview's sample of the file while the history index is built."""
+        live: bool = False
+        """A live tick's update (drawn by a worker, the previous drawing staying up meanwhile)."""
 
     def __init__(self, store: Store, run_id: str, refresh_interval: float = DEFAULT_REFRESH) -> None:
         super().__init__()

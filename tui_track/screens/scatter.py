@@ -8,6 +8,7 @@ when a value is <= 0) and a param that is not a number lies on a categorical axi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -70,13 +71,12 @@ class ScatterScreen(TrackerScreen):
         Binding("enter", "open_run", "Open run"),
     ]
 
+    @dataclass
     class Computed(Message):
         """The points of the chosen axes (computed in a worker)."""
 
-        def __init__(self, data: ScatterData, request: tuple[str, str, bool, bool, bool]) -> None:
-            super().__init__()
-            self.data = data
-            self.request = request
+        data: ScatterData
+        request: tuple[str, str, bool, bool, bool]
 
     def __init__(
         self, runs: Sequence[RunSummary], *, x: str | None = None, y: str | None = None, context: str = ""

@@ -330,13 +330,12 @@ class MetricPicker(OptionList):
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "select", "Pick metric", show=False)]
 
+    @dataclass
     class Changed(Message):
         """The chosen metrics changed (in list order)."""
 
-        def __init__(self, picker: MetricPicker, chosen: list[str]) -> None:
-            super().__init__()
-            self.picker = picker
-            self.chosen = chosen
+        picker: MetricPicker
+        chosen: list[str]
 
         @property
         def control(self) -> MetricPicker:

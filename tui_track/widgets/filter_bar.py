@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -38,12 +39,11 @@ class FilterBar(Vertical):
     FilterBar.-error > #filter-error { display: block; }
     """
 
+    @dataclass
     class Submitted(Message):
         """Enter in the filter line with ``text`` (empty: clear the filter)."""
 
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
+        text: str
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

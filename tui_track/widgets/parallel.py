@@ -107,13 +107,12 @@ class ParallelPlot(PlotextPlot, can_focus=True):
         Binding("right_square_bracket,right,l", "scroll_axes(1)", "Axes right", key_display="]", group=SCROLL_AXES),
     ]
 
+    @dataclass
     class CursorMoved(Message):
         """Another run is highlighted (``index`` into the data's runs), or the axes scrolled."""
 
-        def __init__(self, plot: ParallelPlot, index: int | None) -> None:
-            super().__init__()
-            self.plot = plot
-            self.index = index
+        plot: ParallelPlot
+        index: int | None
 
         @property
         def control(self) -> ParallelPlot:

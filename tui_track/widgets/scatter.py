@@ -79,13 +79,12 @@ class ScatterPlot(PlotextPlot, can_focus=True):
         Binding("end", "end(-1)", "Rightmost point", show=False),
     ]
 
+    @dataclass
     class CursorMoved(Message):
         """The cursor moved to another point (``index`` into the data's runs)."""
 
-        def __init__(self, plot: ScatterPlot, index: int | None) -> None:
-            super().__init__()
-            self.plot = plot
-            self.index = index
+        plot: ScatterPlot
+        index: int | None
 
         @property
         def control(self) -> ScatterPlot:
