@@ -169,6 +169,22 @@ def test_nvml_without_a_driver_gives_no_gpu_keys_and_no_error(
     assert "system metrics" not in capfd.readouterr().err
 
 
+def test_the_gpus_are_looked_for_once_per_visible_devices_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    first = system_metrics.visible()
+    assert system_metrics.visible() is first  # the next run's sampler does not load NVML again
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    narrowed = system_metrics.visible()
+    assert narrowed is not first and system_metrics.visible() is narrowed  # another setting: looked for again
+    store = tc.Store(tmp_path / "s")
+    for _ in range(2):  # runs one after another share it and still sample the host
+        with store.start_run("e", system_metrics_interval=0.05) as run:
+            _wait_samples(run, 1)
+        assert HOST_KEYS <= set(store.get_run(run.id).metrics)
+
+
 def test_visible_gpus_follows_cuda_visible_devices() -> None:
     assert system_metrics.visible_gpus(4, {}) == [0, 1, 2, 3]
     assert system_metrics.visible_gpus(4, {"CUDA_VISIBLE_DEVICES": "2,0"}) == [2, 0]

@@ -138,12 +138,23 @@ class _Gpus:
             return float(nvml.nvmlDeviceGetTemperature(handle, nvml.NVML_TEMPERATURE_GPU))
         return float(nvml.nvmlDeviceGetPowerUsage(handle)) / 1000.0  # milliwatts
 
-    def close(self) -> None:
-        if self.nvml is not None:
-            try:
-                self.nvml.nvmlShutdown()
-            except Exception:
-                pass
+
+
+_FOUND: dict[str | None, _Gpus] = {}
+_FOUND_LOCK = threading.Lock()
+
+
+def visible() -> _Gpus:
+    """The GPUs of this process, found once per ``CUDA_VISIBLE_DEVICES`` value and shared by the runs' samplers.
+
+    Looking costs about half a millisecond even where there is no GPU (loading NVML fails), which every run
+    would pay; GPUs do not come and go under a running process. NVML stays initialised until it exits."""
+    key = os.environ.get("CUDA_VISIBLE_DEVICES")
+    with _FOUND_LOCK:
+        found = _FOUND.get(key)
+        if found is None:
+            found = _FOUND[key] = _Gpus()
+    return found
 
 
 def _text(value: Any) -> str:
@@ -179,7 +190,7 @@ class Sampler:
             import psutil
         except ImportError:
             psutil = None
-        gpus = _Gpus()
+        gpus = visible()
         try:
             host = _Host(psutil) if psutil is not None else None
             if host is None and not gpus.handles:
@@ -198,8 +209,6 @@ class Sampler:
                 self.samples += 1
         except Exception as exc:  # never take the training down; say why sampling stopped
             print(f"tracker_core: system metrics of run {self.run.id[:8]} stopped: {exc}", file=sys.stderr)
-        finally:
-            gpus.close()
 
 
 class _Host:
