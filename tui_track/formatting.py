@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from rich.cells import cell_len
+
 ID_LENGTH = 8
 """How many characters of a run id every table, title and message shows."""
 
@@ -109,12 +111,40 @@ def short_id(run_id: str | None) -> str:
 
 
 def ellipsize(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters, ending in an ellipsis when it was longer."""
+    """``text`` cut to ``width`` terminal cells (a wide character takes two), ending in an ellipsis when it was
+    longer."""
     if width <= 0:
         return ""
-    if len(text) <= width:
+    if len(text) <= width and text.isascii():
         return text
-    return text[: width - 1] + ELLIPSIS
+    if cell_len(text) <= width:
+        return text
+    return _head(text, width - 1) + ELLIPSIS
+
+
+def ellipsize_middle(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal cells by an ellipsis in its middle, keeping its start and its end (a
+    name's end often tells it from its neighbours: ``loss_epoch_max``, ``loss_epoch_mean``)."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return text
+    keep = width - 1
+    head = _head(text, (keep + 1) // 2)
+    tail = _head(text[::-1], keep - cell_len(head))[::-1]
+    return head + ELLIPSIS + tail
+
+
+def _head(text: str, cells: int) -> str:
+    """The longest start of ``text`` that fits ``cells`` terminal cells."""
+    from rich.cells import get_character_cell_size
+
+    used = 0
+    for i, char in enumerate(text):
+        used += get_character_cell_size(char)
+        if used > cells:
+            return text[:i]
+    return text
 
 
 def aliases_text(aliases: Mapping[str, int]) -> str:
