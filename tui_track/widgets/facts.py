@@ -1,4 +1,8 @@
-"""Tables of facts (params, tags, environment, registry versions) that fit their width: no value clipped."""
+"""Tables of facts (params, tags, environment, registry versions) that fit their width.
+
+Values stay whole: a free-form last column wraps, and otherwise the names of the first column are cut in
+their middle. Only a table too narrow even for that scrolls sideways.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 
-from ..formatting import ellipsize
+from ..formatting import ellipsize_middle
 
 
 def plain(*cells: object) -> list[Text]:
@@ -30,8 +34,8 @@ def free_last_column(table: DataTable[Any], labels: Sequence[str], rows: Sequenc
 
     The others fit their label and their cells in ``rows`` (all but the last cell of each). Returns the
     last column's width (at least 1), for the caller to cut or wrap its cells to; its label ends in an
-    ellipsis when cut. The room of a vertical scrollbar is kept free, so the table never gets wider
-    than itself and no value is clipped at its edge.
+    ellipsis when cut. The room of a vertical scrollbar is kept free, so the table is no wider than
+    itself unless the other columns alone are.
     """
     pad = 2 * table.cell_padding
     used = sum(natural_widths(table, labels[:-1], rows))
@@ -43,17 +47,17 @@ def free_last_column(table: DataTable[Any], labels: Sequence[str], rows: Sequenc
     return room
 
 
-def first_column_room(
-    table: DataTable[Any], labels: Sequence[str], rows: Sequence[Sequence[str]], room: int
-) -> int | None:
-    """The width the first column of ``table`` must shrink to for its columns ``labels`` and ``rows`` to fit
-    ``room`` cells; None when they fit as they are."""
-    pad = 2 * table.cell_padding
-    widths = natural_widths(table, labels, rows)
+FIRST_COLUMN_MIN = 4
+"""The narrowest a table's first column gets (three cells of a name and the ellipsis)."""
+
+
+def first_column_room(widths: Sequence[int], room: int, pad: int) -> int | None:
+    """The width the first of columns ``widths`` (:func:`natural_widths`) must shrink to for all of them to fit
+    ``room`` cells, at least :data:`FIRST_COLUMN_MIN`; None when they fit as they are."""
     over = sum(widths) - room
-    if over <= 0 or not rows:
+    if over <= 0:
         return None
-    return max(4, widths[0] - pad - over)
+    return max(FIRST_COLUMN_MIN, widths[0] - pad - over)
 
 
 class FactsTable(DataTable[Any]):
@@ -61,8 +65,9 @@ class FactsTable(DataTable[Any]):
 
     With ``wrap_last`` the last column (a free-form value: a command, a commit, a path) gets the width the
     others leave and its long values wrap onto more lines, so none is cut. Without it, a table wider than
-    itself narrows its first column (the names), ending the longest in an ellipsis, so that the values
-    stay whole and no horizontal scrollbar appears. The table refits itself when its width changes.
+    itself narrows its first column (the names), cutting the longest in the middle, so that the values
+    stay whole. Only when that is not enough does the table scroll sideways. It refits itself when its
+    width, or its vertical scrollbar, changes.
     """
 
     def __init__(self, *, wrap_last: bool = False, **kwargs: Any) -> None:
@@ -85,23 +90,31 @@ class FactsTable(DataTable[Any]):
         columns, rows, empty = self._shown
         self._width = self._fit_width()
         cursor = self.cursor_row
+        pad = 2 * self.cell_padding
+        width = self._width or self.screen.size.width
         if self.wrap_last and rows:
-            free_last_column(self, columns, rows)
+            room = free_last_column(self, columns, rows)
             for row in rows:
                 self.add_row(*plain(*row[:-1]), Text(row[-1]), height=None)
+            too_wide = (
+                sum(natural_widths(self, columns[:-1], rows)) + room + pad > width - self.styles.scrollbar_size_vertical
+            )
         else:
             self.clear(columns=True)
-            first = first_column_room(self, columns, rows, self._width or self.screen.size.width)
+            widths = natural_widths(self, columns, rows)
+            first = first_column_room(widths, width, pad) if rows else None
             if first is None:
                 self.add_columns(*plain(*columns))
             else:
-                self.add_column(Text(ellipsize(columns[0], first)), width=first)
+                self.add_column(Text(ellipsize_middle(columns[0], first)), width=first)
                 self.add_columns(*plain(*columns[1:]))
             for row in rows:
                 cells = plain(*row)
                 if first is not None:
-                    cells[0] = Text(ellipsize(row[0], first))
+                    cells[0] = Text(ellipsize_middle(row[0], first))
                 self.add_row(*cells)
+            too_wide = first is not None and sum(widths[1:]) + first + pad > width
+        self.styles.overflow_x = "auto" if too_wide else "hidden"  # no scrollbar row for a table that fits
         if not rows:
             self.add_row(empty, *([""] * (len(columns) - 1)))
         self.move_cursor(row=min(cursor, self.row_count - 1), animate=False)
