@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Static
 
 import tracker_core as tc
 from tui_track.screens.chart import ChartScreen
-from tui_track.screens.compare import BEST_MARK, SECTION_KEY, CompareScreen
+from tui_track.screens.compare import BEST_MARK, SECTION_KEY, VALUE_WIDTH, CompareScreen
 
 
 def table_rows(table: DataTable[Any]) -> dict[str, list[str]]:
@@ -122,15 +122,18 @@ async def test_three_runs_fit_side_by_side_at_80x24_with_the_labels_frozen(
         assert table.ordered_columns[0].key.value == "key"  # the label column stays on screen
 
 
-async def test_two_runs_share_the_width_and_a_heading_row_names_its_section(
-    demo_store: tc.Store, open_screen: Any
-) -> None:
-    runs = demo_store.list_runs("churn_prediction")[:2]
-    async with open_screen(demo_store, lambda: CompareScreen(demo_store, [r.id for r in runs]), (80, 24)) as pilot:
+async def test_two_runs_share_the_width_and_a_heading_row_names_its_section(tmp_path: Path, open_screen: Any) -> None:
+    store = tc.Store(tmp_path / "store")
+    names = ["random_forest_large_v2", "gradient_boosting_tuned"]  # longer than VALUE_WIDTH
+    ids = []
+    for name in names:
+        with store.start_run("e", name) as run:
+            run.log_metric("accuracy", 0.9)
+        ids.append(run.id)
+    async with open_screen(store, lambda: CompareScreen(store, ids), (80, 24)) as pilot:
         screen = pilot.app.screen
         table = screen.query_one("#compare-table", DataTable)
-        names = table_rows(table)["attributes:name"]
-        assert names == [r.name for r in runs]  # whole: two runs have room for more than VALUE_WIDTH
+        assert table_rows(table)["attributes:name"] == names  # whole: two runs have room for more than VALUE_WIDTH
         widths = [c.get_render_width(table) for c in table.ordered_columns]
         assert sum(widths) <= table.scrollable_content_region.width  # and still side by side, no scrolling
         table.move_cursor(row=0)  # the "attributes" heading
@@ -139,4 +142,5 @@ async def test_two_runs_share_the_width_and_a_heading_row_names_its_section(
         assert detail.startswith("attributes: ")
         await pilot.resize_terminal(50, 24)
         await pilot.pause()
-        assert all(len(v) <= 15 for v in table_rows(table)["attributes:name"])  # narrower: back to the cap
+        shown = table_rows(table)["attributes:name"]
+        assert all(len(v) <= VALUE_WIDTH and v.endswith("…") for v in shown), shown  # narrower: back to the cap
