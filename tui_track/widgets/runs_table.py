@@ -137,13 +137,12 @@ class ColumnStats:
         return sorted(k for k, c in self.param_count.items() if k in self.param_varies or c < n_runs)
 
 
+@dataclass
 class _RunMessage(Message):
     """A message about one run of a :class:`RunsTable`."""
 
-    def __init__(self, table: RunsTable, run_id: str | None) -> None:
-        super().__init__()
-        self.table = table
-        self.run_id = run_id
+    table: RunsTable
+    run_id: str | None
 
     @property
     def control(self) -> RunsTable:
@@ -209,13 +208,12 @@ class RunsTable(ReportsWorkerErrors, ScrollView, can_focus=True):
     cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)
     cursor_col: reactive[int] = reactive(0, repaint=False)
 
+    @dataclass
     class Highlighted(_RunMessage):
         """The run under the cursor changed (None when the table is empty or on a group row: then ``group``
         is the :class:`~tracker_core.compare.RunGroup` under the cursor, sent again when its numbers change)."""
 
-        def __init__(self, table: RunsTable, run_id: str | None, group: RunGroup | None = None) -> None:
-            super().__init__(table, run_id)
-            self.group = group
+        group: RunGroup | None = None
 
     class Selected(_RunMessage):
         """Enter was pressed on a run (``run_id`` is never None)."""
@@ -223,16 +221,16 @@ class RunsTable(ReportsWorkerErrors, ScrollView, can_focus=True):
     class ViewChanged(Message):
         """Sort, filter, columns or marks changed (the screen updates its status line)."""
 
+    @dataclass
     class GroupsComputed(Message, bubble=False):
         """A grouping worker's result: the groups of ``view`` for grouping request number ``request``."""
 
-        def __init__(
-            self, view: GroupView, request: int, grouping: Grouping, columns: RunColumns | None, sort: str | None,
-            descending: bool,
-        ) -> None:  # fmt: skip
-            super().__init__()
-            self.view, self.request, self.grouping, self.columns = view, request, grouping, columns
-            self.sort, self.descending = sort, descending
+        view: GroupView
+        request: int
+        grouping: Grouping
+        columns: RunColumns | None
+        sort: str | None
+        descending: bool
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
