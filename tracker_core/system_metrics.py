@@ -139,9 +139,18 @@ class _Gpus:
         return float(nvml.nvmlDeviceGetPowerUsage(handle)) / 1000.0  # milliwatts
 
 
-
 _FOUND: dict[str | None, _Gpus] = {}
 _FOUND_LOCK = threading.Lock()
+
+
+def _forget_after_fork() -> None:
+    """A forked child looks again: NVML state does not survive a fork, and the lock may have been held."""
+    global _FOUND_LOCK
+    _FOUND.clear()
+    _FOUND_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def visible() -> _Gpus:
