@@ -19,12 +19,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import peak_memory
 
 BENCH_DIR = Path(__file__).resolve().parent
 STORES = Path("/tmp/tui-track-bench")
@@ -79,7 +80,7 @@ async def launch(root: Path, n_runs: int) -> dict[str, float]:
             sorts.append(time.perf_counter() - t0)
         figures["resort"] = statistics.median(sorts)
         await pilot.press("q")
-    figures["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["rss_mb"] = peak_memory.peak_mb()
     return figures
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import big_store
+import peak_memory
 
 import tracker_core as tc
 
@@ -84,12 +85,14 @@ def run_creation_without(store: tc.Store, repeat: int, *switches: str) -> float:
 def listing(root: Path) -> tuple[float, float]:
     """Seconds and peak RSS (MB) to list every run of the 'bench' experiment, in a fresh process."""
     code = (
-        "import resource, time, tracker_core as tc\n"
+        "import time, tracker_core as tc\n"
+        "from peak_memory import peak_mb\n"
         f"s = tc.Store({str(root)!r}, create=False)\n"
         "t = time.perf_counter(); runs = s.list_runs('bench'); dt = time.perf_counter() - t\n"
-        "print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(runs))\n"
+        "print(dt, peak_mb(), len(runs))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    argv = [sys.executable, "-c", code]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, env=peak_memory.child_env()).stdout.split()
     return float(out[0]), float(out[1])
 
 

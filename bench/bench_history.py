@@ -28,6 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import peak_memory
+
 import tracker_core as tc
 from tracker_core import metrics_log
 from tracker_core.history import LiveHistory
@@ -67,7 +69,8 @@ def floor(path: Path) -> None:
 
 
 APP = """
-import asyncio, json, resource, sys, time
+import asyncio, json, sys, time
+from peak_memory import peak_mb
 from tui_track.app import TuiTrackApp
 from tui_track.screens.run import RunScreen
 import tracker_core as tc
@@ -91,7 +94,7 @@ async def main():
         await pilot.pause()
         drawn = screen.chart.drawn_at - started  # the frame with the chart is written out as it is drawn
         first = drawn if first is None else first
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = peak_mb()
         ui, work, plot = [], [], []
         path = store._metrics_path(sys.argv[2])
         step = screen.live.series("m00").steps[-1] + 1
@@ -125,7 +128,7 @@ asyncio.run(main())
 def app_open(root: Path, run_id: str, ticks: int = 0) -> dict[str, Any]:
     """One app process: the run screen opened (and ``ticks`` live ticks on the store, which grows)."""
     argv = [sys.executable, "-c", APP, str(root), run_id, str(ticks)]
-    out = subprocess.run(argv, capture_output=True, text=True, check=True)
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, env=peak_memory.child_env())
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
