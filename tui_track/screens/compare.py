@@ -1,8 +1,9 @@
 """Runs side by side: params, metrics, tags and environment, differences only on demand, best metric starred.
 
 The label column stays put while the run columns scroll; each run column is as wide as its
-values up to :data:`VALUE_WIDTH` (longer ones end in an ellipsis and the detail line under the
-table shows the cursor row in full). The screen refreshes live.
+values, up to its share of the screen's width or :data:`VALUE_WIDTH`, whichever is wider (longer
+values end in an ellipsis and the detail line under the table shows the cursor row in full). The
+screen refreshes live.
 """
 
 from __future__ import annotations
