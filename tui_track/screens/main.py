@@ -691,7 +691,7 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         elif not self.table.toggle_collapse():
             self.notify("this run has no child runs", severity="warning")
 
-    @work(group="pickers")  # not exclusive: it must not cancel a dialog worker still saving a change
+    @work(group=DIALOG_GROUP)  # not exclusive: it must not cancel a dialog worker still saving a change
     async def action_pick_columns(self) -> None:
         """Choose the runs table's columns from a list of every metric, param and tag."""
         from .columns import ColumnPicker
@@ -700,7 +700,7 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         if keys is not None:
             self.table.show_columns(keys)
 
-    @work(group="pickers")  # not exclusive: it must not cancel a dialog worker still saving a change
+    @work(group=DIALOG_GROUP)  # not exclusive: it must not cancel a dialog worker still saving a change
     async def action_group_by(self) -> None:
         """Pick the params or tags to group the runs by (none ticked: ungrouped)."""
         from .columns import ColumnPicker
