@@ -25,6 +25,7 @@ from tracker_core.records import RunSummary
 from tracker_core.store import Store
 
 from ..formatting import cell, duration, ellipsize, short_id, timestamp
+from ..widgets.facts import usable_width
 from .base import TrackerScreen
 
 if TYPE_CHECKING:
@@ -177,8 +178,7 @@ class CompareScreen(TrackerScreen):
     def _share(table: DataTable[Any], label_width: int, runs: int) -> int:
         """The width each of ``runs`` columns gets when they share what the label column leaves of ``table``."""
         pad = 2 * table.cell_padding
-        room = (table.size.width or table.screen.size.width) - table.styles.scrollbar_size_vertical - label_width - pad
-        return room // max(1, runs) - pad
+        return (usable_width(table) - label_width - pad) // max(1, runs) - pad
 
     def on_resize(self, event: events.Resize) -> None:
         if self.runs:

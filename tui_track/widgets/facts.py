@@ -29,21 +29,27 @@ def natural_widths(table: DataTable[Any], labels: Sequence[str], rows: Sequence[
     return [max(cell_len(str(c)) for c in (label, *(row[i] for row in rows))) + pad for i, label in enumerate(labels)]
 
 
+def usable_width(table: DataTable[Any]) -> int:
+    """The cells ``table`` can give its columns, keeping the room of a vertical scrollbar (before the first
+    layout, when the table has no size yet, the screen's width stands in)."""
+    return (table.size.width or table.screen.size.width) - table.styles.scrollbar_size_vertical
+
+
 def free_last_column(table: DataTable[Any], labels: Sequence[str], rows: Sequence[Sequence[object]]) -> int:
     """Give ``table`` the columns ``labels``, the last (free-form) one as wide as the others leave room for.
 
     The others fit their label and their cells in ``rows`` (all but the last cell of each). Returns the
     last column's width (at least 1), for the caller to cut or wrap its cells to; its label ends in an
     ellipsis when cut. The room of a vertical scrollbar is kept free, so the table is no wider than
-    itself unless the other columns alone are.
+    itself unless the other columns alone are: only then may it scroll sideways.
     """
     pad = 2 * table.cell_padding
-    used = sum(natural_widths(table, labels[:-1], rows))
-    scrollbar = table.styles.scrollbar_size_vertical
-    room = max(1, (table.size.width or table.screen.size.width) - used - pad - scrollbar)
+    spare = usable_width(table) - sum(natural_widths(table, labels[:-1], rows)) - pad
+    room = max(1, spare)
     table.clear(columns=True)
     table.add_columns(*plain(*labels[:-1]))
     table.add_column(Text(labels[-1], no_wrap=True, overflow="ellipsis"), width=room)
+    table.styles.overflow_x = "hidden" if spare >= 1 else "auto"  # no scrollbar row for a table that fits
     return room
 
 
@@ -90,17 +96,14 @@ class FactsTable(DataTable[Any]):
         columns, rows, empty = self._shown
         self._width = self._fit_width()
         cursor = self.cursor_row
-        pad = 2 * self.cell_padding
-        width = self._width or self.screen.size.width
         if self.wrap_last and rows:
-            room = free_last_column(self, columns, rows)
+            free_last_column(self, columns, rows)
             for row in rows:
                 self.add_row(*plain(*row[:-1]), Text(row[-1]), height=None)
-            too_wide = (
-                sum(natural_widths(self, columns[:-1], rows)) + room + pad > width - self.styles.scrollbar_size_vertical
-            )
         else:
             self.clear(columns=True)
+            pad = 2 * self.cell_padding
+            width = self._width or self.screen.size.width
             widths = natural_widths(self, columns, rows)
             first = first_column_room(widths, width, pad) if rows else None
             if first is None:
@@ -114,7 +117,7 @@ class FactsTable(DataTable[Any]):
                     cells[0] = Text(ellipsize_middle(row[0], first))
                 self.add_row(*cells)
             too_wide = first is not None and sum(widths[1:]) + first + pad > width
-        self.styles.overflow_x = "auto" if too_wide else "hidden"  # no scrollbar row for a table that fits
+            self.styles.overflow_x = "auto" if too_wide else "hidden"  # no scrollbar row for a table that fits
         if not rows:
             self.add_row(empty, *([""] * (len(columns) - 1)))
         self.move_cursor(row=min(cursor, self.row_count - 1), animate=False)
