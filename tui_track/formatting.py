@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from rich.cells import cell_len
+from rich.cells import cell_len, get_character_cell_size
 
 ID_LENGTH = 8
 """How many characters of a run id every table, title and message shows."""
@@ -115,8 +115,6 @@ def ellipsize(text: str, width: int) -> str:
     longer."""
     if width <= 0:
         return ""
-    if len(text) <= width and text.isascii():
-        return text
     if cell_len(text) <= width:
         return text
     return _head(text, width - 1) + ELLIPSIS
@@ -137,8 +135,6 @@ def ellipsize_middle(text: str, width: int) -> str:
 
 def _head(text: str, cells: int) -> str:
     """The longest start of ``text`` that fits ``cells`` terminal cells."""
-    from rich.cells import get_character_cell_size
-
     used = 0
     for i, char in enumerate(text):
         used += get_character_cell_size(char)
