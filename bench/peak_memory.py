@@ -8,7 +8,6 @@ store's memory as the child's). ``VmHWM`` in ``/proc/self/status`` belongs to th
 from __future__ import annotations
 
 import os
-import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -31,7 +30,3 @@ def child_env() -> dict[str, str]:
     """The environment for a ``python -c`` child that imports this module."""
     paths = [HERE, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-
-
-if __name__ == "__main__":
-    sys.exit("import peak_memory from a benchmark; it measures nothing by itself")
