@@ -9,7 +9,7 @@ import sys
 
 import tracker_core
 
-FORBIDDEN = ("textual", "rich", "tui_track", "sklearn", "numpy", "joblib", "mlflow")
+FORBIDDEN = ("textual", "rich", "tui_track", "sklearn", "numpy", "joblib", "mlflow", "msgspec")
 # Modules that exist to integrate with a library may import it, but only when used.
 MODULES = sorted(name for _, name, _ in pkgutil.walk_packages(tracker_core.__path__, "tracker_core."))
 FRAMEWORK_MODULES = {
@@ -38,3 +38,14 @@ def test_no_tracker_core_module_imports_the_app() -> None:
     code += "print(' '.join(sorted(k for k in sys.modules if k.split('.')[0] in ('textual', 'rich', 'tui_track'))))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_logging_a_run_loads_no_listing_or_ml_library(tmp_path) -> None:
+    loaded = _loaded_after(
+        "import tracker_core as tc\n"
+        f"s = tc.Store({str(tmp_path / 's')!r})\n"
+        "with s.start_run('e', 'r', params={'lr': 0.1}) as run:\n"
+        "    run.log_metric('loss', 0.5, step=1)\n"
+        "s.get_run(run.id)"
+    )
+    assert [m for m in loaded if m.split(".")[0] in FORBIDDEN] == []

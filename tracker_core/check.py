@@ -345,10 +345,7 @@ class _Checker:
             if not line.endswith(b"\n"):
                 reasons.append(f"line {number} is torn (readers ignore it and every line after it)")
                 break
-            try:
-                entry = codecs.decode_cache_entry(loads(line, raw=True), exp_id)
-            except (ValueError, UnicodeDecodeError):
-                entry = None
+            entry = codecs.decode_cache_line(line, exp_id)
             if entry is None:
                 bad.append(number)
                 continue

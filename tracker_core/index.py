@@ -238,12 +238,12 @@ def _differs(a: RunSummary, b: RunSummary) -> bool:
 def load_cache(path: str, exp_id: str) -> dict[str, tuple[_Stamp, RunSummary]]:
     """The cached summaries of an experiment; empty when the cache is missing or unusable.
 
-    One JSON array per line (:func:`~.storage.codecs.decode_cache_entry`), parsed line by line
+    One JSON array per line (:func:`~.storage.codecs.decode_cache_line`), parsed line by line
     so that memory holds the summaries and not a second, parsed copy of the whole file. A line
     that is not a valid entry is a cache miss for that run only.
     """
     found: dict[str, tuple[_Stamp, RunSummary]] = {}
-    decode = codecs.decode_cache_entry
+    decode = codecs.decode_cache_line
     try:
         with open(path, "rb") as fh:
             if not codecs.decode_cache_header(loads(fh.readline(), raw=True)):
@@ -251,10 +251,7 @@ def load_cache(path: str, exp_id: str) -> dict[str, tuple[_Stamp, RunSummary]]:
             for line in fh:
                 if not line.endswith(b"\n"):
                     break  # torn by a writer that never finished: the rest is not trusted
-                try:
-                    entry = decode(loads(line, raw=True), exp_id)
-                except ValueError:
-                    continue
+                entry = decode(line, exp_id)
                 if entry is not None:
                     found[entry[0]] = (entry[1], entry[2])
     except (OSError, ValueError):

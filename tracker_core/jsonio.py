@@ -187,6 +187,12 @@ def read_json(path: str | os.PathLike[str], *, raw: bool = False) -> Any:
 
 def read_json_stat(path: str | os.PathLike[str], *, raw: bool = False) -> tuple[Any, os.stat_result]:
     """:func:`read_json`, with the ``os.stat`` of the very file that was read (taken from its open handle)."""
+    data, st = read_bytes_stat(path)
+    return parse_bytes(data, path, raw=raw), st
+
+
+def read_bytes_stat(path: str | os.PathLike[str]) -> tuple[bytes, os.stat_result]:
+    """The bytes of the regular file ``path`` and its ``os.stat`` (see :func:`read_json`)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
         st = os.fstat(fd)
@@ -197,8 +203,13 @@ def read_json_stat(path: str | os.PathLike[str], *, raw: bool = False) -> tuple[
         data = _read_all(fd, st.st_size)
     finally:
         os.close(fd)
+    return data, st
+
+
+def parse_bytes(data: bytes, path: str | os.PathLike[str], *, raw: bool = False) -> Any:
+    """:func:`loads` of the bytes of the file ``path``; a parse failure raises :class:`CorruptFileError`."""
     try:
-        return loads(data, raw=raw), st
+        return loads(data, raw=raw)
     except (ValueError, UnicodeDecodeError) as exc:
         reason = "file is empty" if not data.strip() else f"invalid JSON ({exc})"
         raise CorruptFileError(path, reason) from None

@@ -30,6 +30,7 @@ from .errors import (
     fs_error,
     fs_errors,
 )
+from .jsonio import parse_bytes
 from .locking import FileLock, WriterLock, writer_alive
 from .records import (
     CRASHED,
@@ -858,8 +859,8 @@ def read_run_summary_stamped(
     run_id = os.path.basename(run_dir)
     reason: str | None = None
     try:
-        data, stamp = files.read_run_doc_stamped(run_dir)
-        summary = codecs.decode_run(data, run_id, exp_id, deleted, with_env=with_env)
+        raw, stamp = files.read_run_bytes_stamped(run_dir)
+        summary = codecs.decode_run_bytes(raw, run_id, exp_id, deleted, with_env=with_env)
     except FileNotFoundError:
         reason = f"{RUN_FILE} is missing"
     except CorruptFileError as exc:
@@ -869,6 +870,7 @@ def read_run_summary_stamped(
     if reason is not None:  # the stamp of the file as it is now: an unreadable run is read again once it changes
         return _unreadable(run_id, exp_id, deleted, reason), files.run_doc_stamp(run_dir)
     if summary.status == RUNNING:
+        data = parse_bytes(raw, RUN_FILE, raw=True)  # it parsed above: its writer's state is wanted now
         try:
             summary.heartbeat = os.stat(paths.heartbeat_file(run_dir)).st_mtime
         except OSError:

@@ -35,7 +35,7 @@ import os
 from typing import Any
 
 from ..errors import CorruptFileError
-from ..jsonio import FLOAT_TAG, all_finite, encode_float, restore, restore_values, to_jsonable
+from ..jsonio import FLOAT_TAG, all_finite, encode_float, parse_bytes, restore, restore_values, to_jsonable
 from ..records import END_STATUSES, RUNNING, Experiment, MetricPoint, MetricSummary, RunSummary
 from .layout import EXPERIMENT_FILE, MARKER_FILE, RUN_FILE
 
@@ -62,9 +62,12 @@ def _number(value: Any, field: str) -> float:
     kind = type(value)
     if kind is float:
         return value  # type: ignore[no-any-return]
-    if kind is int and -(2**1023) < value < 2**1023:
-        return float(value)
-    if kind is dict and len(value) == 1 and value.get(FLOAT_TAG) in _NONFINITE:
+    if kind is int:
+        try:
+            return float(value)
+        except OverflowError:
+            pass  # beyond a float's range: not a number a metric can hold
+    elif kind is dict and len(value) == 1 and value.get(FLOAT_TAG) in _NONFINITE:
         return _NONFINITE[value[FLOAT_TAG]]
     raise _Bad(f'field "{field}" must be a number, not {_show(value)}')
 
@@ -335,6 +338,44 @@ def decode_run(data: Any, run_id: str, exp_id: str, deleted: bool, *, with_env: 
         raise _corrupt(RUN_FILE, exc) from None
 
 
+def decode_run_bytes(raw: bytes, run_id: str, exp_id: str, deleted: bool, *, with_env: bool = True) -> RunSummary:
+    """:func:`decode_run` from the bytes of a ``run.json``; raises :class:`CorruptFileError`.
+
+    A listing (``with_env=False``) first tries the typed schema of :mod:`.typed`, which checks the
+    shape every writer produces at C speed; bytes it refuses are decoded the checked way.
+    """
+    if not with_env:
+        from . import typed
+
+        try:
+            doc = typed.decode_run_file(raw)
+        except typed.MsgspecError:
+            doc = None
+        env = None if doc is None else bytes(doc.env)
+        if doc is not None and not doc.events and (env == b"null" or env[:1] == b"{"):  # type: ignore[index]
+            return RunSummary(
+                id=run_id,
+                experiment_id=exp_id,
+                name=doc.name or run_id[:8],
+                status=doc.status,
+                start_time=doc.start_time,
+                end_time=doc.end_time,
+                params=restore_values(doc.params),
+                tags=restore_values(doc.tags),
+                metrics={
+                    k: MetricSummary(m.last, m.min, m.max, m.step, m.count, m.t, m.sum, m.first, m.first_step)
+                    for k, m in doc.metrics.items()
+                },
+                parent_id=doc.parent_id,
+                user=doc.user,
+                host=doc.host,
+                pid=doc.pid,
+                error=doc.error,
+                deleted=deleted,
+            )
+    return decode_run(parse_bytes(raw, RUN_FILE, raw=True), run_id, exp_id, deleted, with_env=with_env)
+
+
 def decode_run_for_writer(data: Any, run_id: str, exp_id: str) -> dict[str, Any]:
     """A ``run.json`` a resuming writer continues: checked like :func:`decode_run`, summaries as objects."""
     decode_run(data, run_id, exp_id, False)
@@ -384,6 +425,47 @@ def _cache_metric(m: MetricSummary) -> list[Any]:
         encode_float(last), encode_float(low), encode_float(high), m.step, m.count, m.timestamp,
         None if total is None else encode_float(total), None if first is None else encode_float(first), m.first_step,
     ]  # fmt: skip
+
+
+def decode_cache_line(line: bytes, exp_id: str) -> tuple[str, Stamp, RunSummary] | None:
+    """A cached summary from one line of the cache file, or None when the line is not a valid entry.
+
+    The typed schema of :mod:`.typed` decodes the usual line at C speed; a line it refuses (a
+    tagged non-finite float, damage) is parsed and checked by :func:`decode_cache_entry`.
+    """
+    from . import typed
+
+    try:
+        c = typed.decode_cache_line(line)
+    except typed.MsgspecError:
+        c = None
+    if c is not None and all(m.first_step is None or m.first is not None for m in c.metrics.values()):
+        summary = RunSummary(
+            id=c.run_id,
+            experiment_id=exp_id,
+            name=c.name,
+            status=c.status,
+            start_time=c.start_time,
+            end_time=c.end_time,
+            params=restore_values(c.params),
+            tags=restore_values(c.tags),
+            metrics={
+                k: MetricSummary(m.last, m.min, m.max, m.step, m.count, m.t, m.sum, m.first, m.first_step)
+                if m.first_step is not None
+                else MetricSummary(m.last, m.min, m.max, m.step, m.count, m.t, m.sum)
+                for k, m in c.metrics.items()
+            },
+            parent_id=c.parent_id,
+            user=c.user,
+            host=c.host,
+            pid=c.pid,
+            error=c.error,
+        )
+        return c.run_id, (c.ino, c.size, c.mtime), summary
+    try:
+        return decode_cache_entry(parse_bytes(line, "summary cache", raw=True), exp_id)
+    except CorruptFileError:
+        return None
 
 
 def decode_cache_entry(rec: Any, exp_id: str) -> tuple[str, Stamp, RunSummary] | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..jsonio import read_json, read_json_stat, write_json_atomic
+from ..jsonio import read_bytes_stat, read_json, write_json_atomic
 from ..records import Experiment
 from . import codecs
 from .layout import EXPERIMENT_FILE, run_file
@@ -52,9 +52,10 @@ def read_run_doc(run_dir: PathLike) -> Any:
     return read_json(run_file(run_dir), raw=True)
 
 
-def read_run_doc_stamped(run_dir: PathLike) -> tuple[Any, codecs.Stamp]:
-    """:func:`read_run_doc` and the :data:`~.codecs.Stamp` of the file it read."""
-    data, st = read_json_stat(run_file(run_dir), raw=True)
+def read_run_bytes_stamped(run_dir: PathLike) -> tuple[bytes, codecs.Stamp]:
+    """The bytes of the ``run.json`` of ``run_dir`` (for :func:`~.codecs.decode_run_bytes`) and the
+    :data:`~.codecs.Stamp` of the file read."""
+    data, st = read_bytes_stat(run_file(run_dir))
     return data, codecs.stamp_of(st)
 
 
