@@ -338,6 +338,18 @@ def decode_run(data: Any, run_id: str, exp_id: str, deleted: bool, *, with_env: 
         raise _corrupt(RUN_FILE, exc) from None
 
 
+_TYPED: Any = None
+
+
+def _load_typed() -> Any:
+    """:mod:`.typed`, imported on first use (by a listing: msgspec costs a training script nothing)."""
+    global _TYPED
+    from . import typed
+
+    _TYPED = typed
+    return typed
+
+
 def decode_run_bytes(raw: bytes, run_id: str, exp_id: str, deleted: bool, *, with_env: bool = True) -> RunSummary:
     """:func:`decode_run` from the bytes of a ``run.json``; raises :class:`CorruptFileError`.
 
@@ -345,8 +357,7 @@ def decode_run_bytes(raw: bytes, run_id: str, exp_id: str, deleted: bool, *, wit
     shape every writer produces at C speed; bytes it refuses are decoded the checked way.
     """
     if not with_env:
-        from . import typed
-
+        typed = _TYPED or _load_typed()
         try:
             doc = typed.decode_run_file(raw)
         except typed.MsgspecError:
@@ -433,8 +444,7 @@ def decode_cache_line(line: bytes, exp_id: str) -> tuple[str, Stamp, RunSummary]
     The typed schema of :mod:`.typed` decodes the usual line at C speed; a line it refuses (a
     tagged non-finite float, damage) is parsed and checked by :func:`decode_cache_entry`.
     """
-    from . import typed
-
+    typed = _TYPED or _load_typed()
     try:
         c = typed.decode_cache_line(line)
     except typed.MsgspecError:

@@ -64,7 +64,7 @@ def is_id(text: str) -> bool:
 
 def run_file(run_dir: str | os.PathLike[str]) -> str:
     """``run.json`` of a run directory."""
-    return os.path.join(run_dir, RUN_FILE)
+    return f"{os.fspath(run_dir)}/{RUN_FILE}"  # not os.path.join: listings call this 100,000 times
 
 
 def metrics_file(run_dir: str | os.PathLike[str]) -> str:
