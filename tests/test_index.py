@@ -128,3 +128,35 @@ def test_quick_refresh_rereads_only_open_runs_until_a_sweep(store: tc.Store, mon
     assert ids[0] in idx.refresh(full=True).updated
     assert idx.runs[ids[0]].metrics["loss"].last == 99.0
     live.end()
+
+
+def test_a_times_only_index_keeps_times_and_never_writes_stripped_summaries_to_the_cache(
+    store: tc.Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_mod, "CACHE_REWRITE_AFTER", 1)
+    ids = _finished_runs(store, 3)
+    exp_id = store.get_experiment("e").id
+    slim = RunIndex(store, exp_id, times_only=True)
+    assert sorted(slim.refresh().added) == sorted(ids)
+    full = RunIndex(store, exp_id)
+    full.refresh()
+    for run_id in ids:
+        kept, whole = slim.runs[run_id], full.runs[run_id]
+        assert (kept.status, kept.start_time, kept.end_time, kept.name) == (
+            whole.status,
+            whole.start_time,
+            whole.end_time,
+            whole.name,
+        )
+        assert kept.metrics == {} and whole.metrics["loss"].count == 1
+    (late,) = _finished_runs(store, 1)
+    assert slim.refresh(full=True).added == [late]  # parsed a run: a full index would rewrite the cache now
+    cached = index_mod.load_cache(store.layout.summary_cache(exp_id), exp_id)
+    assert set(ids) <= set(cached) and all(cached[i][1].metrics["loss"].count == 1 for i in ids)
+
+
+def test_listing_experiments_keeps_no_full_summaries(store: tc.Store) -> None:
+    _finished_runs(store, 2)
+    (exp,) = store.list_experiments()
+    assert exp.last_activity == max(r.end_time for r in store.list_runs("e"))
+    assert all(r.metrics == {} and r.params == {} for i in store._activity.values() for r in i.runs.values())

@@ -61,6 +61,10 @@ class RunIndex:
     an experiment whose ``runs/`` and ``deleted-runs/`` directories did not change costs two
     stats plus a re-read of its open runs: that is how a live view of 100,000 runs stays cheap.
     A sweep also catches the rare ended run rewritten in place (resumed by another process).
+
+    With ``times_only`` each run keeps only its identity, status and times (:func:`times_of`): an
+    index for an experiment's last activity, in a fraction of the memory of full summaries. It
+    writes the summary cache only while it still holds full summaries (its first refresh).
     """
 
     def __init__(
@@ -70,8 +74,10 @@ class RunIndex:
         *,
         include_deleted: bool = False,
         only: frozenset[str] | None = None,
+        times_only: bool = False,
     ) -> None:
         self.store = store
+        self.times_only = times_only
         self.layout: Layout = store.layout
         self.experiment_id = experiment_id
         self.only = only
@@ -81,6 +87,7 @@ class RunIndex:
         self._live: set[str] = set()  # runs whose state can change without a new directory entry
         self._dir_stamps: dict[str, tuple[int, int]] = {}
         self._cache_checked: set[str] = set()
+        self._slimmed: set[str] = set()  # experiments whose summaries times_only has stripped
         self._last_sweep = -math.inf
 
     def _experiment_ids(self) -> list[str]:
@@ -179,6 +186,7 @@ class RunIndex:
         parsed = 0
         runs, stamps, live = self.runs, self._stamps, self._live
         seen: set[str] = set()
+        fresh: list[str] = []
         for run_id in names:
             if run_id.startswith("."):
                 continue
@@ -204,6 +212,7 @@ class RunIndex:
                     parsed += 1  # an ended run the cache lacked or had stale: worth saving
             stamps[run_id] = stamp
             runs[run_id] = summary
+            fresh.append(run_id)
             if summary.status in END_STATUSES:
                 live.discard(run_id)
             else:
@@ -215,8 +224,27 @@ class RunIndex:
         if listed:
             for run_id in [r for r, s in runs.items() if s.experiment_id == exp_id and r not in seen]:
                 self._forget(run_id, changes)
-        if parsed >= CACHE_REWRITE_AFTER:
+        if parsed >= CACHE_REWRITE_AFTER and exp_id not in self._slimmed:  # stripped summaries are no cache
             save_cache(layout.summary_cache(exp_id), exp_id, runs, stamps)
+        if self.times_only:
+            self._slimmed.add(exp_id)
+            for run_id in fresh:
+                runs[run_id] = times_of(runs[run_id])
+
+
+def times_of(s: RunSummary) -> RunSummary:
+    """``s`` without its params, tags and metrics: what an experiment's last activity reads."""
+    return RunSummary(
+        id=s.id,
+        experiment_id=s.experiment_id,
+        name=s.name,
+        status=s.status,
+        start_time=s.start_time,
+        end_time=s.end_time,
+        error=s.error,
+        deleted=s.deleted,
+        heartbeat=s.heartbeat,
+    )
 
 
 def _differs(a: RunSummary, b: RunSummary) -> bool:

@@ -262,7 +262,7 @@ class Store:
 
         index = self._activity.get(exp_id)
         if index is None:
-            index = self._activity[exp_id] = RunIndex(self, exp_id)
+            index = self._activity[exp_id] = RunIndex(self, exp_id, times_only=True)
         index.refresh()
         times = [r.end_time or r.heartbeat or r.start_time for r in index.runs.values()]
         return max((t for t in times if t is not None), default=None)
