@@ -362,29 +362,37 @@ def decode_run_bytes(raw: bytes, run_id: str, exp_id: str, deleted: bool, *, wit
             doc = typed.decode_run_file(raw)
         except typed.MsgspecError:
             doc = None
-        env = None if doc is None else bytes(doc.env)
-        if doc is not None and not doc.events and (env == b"null" or env[:1] == b"{"):  # type: ignore[index]
-            return RunSummary(
-                id=run_id,
-                experiment_id=exp_id,
-                name=doc.name or run_id[:8],
-                status=doc.status,
-                start_time=doc.start_time,
-                end_time=doc.end_time,
-                params=restore_values(doc.params),
-                tags=restore_values(doc.tags),
-                metrics={
-                    k: MetricSummary(m.last, m.min, m.max, m.step, m.count, m.t, m.sum, m.first, m.first_step)
-                    for k, m in doc.metrics.items()
-                },
-                parent_id=doc.parent_id,
-                user=doc.user,
-                host=doc.host,
-                pid=doc.pid,
-                error=doc.error,
-                deleted=deleted,
-            )
+        if doc is not None and not doc.events:
+            env = bytes(doc.env)
+            if env == b"null" or env.startswith(b"{"):
+                return _typed_summary(doc, run_id, exp_id, doc.name or run_id[:8], deleted)
     return decode_run(parse_bytes(raw, RUN_FILE, raw=True), run_id, exp_id, deleted, with_env=with_env)
+
+
+def _typed_summary(doc: Any, run_id: str, exp_id: str, name: str, deleted: bool = False) -> RunSummary:
+    """A listed summary from a document of :mod:`.typed` (a run file or a cache line: same field names)."""
+    return RunSummary(
+        id=run_id,
+        experiment_id=exp_id,
+        name=name,
+        status=doc.status,
+        start_time=doc.start_time,
+        end_time=doc.end_time,
+        params=restore_values(doc.params),
+        tags=restore_values(doc.tags),
+        metrics={
+            k: MetricSummary(m.last, m.min, m.max, m.step, m.count, m.t, m.sum, m.first, m.first_step)
+            if m.first_step is not None
+            else MetricSummary(m.last, m.min, m.max, m.step, m.count, m.t, m.sum)  # first unknown: none kept
+            for k, m in doc.metrics.items()
+        },
+        parent_id=doc.parent_id,
+        user=doc.user,
+        host=doc.host,
+        pid=doc.pid,
+        error=doc.error,
+        deleted=deleted,
+    )
 
 
 def decode_run_for_writer(data: Any, run_id: str, exp_id: str) -> dict[str, Any]:
@@ -450,28 +458,7 @@ def decode_cache_line(line: bytes, exp_id: str) -> tuple[str, Stamp, RunSummary]
     except typed.MsgspecError:
         c = None
     if c is not None and all(m.first_step is None or m.first is not None for m in c.metrics.values()):
-        summary = RunSummary(
-            id=c.run_id,
-            experiment_id=exp_id,
-            name=c.name,
-            status=c.status,
-            start_time=c.start_time,
-            end_time=c.end_time,
-            params=restore_values(c.params),
-            tags=restore_values(c.tags),
-            metrics={
-                k: MetricSummary(m.last, m.min, m.max, m.step, m.count, m.t, m.sum, m.first, m.first_step)
-                if m.first_step is not None
-                else MetricSummary(m.last, m.min, m.max, m.step, m.count, m.t, m.sum)
-                for k, m in c.metrics.items()
-            },
-            parent_id=c.parent_id,
-            user=c.user,
-            host=c.host,
-            pid=c.pid,
-            error=c.error,
-        )
-        return c.run_id, (c.ino, c.size, c.mtime), summary
+        return c.run_id, (c.ino, c.size, c.mtime), _typed_summary(c, c.run_id, exp_id, c.name)
     try:
         return decode_cache_entry(parse_bytes(line, "summary cache", raw=True), exp_id)
     except CorruptFileError:
