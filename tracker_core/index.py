@@ -87,7 +87,6 @@ class RunIndex:
         self._live: set[str] = set()  # runs whose state can change without a new directory entry
         self._dir_stamps: dict[str, tuple[int, int]] = {}
         self._cache_checked: set[str] = set()
-        self._slimmed: set[str] = set()  # experiments whose summaries times_only has stripped
         self._last_sweep = -math.inf
 
     def _experiment_ids(self) -> list[str]:
@@ -179,7 +178,8 @@ class RunIndex:
             deleted = layout.deleted_run_ids(exp_id)
             listed = True
         cached: dict[str, tuple[_Stamp, RunSummary]] = {}
-        if exp_id not in self._cache_checked:
+        first = exp_id not in self._cache_checked
+        if first:
             self._cache_checked.add(exp_id)
             cached = load_cache(layout.summary_cache(exp_id), exp_id)
         now = time.time()
@@ -224,10 +224,10 @@ class RunIndex:
         if listed:
             for run_id in [r for r, s in runs.items() if s.experiment_id == exp_id and r not in seen]:
                 self._forget(run_id, changes)
-        if parsed >= CACHE_REWRITE_AFTER and exp_id not in self._slimmed:  # stripped summaries are no cache
+        # a times_only index holds whole summaries during its first refresh only: stripped ones are no cache
+        if parsed >= CACHE_REWRITE_AFTER and (first or not self.times_only):
             save_cache(layout.summary_cache(exp_id), exp_id, runs, stamps)
         if self.times_only:
-            self._slimmed.add(exp_id)
             for run_id in fresh:
                 runs[run_id] = times_of(runs[run_id])
 
