@@ -182,17 +182,12 @@ def read_json(path: str | os.PathLike[str], *, raw: bool = False) -> Any:
     Something other than a regular file at ``path`` (a FIFO, a device) is refused without
     reading it: opening a FIFO for reading would wait forever for a writer.
     """
-    return read_json_stat(path, raw=raw)[0]
-
-
-def read_json_stat(path: str | os.PathLike[str], *, raw: bool = False) -> tuple[Any, os.stat_result]:
-    """:func:`read_json`, with the ``os.stat`` of the very file that was read (taken from its open handle)."""
-    data, st = read_bytes_stat(path)
-    return parse_bytes(data, path, raw=raw), st
+    return parse_bytes(read_bytes_stat(path)[0], path, raw=raw)
 
 
 def read_bytes_stat(path: str | os.PathLike[str]) -> tuple[bytes, os.stat_result]:
-    """The bytes of the regular file ``path`` and its ``os.stat`` (see :func:`read_json`)."""
+    """The bytes of the regular file ``path`` and the ``os.stat`` of that very file (from its open handle;
+    see :func:`read_json`)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
         st = os.fstat(fd)
