@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -459,7 +459,7 @@ class _Checker:
 
 def _same(cached: RunSummary, actual: RunSummary, stamp: codecs.Stamp) -> bool:
     """Whether a cached summary says what its run's file says (compared in the cache's own encoding)."""
-    actual = replace(actual, env={}, deleted=False, heartbeat=None)
+    actual = actual._replace(env={}, deleted=False, heartbeat=None)
     a = dumps_bytes(codecs.encode_cache_entry(actual.id, actual, stamp))
     b = dumps_bytes(codecs.encode_cache_entry(cached.id, cached, stamp))
     return a == b

@@ -20,10 +20,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from stat import S_ISREG
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from .errors import TrackerError
 
@@ -34,12 +35,14 @@ CONFIG_NAME = "tui-track.toml"
 DEFAULT_STORE_NAME = "tui-track-store"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Settings merged from the config files, with the file each came from."""
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
 
-    values: dict[str, Any] = field(default_factory=dict)
-    sources: dict[str, Path] = field(default_factory=dict)
+
+class Settings(NamedTuple):
+    """Settings merged from the config files, with the file each came from (``Settings()``: none)."""
+
+    values: Mapping[str, Any] = _NOTHING
+    sources: Mapping[str, Path] = _NOTHING
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
@@ -133,8 +136,7 @@ def resolve_store_path(explicit: str | os.PathLike[str] | None = None, cwd: Path
     return cwd / DEFAULT_STORE_NAME
 
 
-@dataclass(frozen=True)
-class AppSettings:
+class AppSettings(NamedTuple):
     """What the app reads once at start, checked: the store, refresh interval, theme, experiment.
 
     For an ``s3://bucket/prefix`` store, ``remote_url`` is that URL and ``store_path`` its local mirror.

@@ -1,9 +1,14 @@
-"""Plain read-only records returned by the store: experiments, run summaries, metric points."""
+"""Plain records returned by the store: experiments, run summaries, metric points.
+
+They are NamedTuples (the read-only ones) and slotted classes (the two that readers and writers
+update), not dataclasses: ``import dataclasses`` loads ``inspect`` and ``ast``, a third of the time
+of ``import tracker_core`` that every training script pays. Every record compares by its fields
+and copies with changes through ``_replace(**changes)``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 # Run statuses as stored; CRASHED and UNREADABLE are derived by readers, never written.
 RUNNING = "running"
@@ -15,24 +20,57 @@ UNREADABLE = "unreadable"
 END_STATUSES = (FINISHED, FAILED, KILLED)
 STATUSES = (RUNNING, FINISHED, FAILED, KILLED, CRASHED, UNREADABLE)
 
+_R = TypeVar("_R", bound="_Record")
 
-@dataclass(frozen=True, slots=True)
-class Experiment:
-    """An experiment: a named group of runs."""
+
+class _Record:
+    """A mutable record whose fields (``_fields``, in order, as a NamedTuple's) are its slots:
+    equality, repr and ``_replace`` follow from them."""
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable (as a dataclass with eq=True)
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({fields})"
+
+    def _replace(self: _R, **changes: Any) -> _R:
+        """A copy with ``changes`` (field name to value) applied, as a NamedTuple's ``_replace``."""
+        unknown = changes.keys() - set(self._fields)
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")
+        copy = object.__new__(type(self))
+        for name in self._fields:
+            setattr(copy, name, changes[name] if name in changes else getattr(self, name))
+        return copy
+
+
+class Experiment(NamedTuple):
+    """An experiment: a named group of runs.
+
+    ``error`` says why the experiment's file is unreadable (it is then listed under its id); None when readable.
+    """
 
     id: str
     name: str
     created: float
-    tags: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, Any]
     deleted: bool = False
     run_count: int = 0
     last_activity: float | None = None
     error: str | None = None
-    """Why the experiment's file is unreadable (it is then listed under its id); None when readable."""
 
 
-@dataclass(slots=True)
-class MetricSummary:
+class MetricSummary(_Record):
     """What a runs table needs of one metric: its latest value, its range, its sum and first value.
 
     ``last``/``step`` are the point with the highest step (the latest logged among equal steps),
@@ -42,15 +80,30 @@ class MetricSummary:
     (``run.json`` files of older versions whose metric has more than one point).
     """
 
-    last: float
-    min: float
-    max: float
-    step: int
-    count: int
-    timestamp: float
-    sum: float | None = None
-    first_value: float | None = None
-    first_step: int | None = None
+    _fields = ("last", "min", "max", "step", "count", "timestamp", "sum", "first_value", "first_step")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        last: float,
+        min: float,
+        max: float,
+        step: int,
+        count: int,
+        timestamp: float,
+        sum: float | None = None,
+        first_value: float | None = None,
+        first_step: int | None = None,
+    ) -> None:
+        self.last = last
+        self.min = min
+        self.max = max
+        self.step = step
+        self.count = count
+        self.timestamp = timestamp
+        self.sum = sum
+        self.first_value = first_value
+        self.first_step = first_step
 
     def add(self, value: float, step: int, timestamp: float) -> None:
         """Fold one more point in (points may arrive in any step order)."""
@@ -96,8 +149,7 @@ AGGREGATE_FIELDS = {
 """The aggregates a metric column can show, and the :class:`MetricSummary` attribute of each."""
 
 
-@dataclass(frozen=True, slots=True)
-class MetricPoint:
+class MetricPoint(NamedTuple):
     """One logged value of a metric."""
 
     key: str
@@ -106,8 +158,7 @@ class MetricPoint:
     timestamp: float
 
 
-@dataclass(frozen=True, slots=True)
-class ArtifactInfo:
+class ArtifactInfo(NamedTuple):
     """A file among a run's artifacts (path relative to the run's artifact root)."""
 
     path: str
@@ -115,33 +166,76 @@ class ArtifactInfo:
     is_dir: bool = False
 
 
-@dataclass(slots=True)
-class RunSummary:
+class RunSummary(_Record):
     """A run as listed: identity, status, times, params, tags and metric summaries.
 
     ``status`` is what a reader should show: a run whose process died reads ``crashed``, and a
-    run whose file cannot be parsed reads ``unreadable`` with the reason in ``error``.
+    run whose file cannot be parsed reads ``unreadable`` with the reason in ``error``. ``events`` are
+    interruptions and resumptions, oldest first (``{"time", "event", ...}``; like ``env``, only from
+    get_run). ``params``, ``tags``, ``metrics``, ``env`` and ``events`` left out start empty.
     """
 
-    id: str
-    experiment_id: str
-    name: str
-    status: str
-    start_time: float | None
-    end_time: float | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-    tags: dict[str, Any] = field(default_factory=dict)
-    metrics: dict[str, MetricSummary] = field(default_factory=dict)
-    parent_id: str | None = None
-    user: str | None = None
-    host: str | None = None
-    pid: int | None = None
-    env: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-    deleted: bool = False
-    heartbeat: float | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
-    """Interruptions and resumptions, oldest first (``{"time", "event", ...}``; like ``env``, only from get_run)."""
+    _fields = (
+        "id",
+        "experiment_id",
+        "name",
+        "status",
+        "start_time",
+        "end_time",
+        "params",
+        "tags",
+        "metrics",
+        "parent_id",
+        "user",
+        "host",
+        "pid",
+        "env",
+        "error",
+        "deleted",
+        "heartbeat",
+        "events",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        id: str,
+        experiment_id: str,
+        name: str,
+        status: str,
+        start_time: float | None,
+        end_time: float | None = None,
+        params: dict[str, Any] | None = None,
+        tags: dict[str, Any] | None = None,
+        metrics: dict[str, MetricSummary] | None = None,
+        parent_id: str | None = None,
+        user: str | None = None,
+        host: str | None = None,
+        pid: int | None = None,
+        env: dict[str, Any] | None = None,
+        error: str | None = None,
+        deleted: bool = False,
+        heartbeat: float | None = None,
+        events: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.id = id
+        self.experiment_id = experiment_id
+        self.name = name
+        self.status = status
+        self.start_time = start_time
+        self.end_time = end_time
+        self.params: dict[str, Any] = {} if params is None else params
+        self.tags: dict[str, Any] = {} if tags is None else tags
+        self.metrics: dict[str, MetricSummary] = {} if metrics is None else metrics
+        self.parent_id = parent_id
+        self.user = user
+        self.host = host
+        self.pid = pid
+        self.env: dict[str, Any] = {} if env is None else env
+        self.error = error
+        self.deleted = deleted
+        self.heartbeat = heartbeat
+        self.events: list[dict[str, Any]] = [] if events is None else events
 
     @property
     def duration(self) -> float | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -228,7 +227,7 @@ class Store:
                     last = os.stat(self.layout.runs_dir(exp_id)).st_mtime
                 except OSError:
                     pass
-            exp = replace(exp, run_count=sum(1 for n in names if n not in deleted), last_activity=last)
+            exp = exp._replace(run_count=sum(1 for n in names if n not in deleted), last_activity=last)
         return exp
 
     def list_experiments(self, include_deleted: bool = False, with_counts: bool = True) -> list[Experiment]:
@@ -243,17 +242,17 @@ class Store:
             try:
                 exp = self.read_experiment(exp_id, with_counts)
             except FileNotFoundError:
-                exp = Experiment(exp_id, exp_id, 0.0, error=f"{EXPERIMENT_FILE} is missing")
+                exp = Experiment(exp_id, exp_id, 0.0, {}, error=f"{EXPERIMENT_FILE} is missing")
             except CorruptFileError as exc:
-                exp = Experiment(exp_id, exp_id, 0.0, error=f"{EXPERIMENT_FILE}: {exc.reason}")
+                exp = Experiment(exp_id, exp_id, 0.0, {}, error=f"{EXPERIMENT_FILE}: {exc.reason}")
             if exp.error is None:
                 self._exp_by_name[exp.name] = exp.id
             elif with_counts:
-                exp = replace(exp, run_count=len(self.layout.run_ids(exp_id)))
+                exp = exp._replace(run_count=len(self.layout.run_ids(exp_id)))
             if include_deleted or not exp.deleted:
                 found.append(exp)
         if with_counts:  # last activity from what the runs recorded, not a directory time that copying changes
-            found = [replace(e, last_activity=self._last_activity(e.id)) if e.run_count else e for e in found]
+            found = [e._replace(last_activity=self._last_activity(e.id)) if e.run_count else e for e in found]
         return sorted(found, key=lambda e: e.name.lower())
 
     def _last_activity(self, exp_id: str) -> float | None:

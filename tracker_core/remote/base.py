@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 
 class _Any:
@@ -16,16 +15,14 @@ ANY: Final = _Any()
 """``write(..., expect=ANY)``: write whatever the remote holds now (an unconditional write)."""
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One object on a remote: its size and an opaque tag that changes whenever its bytes do."""
 
     size: int
     etag: str
 
 
-@dataclass(frozen=True)
-class Blob:
+class Blob(NamedTuple):
     """Bytes read from a remote (possibly from an offset on) and the tag of the object they came from."""
 
     data: bytes
