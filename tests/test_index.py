@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -160,3 +161,38 @@ def test_listing_experiments_keeps_no_full_summaries(store: tc.Store) -> None:
     (exp,) = store.list_experiments()
     assert exp.last_activity == max(r.end_time for r in store.list_runs("e"))
     assert all(r.metrics == {} and r.params == {} for i in store._activity.values() for r in i.runs.values())
+
+
+def test_last_activity_is_the_latest_end_heartbeat_or_start_of_runs_not_deleted(store: tc.Store) -> None:
+    _finished_runs(store, 2)
+    exp = store.get_experiment("e")
+    runs = {r.id: r for r in store.list_runs("e")}
+    assert store.last_activity(exp.id) == max(r.end_time for r in runs.values())
+    open_run = store.start_run("e", "open")
+    try:
+        listed = store.get_run(open_run.id)
+        assert listed.end_time is None and listed.last_activity == (listed.heartbeat or listed.start_time)
+    finally:
+        open_run.end()
+    latest = max(runs.values(), key=lambda r: r.end_time or 0.0)
+    older = next(r for r in runs.values() if r.id != latest.id)
+    ended = store.get_run(open_run.id).end_time
+    assert store.last_activity(exp.id) == ended
+    assert tc.records.latest_activity([older, latest._replace(deleted=True)]) == older.end_time
+    assert tc.records.latest_activity([]) is None
+
+
+def test_experiments_listed_without_activity_keep_their_counts(store: tc.Store) -> None:
+    _finished_runs(store, 3)
+    (exp,) = store.list_experiments(with_activity=False)
+    assert (exp.run_count, exp.last_activity) == (3, None)
+    assert store._activity == {}  # no run was read for it
+    assert store.list_experiments()[0].last_activity == store.last_activity(exp.id) is not None
+
+
+def test_last_activity_of_an_unknown_experiment_names_it(store: tc.Store) -> None:
+    _finished_runs(store, 1)
+    with pytest.raises(tc.NotFoundError, match="no experiment with id 'nope'"):
+        store.last_activity("nope")
+    with pytest.raises(tc.NotFoundError, match=re.escape("no experiment with id '../e'")):
+        store.last_activity("../e")

@@ -8,6 +8,7 @@ and copies with changes through ``_replace(**changes)``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
 # Run statuses as stored; CRASHED and UNREADABLE are derived by readers, never written.
@@ -238,6 +239,11 @@ class RunSummary(_Record):
         self.events: list[dict[str, Any]] = [] if events is None else events
 
     @property
+    def last_activity(self) -> float | None:
+        """The latest time the run recorded: its end, else its last heartbeat, else its start."""
+        return self.end_time or self.heartbeat or self.start_time
+
+    @property
     def duration(self) -> float | None:
         """Seconds from start to end (or to the last heartbeat of a run still open)."""
         if self.start_time is None:
@@ -283,3 +289,9 @@ class RunSummary(_Record):
             "error": self.error,
             "deleted": self.deleted,
         }
+
+
+def latest_activity(runs: Iterable[RunSummary]) -> float | None:
+    """The latest :attr:`RunSummary.last_activity` of the runs not deleted: an experiment's last activity."""
+    times = [r.last_activity for r in runs if not r.deleted]
+    return max((t for t in times if t is not None), default=None)

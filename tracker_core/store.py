@@ -39,6 +39,7 @@ from .records import (
     Experiment,
     MetricPoint,
     RunSummary,
+    latest_activity,
 )
 from .run import DEFAULT_FLUSH_INTERVAL, Run, load_run_file
 from .storage import codecs, files
@@ -230,11 +231,15 @@ class Store:
             exp = exp._replace(run_count=sum(1 for n in names if n not in deleted), last_activity=last)
         return exp
 
-    def list_experiments(self, include_deleted: bool = False, with_counts: bool = True) -> list[Experiment]:
-        """Experiments sorted by name, with run counts and last run creation time.
+    def list_experiments(
+        self, include_deleted: bool = False, with_counts: bool = True, *, with_activity: bool = True
+    ) -> list[Experiment]:
+        """Experiments sorted by name, with run counts and last activity (see :meth:`last_activity`).
 
         An experiment whose ``experiment.json`` is missing or damaged is listed under its id
-        with the reason in ``error`` (its runs still list).
+        with the reason in ``error`` (its runs still list). ``with_activity=False`` leaves
+        ``last_activity`` None: it reads every run's times, which a caller that lists the runs
+        anyway can take from them (:func:`~tracker_core.records.latest_activity`).
         """
         self.require()
         found = []
@@ -252,19 +257,28 @@ class Store:
             if include_deleted or not exp.deleted:
                 found.append(exp)
         if with_counts:  # last activity from what the runs recorded, not a directory time that copying changes
-            found = [e._replace(last_activity=self._last_activity(e.id)) if e.run_count else e for e in found]
+            found = [
+                e._replace(last_activity=self._last_activity(e.id) if with_activity and e.run_count else None)
+                for e in found
+            ]
         return sorted(found, key=lambda e: e.name.lower())
 
-    def _last_activity(self, exp_id: str) -> float | None:
-        """The latest time a run of the experiment recorded: an end, else a live heartbeat, else a start."""
+    def last_activity(self, experiment_id: str) -> float | None:
+        """The latest time a run of the experiment (by its id, :attr:`Experiment.id`) recorded: an end,
+        else a live heartbeat, else a start; None without runs. Later calls re-read only what changed."""
+        self.require()
+        if experiment_id not in self.layout.experiment_ids():
+            raise NotFoundError(f"no experiment with id {experiment_id!r} in {self.root}")
+        return self._last_activity(experiment_id)
+
+    def _last_activity(self, experiment_id: str) -> float | None:
         from .index import RunIndex
 
-        index = self._activity.get(exp_id)
+        index = self._activity.get(experiment_id)
         if index is None:
-            index = self._activity[exp_id] = RunIndex(self, exp_id, times_only=True)
+            index = self._activity[experiment_id] = RunIndex(self, experiment_id, times_only=True)
         index.refresh()
-        times = [r.end_time or r.heartbeat or r.start_time for r in index.runs.values()]
-        return max((t for t in times if t is not None), default=None)
+        return latest_activity(index.runs.values())
 
     def get_experiment(self, name_or_id: str, *, include_deleted: bool = True) -> Experiment:
         """An experiment by exact name, id or unique id prefix."""

@@ -34,6 +34,13 @@ class ExperimentsLoaded(Message):
 
 
 @dataclass
+class ActivityLoaded(Message):
+    """The last activity of experiments (by id; None: no runs), taken after their runs were read."""
+
+    activity: dict[str, float | None]
+
+
+@dataclass
 class RunsChanged(Message):
     """Runs of one experiment that appeared or changed (``changed``) or vanished (``removed``).
 

@@ -23,10 +23,11 @@ from textual.widgets import Footer, OptionList, Static
 from tracker_core.config import AppSettings
 from tracker_core.errors import StoreError, TrackerError
 from tracker_core.index import RunIndex
-from tracker_core.records import Experiment, MetricPoint, RunSummary
+from tracker_core.records import Experiment, MetricPoint, RunSummary, latest_activity
 from tracker_core.store import MARKER_FILE, Store
 
 from ..messages import (
+    ActivityLoaded,
     DetailsLoaded,
     ExperimentsLoaded,
     RemoteRefreshed,
@@ -124,6 +125,10 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         self.store: Store | None = None
         self.experiment_id: str | None = None
         self.experiments: list[Experiment] = []
+        self._activity: dict[str, float | None] = {}
+        """Each experiment's last activity as last read (the experiments list without it, for speed)."""
+        self._shown_activity: tuple[tuple[str, bool, frozenset[str] | None], dict[str, float | None]] | None = None
+        """The activity of the experiments the runs index covers, and what it covered (index identity)."""
         self.last_load_seconds: float | None = None
         self._index: RunIndex | None = None
         self._index_lock = threading.Lock()
@@ -176,12 +181,16 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
     # ------------------------------------------------------------------ workers (disk only, post messages)
     @work(thread=True, exclusive=True, exit_on_error=False, group="store")
     def load_store(self) -> None:
-        """Open the store if needed and list its experiments."""
+        """Open the store if needed and list its experiments.
+
+        Their last activity reads every run's times, so it comes after the shown runs were read
+        (:meth:`_post_activity`), and for theirs from them: a big experiment is then read once.
+        """
         if self._view is None:
             self.post_message(ViewStateLoaded(*load_view_state(self.store_path)))
         try:
             store = self.store or self._open_store()
-            experiments = store.list_experiments()
+            experiments = store.list_experiments(with_activity=False)
         except StoreError as exc:
             missing = self.remote_url is None and not (self.store_path / MARKER_FILE).exists()
             self.post_message(StoreMissing(self.where, "" if missing else str(exc)))
@@ -270,6 +279,7 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
             self._refreshed_at = time.monotonic()
             removed = changes.removed + [i for i in preview if i not in index.runs]  # e.g. deleted runs
             if not first and not changes and not removed:
+                self._post_activity(index, changed=False)
                 return
             changed = {i: index.runs[i] for i in (*changes.added, *changes.updated)}
             if trash:  # the deleted-runs view: only deleted runs; restored ones leave it
@@ -277,6 +287,30 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
                 changed = {i: r for i, r in changed.items() if r.deleted}
             seconds = time.perf_counter() - started
         self.post_message(RunsChanged(experiment_id, changed, removed, first=first, seconds=seconds))
+        with self._index_lock:
+            self._post_activity(index, changed=True)
+
+    def _post_activity(self, index: RunIndex, *, changed: bool) -> None:
+        """Post every listed experiment's last activity: from ``index`` for those it covers (``changed``:
+        its runs changed since it was last taken), through the store for the others. Under the index lock."""
+        assert self.store is not None
+        experiments = self.experiments
+        covers = (index.experiment_id, index.include_deleted, index.only)
+        if changed or self._shown_activity is None or self._shown_activity[0] != covers:
+            by_experiment: dict[str, list[RunSummary]] = {}
+            for run in index.runs.values():
+                by_experiment.setdefault(run.experiment_id, []).append(run)
+            covered = [e.id for e in experiments if _covers(index, e.id)]
+            self._shown_activity = covers, {i: latest_activity(by_experiment.get(i, ())) for i in covered}
+        activity = dict(self._shown_activity[1])
+        for exp in experiments:
+            if exp.id not in activity and exp.run_count:
+                try:
+                    activity[exp.id] = self.store.last_activity(exp.id)
+                except (TrackerError, OSError):
+                    continue  # gone or unreadable since it was listed: the next listing says so
+        if activity != self._activity:
+            self.post_message(ActivityLoaded(activity))
 
     def _preview(self, index: RunIndex) -> dict[str, RunSummary]:
         """Up to PREVIEW_RUNS runs read directly, when the experiment has more than that."""
@@ -398,9 +432,18 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         """Write the view-state file (a failure is reported like any worker's)."""
         save_view_state(self.store_path, view)
 
+    @on(ActivityLoaded)
+    def show_activity(self, message: ActivityLoaded) -> None:
+        self._activity.update(message.activity)
+        self.experiments = self._with_activity(self.experiments)
+        self.experiment_list.show(self.experiments, keep=self.experiment_list.highlighted_id or self.experiment_id)
+
+    def _with_activity(self, experiments: list[Experiment]) -> list[Experiment]:
+        return [e._replace(last_activity=self._activity.get(e.id)) if e.run_count else e for e in experiments]
+
     @on(ExperimentsLoaded)
     def show_experiments(self, message: ExperimentsLoaded) -> None:
-        self.experiments = message.experiments
+        self.experiments = self._with_activity(message.experiments)
         self._app.store = message.store  # the one Store every screen uses
         if not message.experiments:
             welcome = self.query_one("#welcome", Static)
@@ -417,7 +460,7 @@ class MainScreen(ManageRuns, ReportsWorkerErrors, Screen[None]):
         quiet, self._quiet_wanted = self._quiet_wanted, False
         chosen = None if wanted is None else next((e for e in message.experiments if wanted in (e.name, e.id)), None)
         # one highlight only: a second would leave the first's pending selection to fire after it
-        self.experiment_list.show(message.experiments, keep=chosen.id if chosen else self.experiment_id)
+        self.experiment_list.show(self.experiments, keep=chosen.id if chosen else self.experiment_id)
         if self.experiment_id == ALL_EXPERIMENTS:
             self._set_experiment_names()
         if chosen is not None:
@@ -772,3 +815,10 @@ SPARK_POINTS = 256
 
 def _columns(series: Any) -> tuple[list[int], list[float], list[float]]:
     return series.steps.tolist(), series.values.tolist(), series.times.tolist()
+
+
+def _covers(index: RunIndex, experiment_id: str) -> bool:
+    """Whether ``index`` lists every run of the experiment (and so knows its last activity)."""
+    if index.experiment_id is not None:
+        return index.experiment_id == experiment_id
+    return index.only is None or experiment_id in index.only

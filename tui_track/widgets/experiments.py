@@ -24,14 +24,18 @@ MARK = "* "
 
 
 def experiment_prompt(exp: Experiment, marked: bool = False) -> Text:
-    """Two lines: the name (after :data:`MARK` when marked), then ``N runs · MM-DD HH:MM`` of the latest run."""
+    """Two lines: the name (after :data:`MARK` when marked), then ``N runs · MM-DD HH:MM`` of the latest
+    activity (just ``N runs`` while it is being read)."""
     runs = f"{exp.run_count} run{'' if exp.run_count == 1 else 's'}"
-    last = short_time(exp.last_activity) if exp.last_activity else "no runs yet"
+    if not exp.run_count:
+        last = " · no runs yet"
+    else:
+        last = f" · {short_time(exp.last_activity)}" if exp.last_activity is not None else ""
     text = Text(style="bold", overflow="ellipsis", no_wrap=True)
     if marked:
         text.append(MARK, style="reverse")
     text.append(exp.name)
-    text.append(f"\n{runs} · {last}", style="dim")
+    text.append(f"\n{runs}{last}", style="dim")
     return text
 
 
